@@ -1,0 +1,205 @@
+"""The validated, frozen scenario every later layer works from.
+
+The reader (``inputs.reader``) turns messy cells into these values; nothing here
+reads files. Identifiers stay as the planner wrote them (after normalisation).
+Tiers and ownership use the internal English codes below; the Chinese labels
+are for output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+TIERS: tuple[str, ...] = (
+    "tertiary_general",
+    "tertiary_specialty",
+    "maternal_child",
+    "secondary",
+    "grassroots",
+)
+TIER_LABELS: dict[str, str] = {
+    "tertiary_general": "三级综合",
+    "tertiary_specialty": "三级专科",
+    "maternal_child": "妇幼保健院",
+    "secondary": "二级",
+    "grassroots": "基层",
+}
+OWNERSHIPS: tuple[str, ...] = ("public", "private")
+OWNERSHIP_LABELS: dict[str, str] = {"public": "公立", "private": "民营"}
+
+# The five parts every inspection covers (seeds 000, 001, 003).
+DEFAULT_SKILLS: tuple[str, ...] = ("党建", "行风", "医疗管理", "财务", "安全生产")
+
+
+@dataclass(frozen=True)
+class TierRule:
+    tier: str
+    min_days: int
+    team_min: int
+    team_max: int
+    required_skills: tuple[str, ...] = DEFAULT_SKILLS
+
+
+DEFAULT_TIER_RULES: dict[str, TierRule] = {
+    "tertiary_general": TierRule("tertiary_general", 7, 4, 9),
+    "tertiary_specialty": TierRule("tertiary_specialty", 5, 4, 7),
+    "maternal_child": TierRule("maternal_child", 5, 4, 7),
+    "secondary": TierRule("secondary", 5, 4, 7),
+    "grassroots": TierRule("grassroots", 1, 2, 4),
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    name: str
+    start: date
+    deadline: date
+    office: str | None = None
+    office_email: str | None = None
+    hotline: str | None = None
+    report_email: str | None = None
+    max_concurrent_visits: int | None = None
+    home_district_only: bool = False
+    rest_days: int = 0
+    max_days_per_year: int | None = None
+    notice_days: int = 15
+
+
+@dataclass(frozen=True)
+class Institution:
+    id: str
+    name: str
+    district: str
+    tier: str  # one of TIERS
+    ownership: str = "public"  # one of OWNERSHIPS
+    min_days: int | None = None  # planner's own minimum; the effective one is the larger
+    year: int | None = None
+    batch: str | None = None
+    earliest: date | None = None
+    latest: date | None = None
+    exempt: bool = False
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Expert:
+    id: str
+    name: str
+    district: str
+    skills: tuple[str, ...]
+    employer: str | None = None  # an institution id or free text
+    leader: bool = False
+    max_days: int | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    name: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Quota:
+    year: int
+    tier: str | None = None
+    ownership: str | None = None
+    min_share: float = 0.0  # 0..1
+    min_count: int = 0
+
+
+@dataclass(frozen=True)
+class Unavailability:
+    expert_id: str
+    start: date
+    end: date  # inclusive
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    expert_id: str
+    institution_id: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Pairing:
+    inspecting_district: str
+    inspected_district: str
+    tiers: tuple[str, ...] = ()  # empty: every tier
+
+    def covers(self, tier: str) -> bool:
+        return not self.tiers or tier in self.tiers
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    leader: str
+    members: tuple[str, ...]  # includes the leader
+    tiers: tuple[str, ...] = ()  # empty: every tier
+
+    def covers(self, tier: str) -> bool:
+        return not self.tiers or tier in self.tiers
+
+
+@dataclass(frozen=True)
+class HolidayRow:
+    start: date
+    end: date  # inclusive
+    kind: str  # "holiday" or "workday"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    params: Params
+    institutions: tuple[Institution, ...]
+    experts: tuple[Expert, ...]
+    tier_rules: dict[str, TierRule] = field(default_factory=lambda: dict(DEFAULT_TIER_RULES))
+    batches: tuple[Batch, ...] = ()
+    quotas: tuple[Quota, ...] = ()
+    unavailability: tuple[Unavailability, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    pairings: tuple[Pairing, ...] = ()
+    teams: tuple[Team, ...] = ()
+    holidays: tuple[HolidayRow, ...] = ()
+    source: str = ""  # where it was read from, for messages
+
+    # -- lookups (pure facts of the input, shared by every layer) --------------
+    @cached_property
+    def institution_by_id(self) -> dict[str, Institution]:
+        return {i.id: i for i in self.institutions}
+
+    @cached_property
+    def expert_by_id(self) -> dict[str, Expert]:
+        return {e.id: e for e in self.experts}
+
+    @cached_property
+    def batch_by_name(self) -> dict[str, Batch]:
+        return {b.name: b for b in self.batches}
+
+    @cached_property
+    def known_skills(self) -> frozenset[str]:
+        return frozenset(s for r in self.tier_rules.values() for s in r.required_skills)
+
+    def rule(self, tier: str) -> TierRule:
+        return self.tier_rules.get(tier, DEFAULT_TIER_RULES[tier])
+
+    def min_days(self, inst: Institution) -> int:
+        """R1: the tier's minimum, or the planner's longer one."""
+        return max(self.rule(inst.tier).min_days, inst.min_days or 0)
+
+    def year_cap(self, expert: Expert) -> int | None:
+        """R8: the expert's own cap, else the round's."""
+        return expert.max_days if expert.max_days is not None else self.params.max_days_per_year
+
+    @cached_property
+    def calendar(self):  # -> inputs.calendar.WorkCalendar (import kept lazy)
+        from inputs.calendar import WorkCalendar
+
+        return WorkCalendar(self.holidays)

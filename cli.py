@@ -1,0 +1,187 @@
+"""The front door: ``schedule solve | validate | replan | template``.
+
+Parses options, calls the layers, maps outcomes to the exit codes of SPEC §5:
+0 every institution scheduled; 1 unexpected error; 2 wrong usage; 3 bad input
+or an unknown calendar year (nothing written); 4 partial plan written; 5 no plan
+found in the time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_NO_PLAN = 0, 1, 2, 3, 4, 5
+
+app = typer.Typer(
+    help="巡查计划编排工具：读取巡查方案工作簿，编排专家组与巡查日程，输出计划、日历邀请、公告和报告。",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+
+
+def tool_version() -> str:
+    try:
+        return version("inspection-planner")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "0+unknown"
+
+
+def _read(path: Path | None):
+    """Read a scenario, or report every input problem and exit 3."""
+    from inputs.calendar import UnknownYearError
+    from inputs.errors import InputError
+    from inputs.reader import read_scenario
+    from inputs.sample import SAMPLE_DIR
+
+    source = path if path is not None else SAMPLE_DIR
+    try:
+        return read_scenario(source)
+    except InputError as exc:
+        err.print(f"[bold red]输入有误[/]（{source}），共 {len(exc.problems)} 处，未写出任何文件：")
+        for problem in exc.problems:
+            err.print(f"  · {problem}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+    except UnknownYearError as exc:
+        err.print(f"[bold red]日历未知[/]：{exc}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+
+
+def _progress(quiet: bool):
+    last = [0.0]
+
+    def show(elapsed: float, objective: float, bound: float) -> None:
+        if quiet or elapsed - last[0] < 0.5 and last[0] > 0:
+            return
+        last[0] = elapsed
+        err.print(f"  已用 {elapsed:5.1f} 秒  当前最优目标 {objective:g}  下界 {bound:g}", markup=False)
+
+    return show
+
+
+def _facts(scenario, result) -> dict[str, str]:
+    years = range(scenario.params.start.year, scenario.params.deadline.year + 1)
+    sources = "；".join(f"{y} 年：{scenario.calendar.source(y)}" for y in years)
+    return {
+        "状态": result.plan.status,
+        "目标值": json.dumps(result.objective, ensure_ascii=False),
+        "下界": json.dumps(result.bound, ensure_ascii=False),
+        "求解用时（秒）": f"{result.wall_time:.1f}",
+        "节假日数据来源": sources,
+        "工具版本": tool_version(),
+    }
+
+
+def _summary_doc(result, out: Path | None, code: int) -> dict:
+    plan = result.plan
+    return {
+        "status": plan.status,
+        "exit_code": code,
+        "out": str(out) if out else None,
+        "scheduled": len(plan.visits),
+        "unscheduled": [{"institution": u.institution, "reasons": list(u.reasons)} for u in plan.unscheduled],
+        "exempt": list(plan.exempt),
+        "objective": result.objective,
+        "bound": result.bound,
+        "solve_seconds": round(result.wall_time, 2),
+    }
+
+
+@app.command(help="编排巡查计划。不给 SCENARIO 时编排内置示例（巴南区 2024–2026 年度巡查）。")
+def solve(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="输入：.xlsx 工作簿或 CSV 文件夹", show_default=False)
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("巡查计划"),
+    time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="求解时间上限（秒）")] = 60.0,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子：相同输入和种子得到相同计划")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="在标准输出打印一份 JSON 结果")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="求解线程数")] = 2,
+) -> None:
+    from outputs.folder import write_plan_folder
+    from scheduler.solve import solve as run_solve
+
+    started = time.monotonic()
+    data = _read(scenario)
+    err.print(
+        f"正在编排：{data.params.name}（{len(data.institutions)} 家机构，{len(data.experts)} 名专家），"
+        f"时限 {time_limit:g} 秒",
+        markup=False,
+    )
+    result = run_solve(data, time_limit=time_limit, seed=seed, workers=workers, progress=_progress(False))
+    plan = result.plan
+    if not plan.visits and plan.unscheduled:
+        code = EXIT_NO_PLAN
+    elif plan.unscheduled:
+        code = EXIT_PARTIAL
+    else:
+        code = EXIT_OK
+    if code != EXIT_NO_PLAN:
+        write_plan_folder(data, plan, out, facts=_facts(data, result))
+    err.print(result.summary(), markup=False)
+    for u in plan.unscheduled:
+        err.print(f"  未安排 {u.institution}：{'；'.join(u.reasons)}", markup=False)
+    if code == EXIT_NO_PLAN:
+        err.print("在时限内没有找到可行计划，未写出文件。", markup=False)
+    else:
+        err.print(f"已写出：{out}（共用时 {time.monotonic() - started:.1f} 秒）", markup=False)
+    if as_json:
+        sys.stdout.write(json.dumps(_summary_doc(result, out, code), ensure_ascii=False, indent=2) + "\n")
+    raise typer.Exit(code)
+
+
+@app.command(help="用独立于求解器的代码逐条检查计划是否符合全部规则；全部满足时退出码为 0，否则为 1。")
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="输入：.xlsx 工作簿或 CSV 文件夹（如 OUT/scenario）")],
+    plan: Annotated[Path, typer.Argument(help="计划文件 plan.json")],
+) -> None:
+    from constraints.registry import validate as check_all
+    from scheduler.plan import Plan, PlanFormatError
+
+    data = _read(scenario)
+    try:
+        loaded = Plan.read(plan)
+    except PlanFormatError as exc:
+        err.print(f"计划文件格式有误（{exc.source}）：", markup=False)
+        for problem in exc.problems:
+            err.print(f"  · {problem}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+    violations = check_all(data, loaded)
+    for v in violations:
+        typer.echo(str(v))
+    if violations:
+        typer.echo(f"共 {len(violations)} 处违反规则。")
+        raise typer.Exit(1)
+    typer.echo(f"计划符合全部规则：{len(loaded.visits)} 次巡查，{len(loaded.unscheduled)} 家未安排。")
+
+
+@app.command(help="生成一份空白的输入工作簿（中文表头、下拉列表和填写说明）。")
+def template(out: Annotated[Path, typer.Argument(help="要写出的 .xlsx 文件")]) -> None:
+    from outputs.template import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        err.print(f"文件名应以 .xlsx 结尾：{out}", markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    write_template(out)
+    err.print(f"已写出模板：{out}", markup=False)
+
+
+def main() -> None:  # pragma: no cover - exercised through the console script
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("已中断。", markup=False)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

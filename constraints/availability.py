@@ -1,0 +1,86 @@
+"""R8 — experts are not sent when they said they cannot come, nor beyond their yearly cap.
+
+No working day of an expert's visits falls within one of their ``unavailability`` rows (inclusive
+date ranges; holidays inside a row do not matter, as no one works then). Per expert and calendar
+year, the visit working days falling in that year add up to at most the expert's ``max_days``, else
+the round's ``max_days_per_year`` (no cap when neither is set). Not from a seed: the expert pool's
+own limits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from constraints.base import Violation
+from constraints.coverage import expert_text, span_text, visit_text
+from constraints.working_days import visit_workdays
+from inputs.scenario import Scenario
+from scheduler.plan import Plan, Visit
+
+RULE = "R8"
+
+
+def check(scenario: Scenario, plan: Plan) -> list[Violation]:
+    """Declared unavailability and the yearly cap of every expert on the plan."""
+    workdays: dict[int, list[date]] = {}
+    for n, visit in enumerate(plan.visits):
+        days = visit_workdays(scenario, visit)
+        if days is not None:
+            workdays[n] = days
+    return _unavailable(scenario, plan, workdays) + _over_cap(scenario, plan, workdays)
+
+
+def _members(visit: Visit) -> list[str]:
+    return list(dict.fromkeys((*visit.members, visit.leader)))
+
+
+def _unavailable(scenario: Scenario, plan: Plan, workdays: dict[int, list[date]]) -> list[Violation]:
+    rows_by_expert = defaultdict(list)
+    for row in scenario.unavailability:
+        rows_by_expert[row.expert_id].append(row)
+    found: list[Violation] = []
+    for n, visit in enumerate(plan.visits):
+        for expert_id in _members(visit):
+            for row in rows_by_expert.get(expert_id, ()):
+                clash = [d for d in workdays.get(n, ()) if row.start <= d <= row.end]
+                if not clash:
+                    continue
+                reason = f"（{row.reason}）" if row.reason else ""
+                found.append(
+                    Violation(
+                        RULE,
+                        expert_id,
+                        f"{expert_text(scenario, expert_id)} 登记了 "
+                        f"{span_text(row.start, row.end)} 不可用{reason}，"
+                        f"但被安排在{visit_text(scenario, visit)}中，冲突的工作日有 {len(clash)} 个"
+                        f"（{span_text(clash[0], clash[-1])}）",
+                    )
+                )
+    return found
+
+
+def _over_cap(scenario: Scenario, plan: Plan, workdays: dict[int, list[date]]) -> list[Violation]:
+    load: dict[tuple[str, int], int] = defaultdict(int)
+    for n, visit in enumerate(plan.visits):
+        for expert_id in _members(visit):
+            for day in workdays.get(n, ()):
+                load[expert_id, day.year] += 1
+    found: list[Violation] = []
+    for (expert_id, year), days in sorted(load.items()):
+        expert = scenario.expert_by_id.get(expert_id)
+        if expert is None:
+            continue
+        cap = scenario.year_cap(expert)
+        if cap is None or days <= cap:
+            continue
+        source = "本人年度最多天数" if expert.max_days is not None else "本轮每人每年最多天数"
+        found.append(
+            Violation(
+                RULE,
+                expert_id,
+                f"{expert_text(scenario, expert_id)} 在 {year} 年被安排了 {days} 个巡查工作日，"
+                f"超过{source} {cap} 天",
+            )
+        )
+    return found

@@ -1,0 +1,80 @@
+"""R5 — no expert is on two visits at once, and between two visits an expert has ``rest_days``
+working days off (default 0).
+
+Two visits of one expert must not have overlapping date ranges (both ends inclusive); when one
+ends before the next begins, at least ``params.rest_days`` working days lie strictly between the
+end of the first and the start of the second. Not from a seed: an office's common sense.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from constraints.base import Violation
+from constraints.coverage import expert_text, visit_text
+from constraints.working_days import workdays_between
+from inputs.scenario import Scenario
+from scheduler.plan import Plan, Visit
+
+RULE = "R5"
+
+
+def check(scenario: Scenario, plan: Plan) -> list[Violation]:
+    """Every pair of an expert's visits: no overlap, and enough rest between them."""
+    by_expert: dict[str, list[Visit]] = defaultdict(list)
+    for visit in plan.visits:
+        if visit.end < visit.start:
+            continue  # reported by R0; it has no days to overlap
+        for expert_id in dict.fromkeys((*visit.members, visit.leader)):
+            by_expert[expert_id].append(visit)
+    violations: list[Violation] = []
+    for expert_id in sorted(by_expert):
+        visits = sorted(by_expert[expert_id], key=lambda v: (v.start, v.end, v.institution))
+        violations += _overlaps(scenario, expert_id, visits)
+        violations += _rests(scenario, expert_id, visits)
+    return violations
+
+
+def _overlaps(scenario: Scenario, expert_id: str, visits: list[Visit]) -> list[Violation]:
+    found: list[Violation] = []
+    for i, first in enumerate(visits):
+        for second in visits[i + 1 :]:
+            if second.start > first.end:
+                break
+            found.append(
+                Violation(
+                    RULE,
+                    expert_id,
+                    f"{expert_text(scenario, expert_id)} 同时被安排在{visit_text(scenario, first)}和"
+                    f"{visit_text(scenario, second)}中，两者日期重叠",
+                )
+            )
+    return found
+
+
+def _rests(scenario: Scenario, expert_id: str, visits: list[Visit]) -> list[Violation]:
+    rest = scenario.params.rest_days
+    if rest <= 0:
+        return []
+    found: list[Violation] = []
+    for i, first in enumerate(visits):
+        # The nearest later visit that does not overlap is the tightest gap.
+        following = [v for v in visits[i + 1 :] if v.start > first.end]
+        if not following:
+            continue
+        second = min(following, key=lambda v: (v.start, v.institution))
+        gap = workdays_between(
+            scenario.calendar, first.end + timedelta(days=1), second.start - timedelta(days=1)
+        )
+        if gap is None or len(gap) >= rest:
+            continue
+        found.append(
+            Violation(
+                RULE,
+                expert_id,
+                f"{expert_text(scenario, expert_id)} 在{visit_text(scenario, first)}与"
+                f"{visit_text(scenario, second)}之间只有 {len(gap)} 个工作日休息，至少应有 {rest} 个",
+            )
+        )
+    return found

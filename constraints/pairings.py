@@ -1,0 +1,60 @@
+"""R7 — cross-district inspection (区县交叉检查): where district A inspects district B, every member of
+a team visiting B comes from A.
+
+For an institution in district B of tier T: when some pairing has B as the inspected district and
+covers T, every member comes from an inspecting district of such a pairing (several pairings for B
+and T allow any of their inspecting districts). Without such a pairing, with ``home_district_only``
+every member comes from B; otherwise from anywhere. Standing-team visits obey it too. Source: seed
+003 (巴南→南岸, 长寿→巴南).
+"""
+
+from __future__ import annotations
+
+from constraints.base import Violation
+from constraints.coverage import expert_text, visit_text
+from inputs.scenario import Institution, Scenario
+from scheduler.plan import Plan
+
+RULE = "R7"
+
+
+def allowed_districts(scenario: Scenario, inst: Institution) -> tuple[frozenset[str] | None, str]:
+    """The districts a team for ``inst`` may come from (``None``: anywhere), and why, in Chinese."""
+    inspecting = sorted(
+        {
+            p.inspecting_district
+            for p in scenario.pairings
+            if p.inspected_district == inst.district and p.covers(inst.tier)
+        }
+    )
+    if inspecting:
+        why = f"按交叉检查安排，{inst.district}的该类机构由{'、'.join(inspecting)}的专家检查"
+        return frozenset(inspecting), why
+    if scenario.params.home_district_only:
+        return frozenset({inst.district}), f"本轮规定专家只检查本区县（{inst.district}）的机构"
+    return None, ""
+
+
+def check(scenario: Scenario, plan: Plan) -> list[Violation]:
+    """Every member of every visit comes from a district allowed for the institution."""
+    violations: list[Violation] = []
+    for visit in plan.visits:
+        inst = scenario.institution_by_id.get(visit.institution)
+        if inst is None:
+            continue
+        allowed, why = allowed_districts(scenario, inst)
+        if allowed is None:
+            continue
+        for member_id in dict.fromkeys((*visit.members, visit.leader)):
+            expert = scenario.expert_by_id.get(member_id)
+            if expert is None or expert.district in allowed:
+                continue
+            violations.append(
+                Violation(
+                    RULE,
+                    visit.institution,
+                    f"{expert_text(scenario, member_id)} 来自{expert.district}，不应参加"
+                    f"{visit_text(scenario, visit)}：{why}",
+                )
+            )
+    return violations

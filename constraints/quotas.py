@@ -1,0 +1,76 @@
+"""R9 — yearly coverage quotas (年度指标): e.g. all private secondary hospitals and at least 30% of
+grassroots institutions in 2025; about 10% of grassroots in 2024.
+
+A quota row counts the non-exempt institutions matching its tier and ownership (either may be
+blank: any). It needs at least ``max(min_count, ceil(min_share × that count))`` of them visited in
+its year, a visit counting for a year when it lies wholly inside it. Sources: seeds 001, 004.
+"""
+
+from __future__ import annotations
+
+import math
+
+from constraints.base import Violation
+from inputs.scenario import OWNERSHIP_LABELS, TIER_LABELS, Institution, Quota, Scenario
+from scheduler.plan import Plan
+
+RULE = "R9"
+
+
+def quota_text(quota: Quota) -> str:
+    """How a quota is named: 「2025年 民营 二级」, 「2024年 基层」, 「2026年 全部机构」."""
+    parts = [f"{quota.year}年"]
+    if quota.ownership is not None:
+        parts.append(OWNERSHIP_LABELS.get(quota.ownership, quota.ownership))
+    if quota.tier is not None:
+        parts.append(TIER_LABELS.get(quota.tier, quota.tier))
+    if len(parts) == 1:
+        parts.append("全部机构")
+    return " ".join(parts)
+
+
+def matching(scenario: Scenario, quota: Quota) -> list[Institution]:
+    """The non-exempt institutions a quota row counts."""
+    return [
+        inst
+        for inst in scenario.institutions
+        if not inst.exempt
+        and (quota.tier is None or inst.tier == quota.tier)
+        and (quota.ownership is None or inst.ownership == quota.ownership)
+    ]
+
+
+def required(quota: Quota, count: int) -> int:
+    """How many of ``count`` matching institutions the quota needs visited."""
+    return max(quota.min_count, math.ceil(quota.min_share * count - 1e-9))
+
+
+def check(scenario: Scenario, plan: Plan) -> list[Violation]:
+    """Every quota row has enough of its institutions visited wholly inside its year."""
+    violations: list[Violation] = []
+    for quota in scenario.quotas:
+        pool = matching(scenario, quota)
+        need = required(quota, len(pool))
+        ids = {inst.id for inst in pool}
+        visited = {
+            v.institution
+            for v in plan.visits
+            if v.institution in ids and v.start <= v.end and v.start.year == v.end.year == quota.year
+        }
+        if len(visited) >= need:
+            continue
+        parts = []
+        if quota.min_share:
+            parts.append(f"比例 {quota.min_share * 100:g}%")
+        if quota.min_count:
+            parts.append(f"至少 {quota.min_count} 家")
+        basis = f"（{'，'.join(parts)}）" if parts else ""
+        violations.append(
+            Violation(
+                RULE,
+                quota_text(quota),
+                f"{quota_text(quota)}指标：符合条件的非免检机构共 {len(pool)} 家，应在 {quota.year} 年内巡查"
+                f"至少 {need} 家{basis}，计划只安排了 {len(visited)} 家",
+            )
+        )
+    return violations

@@ -1,0 +1,60 @@
+"""R1 — a visit lasts at least its minimum of working days, consecutive on the working-day calendar.
+
+The minimum is the tier's (tertiary general 7; tertiary specialty, maternal-child and secondary 5;
+grassroots 1, or the ``tiers`` sheet's), or the planner's longer one for that institution
+(``scenario.min_days``). A visit is a start..end range, so every working day between its ends
+belongs to it: consecutive is automatic. The plan's ``days`` must be that count of working days.
+Sources: seeds 000, 003.
+
+Visits whose dates are unreadable for the calendar (R2) or reversed (R0) are left to those checks.
+"""
+
+from __future__ import annotations
+
+from constraints.base import Violation
+from constraints.coverage import institution_text, span_text
+from constraints.working_days import visit_workdays
+from inputs.scenario import TIER_LABELS, Scenario
+from scheduler.plan import Plan
+
+RULE = "R1"
+
+
+def check(scenario: Scenario, plan: Plan) -> list[Violation]:
+    """``days`` equals the working days from start to end, and that is at least the minimum."""
+    violations: list[Violation] = []
+    for visit in plan.visits:
+        if visit.end < visit.start:
+            continue
+        workdays = visit_workdays(scenario, visit)
+        if workdays is None:
+            continue
+        counted = len(workdays)
+        where = f"{institution_text(scenario, visit.institution)} 的巡查 {span_text(visit.start, visit.end)}"
+        if visit.days != counted:
+            violations.append(
+                Violation(
+                    RULE,
+                    visit.institution,
+                    f"{where} 含 {counted} 个工作日，但计划中的天数写为 {visit.days}",
+                )
+            )
+        inst = scenario.institution_by_id.get(visit.institution)
+        if inst is None:
+            continue
+        minimum = scenario.min_days(inst)
+        if counted < minimum:
+            tier_min = scenario.rule(inst.tier).min_days
+            source = (
+                f"{TIER_LABELS.get(inst.tier, inst.tier)}机构至少 {tier_min} 个工作日"
+                if minimum == tier_min
+                else f"该机构设定的最少天数为 {minimum} 个工作日"
+            )
+            violations.append(
+                Violation(
+                    RULE,
+                    visit.institution,
+                    f"{where} 只有 {counted} 个工作日，少于最少天数 {minimum}（{source}）",
+                )
+            )
+    return violations

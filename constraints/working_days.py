@@ -1,0 +1,87 @@
+"""R2 — working days follow the official Chinese calendar, and a visit starts and ends on one.
+
+Public holidays and make-up working weekends (调休) included: 2024-10-01..07 is National Day, the
+Sunday 2024-09-29 and the Saturday 2024-10-12 are working days. The calendar is input data
+(``scenario.calendar``: the packaged ``chinesecalendar`` data, overridden by the ``holidays``
+sheet). A visit touching a year the calendar does not know is reported here rather than raised,
+and the other checks leave such a visit alone. Source: common practice.
+
+The helpers below give every check the working days of a visit or of a gap between two visits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from constraints.base import Violation
+from constraints.coverage import institution_text, span_text
+from inputs.calendar import WorkCalendar
+from inputs.scenario import Scenario
+from scheduler.plan import Plan, Visit
+
+RULE = "R2"
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+# -- helpers shared by the checks that count working days ------------------------------------------
+def unknown_years(calendar: WorkCalendar, first: date, last: date) -> list[int]:
+    """The years from ``first`` to ``last`` the calendar cannot answer for."""
+    low, high = min(first, last), max(first, last)
+    return [y for y in range(low.year, high.year + 1) if not calendar.knows(y)]
+
+
+def workdays_between(calendar: WorkCalendar, first: date, last: date) -> list[date] | None:
+    """Working days from ``first`` to ``last`` inclusive (none when ``last < first``).
+
+    ``None`` when the range touches a year the calendar does not know: R2 reports that visit.
+    """
+    if last < first:
+        return []
+    if unknown_years(calendar, first, last):
+        return None
+    return list(calendar.workdays(first, last))
+
+
+def visit_workdays(scenario: Scenario, visit: Visit) -> list[date] | None:
+    """The working days a visit covers, or ``None`` when its dates lie in an unknown year."""
+    return workdays_between(scenario.calendar, visit.start, visit.end)
+
+
+def day_text(day: date) -> str:
+    """「2024-09-28（周六）」."""
+    return f"{day.isoformat()}（{WEEKDAYS[day.weekday()]}）"
+
+
+# -- the check -------------------------------------------------------------------------------------
+def check(scenario: Scenario, plan: Plan) -> list[Violation]:
+    """Each visit starts and ends on a working day of a year the calendar knows."""
+    calendar = scenario.calendar
+    violations: list[Violation] = []
+    for visit in plan.visits:
+        where = institution_text(scenario, visit.institution)
+        missing = unknown_years(calendar, visit.start, visit.end)
+        if missing:
+            years = "、".join(str(y) for y in missing)
+            violations.append(
+                Violation(
+                    RULE,
+                    visit.institution,
+                    f"{where} 的巡查 {span_text(visit.start, visit.end)} 落在 {years} 年，"
+                    f"内置日历不含该年的节假日安排，且“节假日调整”（holidays）表未提供，无法判断工作日",
+                )
+            )
+            continue
+        ends = (
+            [("开始", visit.start), ("结束", visit.end)] if visit.start != visit.end else [("", visit.start)]
+        )
+        for label, day in ends:
+            if not calendar.is_workday(day):
+                violations.append(
+                    Violation(
+                        RULE,
+                        visit.institution,
+                        f"{where} 的巡查{label}日期 {day_text(day)} 不是工作日（法定节假日或休息日）",
+                    )
+                )
+    return violations

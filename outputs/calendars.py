@@ -1,0 +1,490 @@
+"""Calendar files for the plan (SPEC §4), following RFC 5545 and RFC 5546 (iTIP).
+
+Written from the plan and the scenario only, with the ``icalendar`` library:
+
+- ``requests/`` — one ``METHOD:REQUEST`` invitation per visit and expert, holding
+  exactly one all-day, multi-day event, the office as ORGANIZER and the expert as
+  ATTENDEE (CHAIR for the leader);
+- ``experts/`` — one ``METHOD:PUBLISH`` calendar per expert with all their visits;
+- ``institutions/`` — one ``METHOD:PUBLISH`` calendar per visited institution;
+- ``overview.ics`` — the whole plan, without attendees;
+- ``cancellations/`` — on a replan, one ``METHOD:CANCEL`` per invitation of the
+  previous ledger that the plan no longer holds (expert taken off, visit dropped);
+- ``ledger.json`` — for every invitation: its UID, SEQUENCE, a fingerprint of what
+  it says, the expert, the institution and the dates (and ``cancelled`` once cancelled).
+
+UIDs are deterministic: the same scenario name, institution and expert give the
+same UID in every run. A replan passes the previous ledger: an invitation whose
+fingerprint changed gets the previous SEQUENCE + 1, an unchanged one keeps it, and
+with ``only_changed`` only new and changed invitations are written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from icalendar import Alarm, Calendar, Event, vCalAddress
+from icalendar.parser import Parameters
+
+from inputs.scenario import Scenario
+from outputs.labels import (
+    ROLE_LEADER,
+    employer_label,
+    expert_name,
+    institution_name,
+    other_members,
+    period_cn,
+    role_of,
+    short_hash,
+    sorted_visits,
+    tier_label,
+    unique_filenames,
+    visit_workdays,
+    visits_by_expert,
+    workdays_cn,
+)
+from scheduler.plan import Plan, Visit
+
+UID_DOMAIN = "inspection-planner"
+PLACEHOLDER_DOMAIN = "inspection-planner.invalid"  # RFC 2606: never delivered
+DEFAULT_OFFICE = "巡查办"
+CANCELLED = "cancelled"  # the fingerprint of a cancelled invitation
+REMINDER_BEFORE = timedelta(hours=15)  # 09:00 on the day before an all-day event
+
+Ledger = dict[str, dict[str, Any]]
+
+
+@cache
+def _prodid() -> str:
+    try:
+        version = metadata.version("inspection-planner")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return f"-//Inspection Office//inspection-planner {version}//ZH-CN"
+
+
+class _QuotedCN(Parameters):
+    """Property parameters that always put CN in double quotes (safe for any name)."""
+
+    always_quoted = (*Parameters.always_quoted, "CN")
+
+
+# -- identities -------------------------------------------------------------------
+
+
+def request_uid(scenario: Scenario, institution: str, expert: str) -> str:
+    """The UID of the invitation of ``expert`` to the visit of ``institution``; the same every run."""
+    key = "\x1f".join((scenario.params.name, institution, expert))
+    return f"{short_hash(key, 32)}@{UID_DOMAIN}"
+
+
+def visit_uid(scenario: Scenario, institution: str) -> str:
+    """The UID of a visit as published to the institution and in the overview."""
+    key = "\x1f".join((scenario.params.name, institution))
+    return f"visit-{short_hash(key, 32)}@{UID_DOMAIN}"
+
+
+def fingerprint(scenario: Scenario, visit: Visit) -> str:
+    """A hash of what an invitation tells: dates, location and team."""
+    inst = scenario.institution_by_id.get(visit.institution)
+    payload = {
+        "start": visit.start.isoformat(),
+        "end": visit.end.isoformat(),
+        "location": _location(scenario, visit),
+        "name": inst.name if inst else visit.institution,
+        "leader": visit.leader,
+        "members": sorted(visit.members),
+        "team": visit.team,
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def next_sequence(uid: str, fp: str, previous: Ledger | None) -> int:
+    """0 for a new invitation; the previous sequence if unchanged, else one more."""
+    entry = (previous or {}).get(uid)
+    if not entry:
+        return 0
+    sequence = int(entry.get("sequence", 0))
+    return sequence if entry.get("fingerprint") == fp else sequence + 1
+
+
+def _is_news(uid: str, sequence: int, previous: Ledger | None) -> bool:
+    """An invitation the expert has not received as it now stands (new, changed or re-added)."""
+    entry = (previous or {}).get(uid)
+    return entry is None or bool(entry.get("cancelled")) or int(entry.get("sequence", 0)) != sequence
+
+
+def expert_email(scenario: Scenario, expert_id: str) -> str:
+    """The expert's address, or a deterministic placeholder that is never delivered."""
+    expert = scenario.expert_by_id.get(expert_id)
+    if expert and expert.email:
+        return expert.email.strip()
+    return f"expert-{short_hash(expert_id, 12)}@{PLACEHOLDER_DOMAIN}"
+
+
+# -- text ----------------------------------------------------------------------------
+
+
+def _office(scenario: Scenario) -> str:
+    return scenario.params.office or DEFAULT_OFFICE
+
+
+def _location(scenario: Scenario, visit: Visit) -> str:
+    inst = scenario.institution_by_id.get(visit.institution)
+    if inst is None:
+        return visit.institution
+    return inst.address or inst.name
+
+
+def _summary(scenario: Scenario, visit: Visit) -> str:
+    return f"巡查：{institution_name(scenario, visit.institution)}"
+
+
+def _person(scenario: Scenario, expert_id: str) -> str:
+    expert = scenario.expert_by_id.get(expert_id)
+    if expert is None:
+        return expert_id
+    employer = employer_label(scenario, expert)
+    return f"{expert.name}（{employer}）" if employer else expert.name
+
+
+def _description(scenario: Scenario, visit: Visit, expert_id: str | None) -> str:
+    inst = scenario.institution_by_id.get(visit.institution)
+    lines = [f"巡查机构：{institution_name(scenario, visit.institution)}"]
+    if inst is not None:
+        lines.append(f"区县与类别：{inst.district}，{tier_label(inst.tier)}")
+        if inst.address:
+            lines.append(f"地址：{inst.address}")
+    lines.append(f"巡查时间：{period_cn(visit.start, visit.end, weekday=True)}，共 {visit.days} 个工作日")
+    workdays = visit_workdays(scenario, visit)
+    if workdays and len(workdays) != (visit.end - visit.start).days + 1:
+        lines.append(f"现场工作日：{workdays_cn(workdays)}（其余日期为周末或节假日）")
+    if visit.team:
+        lines.append(f"巡查组：{visit.team}")
+    lines.append(f"组长：{_person(scenario, visit.leader)}")
+    members = other_members(visit)
+    lines.append("组员：" + ("、".join(_person(scenario, m) for m in members) if members else "无"))
+    if expert_id is not None:
+        lines.append(f"您在本组的角色：{role_of(visit, expert_id)}")
+    lines.append(f"本安排由{_office(scenario)}发出（{scenario.params.name}）。")
+    return "\n".join(lines)
+
+
+# -- components ------------------------------------------------------------------------
+
+
+def _address(uri_email: str, cn: str, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{uri_email}")
+    address.params = _QuotedCN({"CN": cn, **params})
+    return address
+
+
+def _organizer(scenario: Scenario) -> vCalAddress:
+    email = (scenario.params.office_email or "").strip() or f"office@{PLACEHOLDER_DOMAIN}"
+    return _address(email, _office(scenario))
+
+
+def _attendee(scenario: Scenario, visit: Visit, expert_id: str) -> vCalAddress:
+    return _address(
+        expert_email(scenario, expert_id),
+        expert_name(scenario, expert_id),
+        ROLE="CHAIR" if expert_id == visit.leader else "REQ-PARTICIPANT",
+        PARTSTAT="NEEDS-ACTION",
+        RSVP="TRUE",
+        CUTYPE="INDIVIDUAL",
+    )
+
+
+def _event(
+    scenario: Scenario,
+    visit: Visit,
+    *,
+    uid: str,
+    sequence: int,
+    dtstamp: datetime,
+    expert_id: str | None = None,
+    invite: bool = False,
+) -> Event:
+    """One all-day event from the visit's first to its last day (DTEND exclusive)."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", dtstamp)
+    event.add("dtstart", visit.start)
+    event.add("dtend", visit.end + timedelta(days=1))
+    event.add("sequence", sequence)
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    summary = _summary(scenario, visit)
+    if expert_id is not None and expert_id == visit.leader:
+        summary += f"（{ROLE_LEADER}）"
+    event.add("summary", summary)
+    event.add("location", _location(scenario, visit))
+    event.add("description", _description(scenario, visit, expert_id))
+    event.add("categories", ["巡查"])
+    event.add("organizer", _organizer(scenario))
+    if invite and expert_id is not None:
+        event.add("attendee", _attendee(scenario, visit, expert_id))
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"明天开始：{summary}")
+    alarm.add("trigger", -REMINDER_BEFORE)
+    event.add_component(alarm)
+    return event
+
+
+def _calendar(method: str, name: str | None = None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", _prodid())
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    if name:
+        cal.add("x-wr-calname", name)
+    return cal
+
+
+def _utc(now: datetime) -> datetime:
+    """DTSTAMP is in UTC; a naive clock is taken as UTC."""
+    stamp = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    return stamp.replace(microsecond=0)
+
+
+def _write(path: Path, cal: Calendar) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(cal.to_ical())
+
+
+# -- the writer ------------------------------------------------------------------------------
+
+
+def write_calendars(
+    scenario: Scenario,
+    plan: Plan,
+    folder: Path,
+    *,
+    now: datetime,
+    previous_ledger: Ledger | None = None,
+    only_changed: bool = False,
+) -> Ledger:
+    """Write every calendar file of the plan into ``folder`` and return the ledger.
+
+    ``now`` gives DTSTAMP. ``previous_ledger`` (from an earlier run) decides the
+    SEQUENCE of each invitation: kept when unchanged, one more when changed; its
+    invitations that the plan no longer holds are cancelled. With ``only_changed``,
+    REQUEST files are written only for new invitations and those whose SEQUENCE rose.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    dtstamp = _utc(now)
+    visits = sorted_visits(plan)
+    by_expert = visits_by_expert(plan)
+
+    ledger: Ledger = {}
+    sequences: dict[tuple[str, str], int] = {}
+    fresh: set[tuple[str, str]] = set()  # the invitations to (re)send
+    for visit in visits:
+        fp = fingerprint(scenario, visit)
+        for expert_id in visit.members:
+            uid = request_uid(scenario, visit.institution, expert_id)
+            sequence = next_sequence(uid, fp, previous_ledger)
+            sequences[(visit.institution, expert_id)] = sequence
+            if not only_changed or _is_news(uid, sequence, previous_ledger):
+                fresh.add((visit.institution, expert_id))
+            ledger[uid] = {
+                "sequence": sequence,
+                "fingerprint": fp,
+                "expert": expert_id,
+                "institution": visit.institution,
+                "start": visit.start.isoformat(),
+                "end": visit.end.isoformat(),
+            }
+
+    def visit_sequence(visit: Visit) -> int:
+        # A published visit changes whenever one of its invitations does.
+        return max((sequences[(visit.institution, m)] for m in visit.members), default=0)
+
+    _write_requests(scenario, visits, folder / "requests", dtstamp, sequences, fresh)
+    ledger.update(_write_cancellations(scenario, plan, previous_ledger or {}, ledger, folder, dtstamp))
+    _write_expert_calendars(scenario, by_expert, folder / "experts", dtstamp, sequences)
+    _write_institution_calendars(scenario, visits, folder / "institutions", dtstamp, visit_sequence)
+
+    overview = _calendar("PUBLISH", f"{scenario.params.name} 巡查安排")
+    for visit in visits:
+        overview.add_component(
+            _event(
+                scenario,
+                visit,
+                uid=visit_uid(scenario, visit.institution),
+                sequence=visit_sequence(visit),
+                dtstamp=dtstamp,
+            )
+        )
+    if visits:
+        _write(folder / "overview.ics", overview)
+
+    (folder / "ledger.json").write_text(
+        json.dumps(ledger, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return ledger
+
+
+def _write_requests(
+    scenario: Scenario,
+    visits: list[Visit],
+    folder: Path,
+    dtstamp: datetime,
+    sequences: dict[tuple[str, str], int],
+    fresh: set[tuple[str, str]],
+) -> None:
+    pairs = [(v, m) for v in visits for m in v.members if (v.institution, m) in fresh]
+    names = unique_filenames(
+        (_pair_key(v, m), f"{m}_{expert_name(scenario, m)}_{v.institution}") for v, m in pairs
+    )
+    for visit, expert_id in pairs:
+        cal = _calendar("REQUEST")
+        cal.add_component(
+            _event(
+                scenario,
+                visit,
+                uid=request_uid(scenario, visit.institution, expert_id),
+                sequence=sequences[(visit.institution, expert_id)],
+                dtstamp=dtstamp,
+                expert_id=expert_id,
+                invite=True,
+            )
+        )
+        _write(folder / f"{names[_pair_key(visit, expert_id)]}.ics", cal)
+
+
+def _pair_key(visit: Visit, expert_id: str) -> str:
+    return f"{visit.institution}\x1f{expert_id}"
+
+
+def _write_expert_calendars(
+    scenario: Scenario,
+    by_expert: dict[str, list[Visit]],
+    folder: Path,
+    dtstamp: datetime,
+    sequences: dict[tuple[str, str], int],
+) -> None:
+    names = unique_filenames((e, f"{e}_{expert_name(scenario, e)}") for e in sorted(by_expert))
+    for expert_id in sorted(by_expert):
+        cal = _calendar("PUBLISH", f"{expert_name(scenario, expert_id)}的巡查日程")
+        for visit in by_expert[expert_id]:
+            # Same UID as the expert's invitation: importing both gives one event.
+            cal.add_component(
+                _event(
+                    scenario,
+                    visit,
+                    uid=request_uid(scenario, visit.institution, expert_id),
+                    sequence=sequences[(visit.institution, expert_id)],
+                    dtstamp=dtstamp,
+                    expert_id=expert_id,
+                )
+            )
+        _write(folder / f"{names[expert_id]}.ics", cal)
+
+
+def _write_institution_calendars(
+    scenario: Scenario,
+    visits: list[Visit],
+    folder: Path,
+    dtstamp: datetime,
+    visit_sequence: Callable[[Visit], int],
+) -> None:
+    names = unique_filenames(
+        (v.institution, f"{v.institution}_{institution_name(scenario, v.institution)}") for v in visits
+    )
+    for visit in visits:
+        cal = _calendar("PUBLISH", f"{institution_name(scenario, visit.institution)}巡查安排")
+        cal.add_component(
+            _event(
+                scenario,
+                visit,
+                uid=visit_uid(scenario, visit.institution),
+                sequence=visit_sequence(visit),
+                dtstamp=dtstamp,
+            )
+        )
+        _write(folder / f"{names[visit.institution]}.ics", cal)
+
+
+def _write_cancellations(
+    scenario: Scenario, plan: Plan, previous: Ledger, current: Ledger, folder: Path, dtstamp: datetime
+) -> Ledger:
+    """CANCEL every previous invitation the plan no longer holds; return their ledger entries."""
+    entries: Ledger = {}
+    gone = sorted(uid for uid in previous if uid not in current)
+    todo = [uid for uid in gone if not previous[uid].get("cancelled")]
+    names = unique_filenames(
+        (
+            uid,
+            f"{previous[uid].get('expert', '')}_{expert_name(scenario, str(previous[uid].get('expert', '')))}"
+            f"_{previous[uid].get('institution', '')}",
+        )
+        for uid in todo
+    )
+    for uid in gone:
+        entry = previous[uid]
+        if entry.get("cancelled"):
+            entries[uid] = dict(entry)
+            continue
+        sequence = int(entry.get("sequence", 0)) + 1
+        entries[uid] = {**entry, "sequence": sequence, "fingerprint": CANCELLED, "cancelled": True}
+        cal = _calendar("CANCEL")
+        cal.add_component(_cancel_event(scenario, plan, uid, entry, sequence, dtstamp))
+        _write(folder / "cancellations" / f"{names[uid]}.ics", cal)
+    return entries
+
+
+def _cancel_event(
+    scenario: Scenario, plan: Plan, uid: str, entry: dict[str, Any], sequence: int, dtstamp: datetime
+) -> Event:
+    institution = str(entry.get("institution", ""))
+    expert_id = str(entry.get("expert", ""))
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", dtstamp)
+    event.add("sequence", sequence)
+    event.add("status", "CANCELLED")
+    if entry.get("start") and entry.get("end"):
+        start, end = date.fromisoformat(entry["start"]), date.fromisoformat(entry["end"])
+        event.add("dtstart", start)
+        event.add("dtend", end + timedelta(days=1))
+    name = institution_name(scenario, institution)
+    event.add("summary", f"已取消：巡查：{name}")
+    if plan.visit_of(institution) is not None:
+        text = f"您已不在{name}的巡查组中，原邀请作废。巡查组其他安排不变。"
+    else:
+        text = f"对{name}的巡查已取消，原邀请作废。"
+    event.add("description", f"{text}\n本通知由{_office(scenario)}发出（{scenario.params.name}）。")
+    event.add("organizer", _organizer(scenario))
+    event.add(
+        "attendee",
+        _address(expert_email(scenario, expert_id), expert_name(scenario, expert_id), ROLE="REQ-PARTICIPANT"),
+    )
+    return event
+
+
+def read_ledger(path: Path) -> Ledger:
+    """Read a ledger written by :func:`write_calendars` (for a later replan)."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+__all__ = [
+    "expert_email",
+    "fingerprint",
+    "next_sequence",
+    "read_ledger",
+    "request_uid",
+    "visit_uid",
+    "write_calendars",
+]

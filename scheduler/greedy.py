@@ -1,0 +1,226 @@
+"""A fast construction heuristic: a complete plan to hint the model with.
+
+CP-SAT finds a first plan for large rounds only when given a complete hint
+(SOLVER-NOTES.md), so we build one first: the most constrained visits first,
+each at the earliest start where a small, lightly loaded team is free, with
+leaders (usually the scarcest resource) chosen by load. It honours every hard
+rule itself; what it cannot place is left to the model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from scheduler.instance import Instance, Task
+
+
+@dataclass
+class Assignment:
+    """Where and by whom one task is done."""
+
+    start: int
+    members: tuple[int, ...]
+    leader: int
+    team: int | None = None  # index into Instance.teams, for standing-team visits
+
+
+@dataclass
+class GreedyState:
+    instance: Instance
+    rest: int
+    busy: list[bytearray]  # per expert: working days taken by a visit or its rest tail
+    load: list[int] = field(default_factory=list)
+    year_load: list[dict[int, int]] = field(default_factory=list)
+    concurrent: list[int] = field(default_factory=list)
+
+
+QuotaTarget = tuple[int, list[int], int]  # year, task indices that count, how many must lie in it
+
+
+def quota_targets(instance: Instance) -> list[QuotaTarget]:
+    """R9 as (year, matching tasks, required count), over the whole round."""
+    scenario = instance.scenario
+    targets = []
+    for quota in scenario.quotas:
+        matching = [
+            i
+            for i in scenario.institutions
+            if not i.exempt
+            and (quota.tier is None or i.tier == quota.tier)
+            and (quota.ownership is None or i.ownership == quota.ownership)
+        ]
+        need = max(quota.min_count, math.ceil(quota.min_share * len(matching) - 1e-9))
+        ids = {i.id for i in matching}
+        targets.append((quota.year, [t.index for t in instance.tasks if t.inst.id in ids], need))
+    return targets
+
+
+def quota_years(instance: Instance, targets: list[QuotaTarget]) -> dict[int, int]:
+    """Reserve a year for enough visits that each quota target can be met; task index -> year."""
+    reserved: dict[int, int] = {}
+    for year, tasks, need in sorted(targets, key=lambda q: (q[0], q[1][:1], q[2])):
+        have = [t for t in tasks if reserved.get(t) == year or instance.tasks[t].years() == {year}]
+        short = need - len(have)
+        if short <= 0:
+            continue
+        taken = set(have)
+        free = [
+            instance.tasks[t]
+            for t in tasks
+            if t not in reserved and t not in taken and year in instance.tasks[t].years()
+        ]
+        free.sort(key=lambda t: (len(t.years()), t.inst.id))
+        for t in free[:short]:
+            reserved[t.index] = year
+    return reserved
+
+
+def _order(instance: Instance, reserved: dict[int, int]) -> list[Task]:
+    def key(t: Task) -> tuple:
+        span = sum(b - a + 1 for a, b in t.starts)
+        staff = len(t.teams) if t.team_staffed else len(t.candidates)
+        return (t.index not in reserved, span * staff, -t.days, t.inst.id)
+
+    return sorted(instance.tasks, key=key)
+
+
+def _free(state: GreedyState, k: int, w: int, days: int) -> bool:
+    busy = state.busy[k]
+    if any(busy[w : w + days + state.rest]):
+        return False
+    blocked = state.instance.blocked.get(k)
+    return not (blocked and any(x in blocked for x in range(w, w + days)))
+
+
+def _cap_ok(state: GreedyState, k: int, year: int, days: int) -> bool:
+    cap = state.instance.scenario.year_cap(state.instance.experts[k])
+    return cap is None or state.year_load[k].get(year, 0) + days <= cap
+
+
+def _pick_pool_team(state: GreedyState, task: Task, w: int, year: int) -> tuple[int, tuple[int, ...]] | None:
+    experts = state.instance.experts
+    free = [
+        k for k in task.candidates if _free(state, k, w, task.days) and _cap_ok(state, k, year, task.days)
+    ]
+    if len(free) < task.team_min:
+        return None
+    required = set(task.skills)
+    leaders = [k for k in free if experts[k].leader]
+    if not leaders:
+        return None
+
+    def useful(k: int, uncovered: set[str]) -> int:
+        return len(uncovered.intersection(experts[k].skills))
+
+    best: tuple[tuple[int, int], int, list[int]] | None = None
+    for leader in sorted(leaders, key=lambda k: (state.load[k], -useful(k, required), k))[:3]:
+        for coverage_first in (False, True):
+            team = _cover(state, task, free, leader, coverage_first)
+            if team is None:
+                continue
+            key = (max(state.load[k] for k in team), len(team))
+            if best is None or key < best[0]:
+                best = (key, leader, team)
+    if best is None:
+        return None
+    return best[1], tuple(best[2])
+
+
+def _cover(state: GreedyState, task: Task, free: list[int], leader: int, coverage_first: bool) -> list[int] | None:
+    """A team around ``leader`` covering the required skills: load-aware, or fewest members first."""
+    experts = state.instance.experts
+    team = [leader]
+    uncovered = set(task.skills) - set(experts[leader].skills)
+    while uncovered:
+        options = [k for k in free if k not in team and uncovered.intersection(experts[k].skills)]
+        if not options:
+            return None
+
+        def key(k: int) -> tuple[int, int, int]:
+            gain = len(uncovered.intersection(experts[k].skills))
+            if coverage_first:
+                return (-gain, state.load[k], k)
+            return (state.load[k] - task.days * gain, -gain, k)
+
+        best = min(options, key=key)
+        team.append(best)
+        uncovered -= set(experts[best].skills)
+    rest = sorted((k for k in free if k not in team), key=lambda k: (state.load[k], k))
+    while len(team) < task.team_min and rest:
+        team.append(rest.pop(0))
+    if not task.team_min <= len(team) <= task.team_max:
+        return None
+    return team
+
+
+def _pick_standing_team(
+    state: GreedyState, task: Task, w: int, year: int
+) -> tuple[int, int, tuple[int, ...]] | None:
+    expert_idx = state.instance.expert_index()
+    best = None
+    for ti, members in zip(task.teams, task.team_members, strict=True):
+        if not all(_free(state, k, w, task.days) and _cap_ok(state, k, year, task.days) for k in members):
+            continue
+        key = (max(state.load[k] for k in members), ti)
+        if best is None or key < best[0]:
+            leader = expert_idx[state.instance.teams[ti].leader]
+            best = (key, (ti, leader, members))
+    return None if best is None else best[1]
+
+
+def _place(state: GreedyState, task: Task, w: int, assignment: Assignment) -> None:
+    inst = state.instance
+    year = inst.year_of(w)
+    for k in assignment.members:
+        busy = state.busy[k]
+        for x in range(w, w + task.days + state.rest):
+            busy[x] = 1
+        state.load[k] += task.days
+        state.year_load[k][year] = state.year_load[k].get(year, 0) + task.days
+    for x in range(w, w + task.days):
+        state.concurrent[x] += 1
+
+
+def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict[int, Assignment]:
+    """A plan for as many tasks as the heuristic can place; task index -> assignment."""
+    scenario = instance.scenario
+    rest = scenario.params.rest_days
+    size = instance.horizon + rest + 2
+    state = GreedyState(
+        instance=instance,
+        rest=rest,
+        busy=[bytearray(size) for _ in instance.experts],
+        load=[0] * len(instance.experts),
+        year_load=[{} for _ in instance.experts],
+        concurrent=[0] * size,
+    )
+    cap = scenario.params.max_concurrent_visits
+    reserved = quota_years(instance, quota_targets(instance) if targets is None else targets)
+    plan: dict[int, Assignment] = {}
+    for task in _order(instance, reserved):
+        want = reserved.get(task.index)
+        for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
+            if want is not None and year != want:
+                continue
+            placed = None
+            for w in range(lo, hi + 1):
+                if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
+                    continue
+                wy = instance.year_of(w)
+                if task.team_staffed:
+                    picked = _pick_standing_team(state, task, w, wy)
+                    if picked is not None:
+                        ti, leader, members = picked
+                        placed = Assignment(w, members, leader, ti)
+                else:
+                    pool = _pick_pool_team(state, task, w, wy)
+                    if pool is not None:
+                        placed = Assignment(w, pool[1], pool[0])
+                if placed is not None:
+                    break
+            if placed is not None:
+                _place(state, task, placed.start, placed)
+                plan[task.index] = placed
+                break
+    return plan

@@ -1,0 +1,398 @@
+"""Solve strategy: greedy hint, independent groups, lexicographic objectives.
+
+1. Build the integer instance and a complete greedy plan (``scheduler.greedy``).
+2. Split the visits into groups that share no expert (and no quota or office
+   capacity), so that each group is a small model and each pool of experts that
+   can stand in for one another is judged on its own.
+3. Per group, stage 1: schedule as many visits as possible, then make the
+   heaviest load of every pool as low as possible (weighted so that one more
+   visit always outweighs any load). Stage 2: keep those, finish as early as
+   possible. Each stage starts from the previous plan as a complete hint.
+
+Determinism: a fixed seed, a stable model-building order, interleaved search
+and a deterministic time budget; the wall-clock limit is only a safety net.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from ortools.sat.python import cp_model
+
+from inputs.scenario import Scenario
+from scheduler.greedy import Assignment, QuotaTarget, greedy, quota_targets
+from scheduler.instance import Instance, Task, build_instance
+from scheduler.model import Model, build_variables
+from scheduler.plan import Plan, Unscheduled, Visit
+from scheduler.posting import RULES
+
+Progress = Callable[[float, float, float], None]  # elapsed s, best objective, bound
+
+
+class SolveStatus(Enum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    PARTIAL = "partial"
+    INFEASIBLE = "infeasible"
+
+
+@dataclass
+class Result:
+    status: SolveStatus
+    plan: Plan
+    objective: dict[str, float] = field(default_factory=dict)
+    bound: dict[str, float] = field(default_factory=dict)
+    wall_time: float = 0.0
+    breakdown: dict[str, int] = field(default_factory=dict)  # named terms: load(pool=…), …
+
+    def summary(self) -> str:
+        n = len(self.plan.visits)
+        left = len(self.plan.unscheduled)
+        return (
+            f"状态：{self.status.value}；已安排 {n} 家，未安排 {left} 家，"
+            f"免检 {len(self.plan.exempt)} 家；用时 {self.wall_time:.1f} 秒"
+        )
+
+
+# -- grouping ------------------------------------------------------------------
+
+
+def _people(task: Task) -> set[int]:
+    if task.team_staffed:
+        return {k for members in task.team_members for k in members}
+    return set(task.candidates)
+
+
+def pools(instance: Instance, tasks: list[Task]) -> list[tuple[list[int], list[int]]]:
+    """Connected components (task indices, expert indices) of who may visit what."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(a: tuple[str, int]) -> tuple[str, int]:
+        while parent.setdefault(a, a) != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for task in tasks:
+        find(("t", task.index))
+        for k in sorted(_people(task)):
+            ra, rb = find(("t", task.index)), find(("e", k))
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+    for node in sorted(parent):
+        ts, es = groups.setdefault(find(node), ([], []))
+        (ts if node[0] == "t" else es).append(node[1])
+    return sorted(groups.values(), key=lambda g: (g[0][:1], g[1][:1]))
+
+
+def pool_name(instance: Instance, experts: list[int], tasks: list[int]) -> str:
+    inspecting = sorted({instance.experts[k].district for k in experts})
+    inspected = sorted({instance.tasks[t].inst.district for t in tasks})
+    if inspecting == inspected:
+        return "、".join(inspecting)
+    return "、".join(inspecting) + "→" + "、".join(inspected)
+
+
+# -- one group -----------------------------------------------------------------
+
+
+@dataclass
+class GroupOutcome:
+    values: dict[int, Assignment]
+    optimal: bool
+    loads: dict[str, int]
+    bound: float
+    objective: float
+
+
+class _Watch(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress: Progress | None, started: float) -> None:
+        super().__init__()
+        self._progress = progress
+        self._started = started
+
+    def on_solution_callback(self) -> None:
+        if self._progress is not None:
+            self._progress(time.monotonic() - self._started, self.objective_value, self.best_objective_bound)
+
+
+def _parameters(solver: cp_model.CpSolver, budget: float, seed: int, workers: int) -> None:
+    p = solver.parameters
+    p.random_seed = seed
+    p.num_workers = workers
+    p.interleave_search = True
+    p.max_deterministic_time = max(budget, 0.5)
+    p.max_time_in_seconds = max(3 * budget, 5.0)
+    p.cp_model_probing_level = 0
+    p.log_search_progress = False
+
+
+def _hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
+    cp = m.cp
+    for task in m.tasks:
+        t = task.index
+        a = plan.get(t)
+        if not m.require_all:
+            cp.add_hint(m.present[t], a is not None)
+        cp.add_hint(m.start[t], a.start if a else task.starts[0][0])
+        years = m.years_of(t)
+        year = m.instance.year_of(a.start) if a else None
+        for y in years:
+            var = m.in_year[t, y]
+            if var is not m.present[t]:
+                cp.add_hint(var, a is not None and y == year and -1 not in task.start_years)
+        members = set(a.members) if a else set()
+        for (tt, k), var in m.x.items():
+            if tt == t:
+                cp.add_hint(var, k in members)
+        for (tt, k), var in m.lead.items():
+            if tt == t:
+                cp.add_hint(var, a is not None and a.leader == k)
+        for (tt, j), var in m.team.items():
+            if tt == t:
+                cp.add_hint(var, a is not None and a.team == j)
+    for var, value in extra.items():
+        cp.add_hint(var, value)
+
+
+def _solve_group(
+    instance: Instance,
+    tasks: list[Task],
+    group_pools: list[tuple[list[int], list[int]]],
+    targets: list[QuotaTarget],
+    start_plan: dict[int, Assignment],
+    budget: float,
+    seed: int,
+    workers: int,
+    progress: Progress | None,
+    started: float,
+) -> GroupOutcome:
+    m = build_variables(instance, tasks, targets)
+    for rule in RULES:
+        rule(m)
+    cp = m.cp
+    # objective 2: per pool, the heaviest load
+    maxima = []
+    weight = 1
+    extra_hint: dict = {}
+    greedy_load: dict[int, int] = {}
+    for t, a in start_plan.items():
+        for k in a.members:
+            greedy_load[k] = greedy_load.get(k, 0) + instance.tasks[t].days
+    for ts, es in group_pools:
+        top = sum(instance.tasks[t].days for t in ts)
+        mx = cp.new_int_var(0, top, f"max_load[{pool_name(instance, es, ts)}]")
+        weight += top
+        for k in es:
+            if m.tasks_of.get(k):
+                cp.add(m.load(k) <= mx)
+        maxima.append(mx)
+        extra_hint[mx] = max((greedy_load.get(k, 0) for k in es), default=0)
+    missing = sum(1 - m.present[t.index] for t in tasks)
+    cp.minimize(weight * missing + sum(maxima))
+    _hint(m, start_plan, extra_hint)
+
+    solver = cp_model.CpSolver()
+    _parameters(solver, budget * 0.7, seed, workers)
+    status = solver.solve(cp, _Watch(progress, started))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return GroupOutcome(start_plan, False, {}, 0.0, float("nan"))
+    optimal = status == cp_model.OPTIMAL
+    bound = solver.best_objective_bound
+    objective = solver.objective_value
+    planned = sum(solver.value(m.present[t.index]) for t in tasks)
+    loads = {mx.name: solver.value(mx) for mx in maxima}
+
+    # stage 2: keep what stage 1 achieved, finish as early as possible
+    values = list(solver.response_proto.solution)
+    cp.clear_hints()
+    for i, v in enumerate(values):
+        cp.add_hint(cp.get_int_var_from_proto_index(i), v)
+    cp.clear_objective()
+    cp.add(sum(m.present[t.index] for t in tasks) >= planned)
+    for mx in maxima:
+        cp.add(mx <= loads[mx.name])
+    finish = cp.new_int_var(0, instance.horizon, "finish")
+    for task in tasks:
+        cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
+    best_finish = max(
+        (solver.value(m.start[t.index]) + t.days for t in tasks if solver.value(m.present[t.index])),
+        default=0,
+    )
+    cp.add_hint(finish, best_finish)
+    cp.minimize(finish)
+    solver2 = cp_model.CpSolver()
+    _parameters(solver2, budget * 0.3, seed, workers)
+    status2 = solver2.solve(cp)
+    final = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
+    optimal = optimal and status2 == cp_model.OPTIMAL
+    return GroupOutcome(_read(m, final), optimal, loads, bound, objective)
+
+
+def _read(m: Model, solver: cp_model.CpSolver) -> dict[int, Assignment]:
+    out: dict[int, Assignment] = {}
+    by_task: dict[int, list[int]] = {}
+    for (t, k), var in m.x.items():
+        if solver.value(var):
+            by_task.setdefault(t, []).append(k)
+    for task in m.tasks:
+        t = task.index
+        if not solver.value(m.present[t]):
+            continue
+        members = tuple(sorted(by_task.get(t, [])))
+        team = next((j for j in task.teams if solver.value(m.team[t, j])), None)
+        if team is not None:
+            leader_id = m.instance.teams[team].leader
+            leader = next(k for k in members if m.instance.experts[k].id == leader_id)
+        else:
+            leader = next(k for k in task.candidates if (t, k) in m.lead and solver.value(m.lead[t, k]))
+        out[t] = Assignment(solver.value(m.start[t]), members, leader, team)
+    return out
+
+
+# -- the whole round -----------------------------------------------------------
+
+
+Group = tuple[list[Task], list[tuple[list[int], list[int]]], list[QuotaTarget]]
+
+
+def _split_quota(instance: Instance, target: QuotaTarget, members: list[set[int]]) -> list[int]:
+    """Share one quota among groups, in proportion to how many of each group's tasks can meet it.
+
+    Meeting every group's share meets the quota; a group never gets more than it can do.
+    """
+    year, tasks, need = target
+    able = [sum(1 for t in tasks if t in ts and year in instance.tasks[t].years()) for ts in members]
+    total = sum(able)
+    if total == 0:
+        return [0] * len(members)
+    exact = [need * a / total for a in able]
+    shares = [min(a, int(e)) for a, e in zip(able, exact, strict=True)]
+    order = sorted(range(len(members)), key=lambda g: (-(exact[g] - int(exact[g])), g))
+    left = need - sum(shares)
+    while left > 0 and any(shares[g] < able[g] for g in order):
+        for g in order:
+            if left > 0 and shares[g] < able[g]:
+                shares[g] += 1
+                left -= 1
+    return shares
+
+
+def _groups(instance: Instance) -> list[Group]:
+    """Independent parts of the round; one part when the office's capacity (R10) ties them together."""
+    all_pools = pools(instance, instance.tasks)
+    targets = quota_targets(instance)
+    if instance.scenario.params.max_concurrent_visits is not None or len(all_pools) <= 1:
+        return [(list(instance.tasks), all_pools, targets)]
+    members = [set(ts) for ts, _ in all_pools]
+    split = [_split_quota(instance, target, members) for target in targets]
+    groups: list[Group] = []
+    for g, (ts, es) in enumerate(all_pools):
+        own = [
+            (year, [t for t in tasks if t in members[g]], split[q][g])
+            for q, (year, tasks, _) in enumerate(targets)
+            if split[q][g] > 0
+        ]
+        groups.append(([instance.tasks[t] for t in ts], [(ts, es)], own))
+    return groups
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> Result:
+    started = time.monotonic()
+    instance = build_instance(scenario)
+    groups = _groups(instance)
+    start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
+    total = sum(len(ts) for ts, _, _ in groups) or 1
+    chosen: dict[int, Assignment] = {}
+    optimal = True
+    objective: dict[str, float] = {}
+    bound: dict[str, float] = {}
+    for tasks, group_pools, targets in groups:
+        if not tasks:
+            continue
+        share = time_limit * 0.9 * len(tasks) / total
+        seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
+        outcome = _solve_group(
+            instance, tasks, group_pools, targets, seeded, share, seed, workers, progress, started
+        )
+        chosen.update(outcome.values)
+        optimal = optimal and outcome.optimal
+        objective.update({k: float(v) for k, v in outcome.loads.items()})
+    elapsed = time.monotonic() - started
+    plan = to_plan(instance, chosen, elapsed, optimal)
+    status = SolveStatus(plan.status)
+    objective["unscheduled"] = float(len(plan.unscheduled))
+    breakdown = {name: int(v) for name, v in objective.items()}
+    plan = Plan(
+        scenario=plan.scenario,
+        status=plan.status,
+        visits=plan.visits,
+        unscheduled=plan.unscheduled,
+        exempt=plan.exempt,
+        stats={"solve_seconds": round(elapsed, 2), "objective": objective, "bound": bound},
+    )
+    return Result(status, plan, objective, bound, elapsed, breakdown)
+
+
+def _batch_of(scenario: Scenario, start: date, end: date, given: str | None) -> str | None:
+    if given is not None:
+        return given
+    for b in scenario.batches:
+        if b.start <= start and end <= b.end:
+            return b.name
+    return None
+
+
+def to_plan(instance: Instance, chosen: dict[int, Assignment], elapsed: float, optimal: bool) -> Plan:
+    scenario = instance.scenario
+    visits = []
+    for t, a in sorted(chosen.items(), key=lambda p: (p[1].start, instance.tasks[p[0]].inst.id)):
+        task = instance.tasks[t]
+        start = instance.workdays[a.start]
+        end = instance.workdays[a.start + task.days - 1]
+        members = (instance.experts[a.leader].id,) + tuple(
+            sorted(instance.experts[k].id for k in a.members if k != a.leader)
+        )
+        visits.append(
+            Visit(
+                institution=task.inst.id,
+                start=start,
+                end=end,
+                days=task.days,
+                leader=instance.experts[a.leader].id,
+                members=members,
+                team=None if a.team is None else instance.teams[a.team].name,
+                batch=_batch_of(scenario, start, end, task.inst.batch),
+            )
+        )
+    from scheduler.explain import reasons_for
+
+    planned = {v.institution for v in visits}
+    left = [i for i in scenario.institutions if not i.exempt and i.id not in planned]
+    unscheduled = tuple(
+        Unscheduled(i.id, tuple(reasons), rule) for i in left for rule, reasons in [reasons_for(instance, i)]
+    )
+    if unscheduled:
+        status = "partial" if visits else "infeasible"
+    else:
+        status = "optimal" if optimal else "feasible"
+    return Plan(
+        scenario=scenario.params.name,
+        status=status,
+        visits=tuple(visits),
+        unscheduled=unscheduled,
+        exempt=tuple(i.id for i in scenario.institutions if i.exempt),
+        stats={"solve_seconds": round(elapsed, 2)},
+    )

@@ -1,0 +1,62 @@
+"""R9: yearly coverage quotas over the non-exempt institutions of a tier and ownership."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from constraints import quotas
+from constraints.registry import validate
+from inputs.scenario import Quota
+from tests.constraints.builders import drop_visit, inst, make_plan, make_scenario, replace_visit, rules, visit
+
+
+def test_quota_by_ownership_min_count(small, small_valid):
+    """The 2024 private quota needs at least 1 of {G2}; leaving G2 unscheduled breaks it, and only R9
+    (the grassroots quota, 50% of {G1, G2} = 1, still holds with G1)."""
+    found = validate(small, drop_visit(small_valid, "G2"))
+    assert rules(found) == {"R9"}
+    assert [v.subject for v in found] == ["2024年 民营"]
+    assert (
+        "共 1 家" in found[0].message
+        and "至少 1 家" in found[0].message
+        and "只安排了 0 家" in found[0].message
+    )
+
+
+def test_quota_by_share(small, small_valid):
+    """The 2024 grassroots quota (50% of 2 = 1) fails when both G1 and G2 are left out."""
+    plan = drop_visit(drop_visit(small_valid, "G1"), "G2")
+    found = quotas.check(small, plan)
+    assert {v.subject for v in found} == {"2024年 民营", "2024年 基层"}
+    grassroots = next(v for v in found if v.subject == "2024年 基层")
+    assert "比例 50%" in grassroots.message
+
+
+def test_visit_counts_only_when_wholly_in_the_year(small, small_valid):
+    """G2 visited in 2025 does not count for the 2024 private quota."""
+    plan = replace_visit(small_valid, "G2", start=date(2025, 3, 3), end=date(2025, 3, 3))
+    assert [v.subject for v in quotas.check(small, plan)] == ["2024年 民营"]
+
+
+def test_share_rounds_up_and_exempt_institutions_do_not_count():
+    """10% of 11 non-exempt grassroots institutions needs 2 (ceil 1.1); the exempt 12th is not counted.
+    30% of 10 needs exactly 3 (no float drift to 4)."""
+    institutions = [inst(f"G{n}", f"卫生院{n}", "grassroots") for n in range(11)]
+    institutions.append(inst("GX", "免检卫生院", "grassroots", exempt=True))
+    scenario = make_scenario(institutions, [], quotas=[Quota(2024, tier="grassroots", min_share=0.1)])
+    one = make_plan([visit("G0", "2024-03-04", "2024-03-04", "A", ["A"])])
+    two = make_plan([*one.visits, visit("G1", "2024-03-05", "2024-03-05", "A", ["A"])])
+    found = quotas.check(scenario, one)
+    assert len(found) == 1 and "共 11 家" in found[0].message and "至少 2 家" in found[0].message
+    assert quotas.check(scenario, two) == []
+    assert quotas.required(Quota(2025, min_share=0.3), 10) == 3
+    assert quotas.required(Quota(2025, min_share=0.3, min_count=4), 10) == 4
+
+
+def test_quota_without_tier_or_ownership_counts_everyone(small, small_valid):
+    """A 2024 quota of every institution at 100% needs H1, H2, G1, G2 (X1 is exempt)."""
+    scenario = replace(small, quotas=(Quota(2024, min_share=1.0),))
+    assert quotas.check(scenario, small_valid) == []
+    found = quotas.check(scenario, drop_visit(small_valid, "H2"))
+    assert [v.subject for v in found] == ["2024年 全部机构"]

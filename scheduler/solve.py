@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 
 from inputs.scenario import Scenario
 from scheduler.greedy import Assignment, QuotaTarget, greedy, quota_targets
+from scheduler.bounds import pool_bound
 from scheduler.instance import Instance, Task, build_instance
 from scheduler.model import Model, build_variables
 from scheduler.plan import Plan, Unscheduled, Visit
@@ -126,8 +127,8 @@ def _parameters(solver: cp_model.CpSolver, budget: float, seed: int, workers: in
     p.random_seed = seed
     p.num_workers = workers
     p.interleave_search = True
-    p.max_deterministic_time = max(budget, 0.5)
-    p.max_time_in_seconds = max(3 * budget, 5.0)
+    p.max_deterministic_time = max(budget * 0.5, 0.2)
+    p.max_time_in_seconds = max(budget, 0.5)
     p.cp_model_probing_level = 0
     p.log_search_progress = False
 
@@ -160,13 +161,21 @@ def _hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
         cp.add_hint(var, value)
 
 
+def _loads(instance: Instance, plan: dict[int, Assignment]) -> dict[int, int]:
+    load: dict[int, int] = {}
+    for t, a in plan.items():
+        for k in a.members:
+            load[k] = load.get(k, 0) + instance.tasks[t].days
+    return load
+
+
 def _solve_group(
     instance: Instance,
     tasks: list[Task],
     group_pools: list[tuple[list[int], list[int]]],
     targets: list[QuotaTarget],
     start_plan: dict[int, Assignment],
-    budget: float,
+    deadline: float,
     seed: int,
     workers: int,
     progress: Progress | None,
@@ -176,62 +185,86 @@ def _solve_group(
     for rule in RULES:
         rule(m)
     cp = m.cp
-    # objective 2: per pool, the heaviest load
+    # objective 2: per pool, the heaviest load, never below our own bound
     maxima = []
     weight = 1
     extra_hint: dict = {}
-    greedy_load: dict[int, int] = {}
-    for t, a in start_plan.items():
-        for k in a.members:
-            greedy_load[k] = greedy_load.get(k, 0) + instance.tasks[t].days
+    greedy_load = _loads(instance, start_plan)
+    at_bound = len(start_plan) == len(tasks)
+    bounds = []
     for ts, es in group_pools:
         top = sum(instance.tasks[t].days for t in ts)
-        mx = cp.new_int_var(0, top, f"max_load[{pool_name(instance, es, ts)}]")
+        lb = min(pool_bound(instance, ts, es), top)
+        bounds.append(lb)
+        mx = cp.new_int_var(lb, top, f"max_load[{pool_name(instance, es, ts)}]")
         weight += top
         for k in es:
             if m.tasks_of.get(k):
                 cp.add(m.load(k) <= mx)
         maxima.append(mx)
-        extra_hint[mx] = max((greedy_load.get(k, 0) for k in es), default=0)
+        heaviest = max((greedy_load.get(k, 0) for k in es), default=0)
+        extra_hint[mx] = max(heaviest, lb)
+        at_bound = at_bound and heaviest <= lb
     missing = sum(1 - m.present[t.index] for t in tasks)
     cp.minimize(weight * missing + sum(maxima))
     _hint(m, start_plan, extra_hint)
 
-    solver = cp_model.CpSolver()
-    _parameters(solver, budget * 0.7, seed, workers)
-    status = solver.solve(cp, _Watch(progress, started))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return GroupOutcome(start_plan, False, {}, 0.0, float("nan"))
-    optimal = status == cp_model.OPTIMAL
-    bound = solver.best_objective_bound
-    objective = solver.objective_value
-    planned = sum(solver.value(m.present[t.index]) for t in tasks)
-    loads = {mx.name: solver.value(mx) for mx in maxima}
+    chosen = start_plan
+    optimal = at_bound
+    objective = float(sum(extra_hint.values()) + weight * (len(tasks) - len(start_plan)))
+    bound = float(sum(bounds))
+    if not at_bound:
+        solver = cp_model.CpSolver()
+        share = (deadline - time.monotonic()) * 0.75
+        _parameters(solver, share, seed, workers)
+        status = solver.solve(cp, _Watch(progress, started))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            chosen = _read(m, solver)
+            optimal = status == cp_model.OPTIMAL
+            objective = solver.objective_value
+            bound = solver.best_objective_bound
+    elif progress is not None:
+        progress(time.monotonic() - started, objective, bound)
 
-    # stage 2: keep what stage 1 achieved, finish as early as possible
-    values = list(solver.response_proto.solution)
+    # stage 2: keep who visits what, finish as early as possible
     cp.clear_hints()
-    for i, v in enumerate(values):
-        cp.add_hint(cp.get_int_var_from_proto_index(i), v)
     cp.clear_objective()
-    cp.add(sum(m.present[t.index] for t in tasks) >= planned)
-    for mx in maxima:
-        cp.add(mx <= loads[mx.name])
+    _fix(m, chosen)
     finish = cp.new_int_var(0, instance.horizon, "finish")
     for task in tasks:
         cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
-    best_finish = max(
-        (solver.value(m.start[t.index]) + t.days for t in tasks if solver.value(m.present[t.index])),
-        default=0,
-    )
-    cp.add_hint(finish, best_finish)
+    _hint(m, chosen, {})
+    cp.add_hint(finish, max((a.start + instance.tasks[t].days for t, a in chosen.items()), default=0))
     cp.minimize(finish)
     solver2 = cp_model.CpSolver()
-    _parameters(solver2, budget * 0.3, seed, workers)
+    _parameters(solver2, deadline - time.monotonic(), seed, workers)
     status2 = solver2.solve(cp)
-    final = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
+    if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = _read(m, solver2)
     optimal = optimal and status2 == cp_model.OPTIMAL
-    return GroupOutcome(_read(m, final), optimal, loads, bound, objective)
+    loads = _loads(instance, chosen)
+    named = {
+        mx.name: max((loads.get(k, 0) for k in es), default=0)
+        for mx, (_, es) in zip(maxima, group_pools, strict=True)
+    }
+    return GroupOutcome(chosen, optimal, named, bound, objective)
+
+
+def _fix(m: Model, plan: dict[int, Assignment]) -> None:
+    """Pin who makes each visit (and which visits happen) to ``plan``."""
+    cp = m.cp
+    for task in m.tasks:
+        t = task.index
+        a = plan.get(t)
+        if not m.require_all:
+            cp.add(m.present[t] == int(a is not None))
+        members = set(a.members) if a else set()
+        for k in task.candidates if not task.team_staffed else ():
+            cp.add(m.x[t, k] == int(k in members))
+            if (t, k) in m.lead:
+                cp.add(m.lead[t, k] == int(a is not None and a.leader == k))
+        for j in task.teams:
+            cp.add(m.team[t, j] == int(a is not None and a.team == j))
 
 
 def _read(m: Model, solver: cp_model.CpSolver) -> dict[int, Assignment]:
@@ -314,7 +347,7 @@ def solve(
     instance = build_instance(scenario)
     groups = _groups(instance)
     start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
-    total = sum(len(ts) for ts, _, _ in groups) or 1
+    remaining = sum(len(ts) for ts, _, _ in groups)
     chosen: dict[int, Assignment] = {}
     optimal = True
     objective: dict[str, float] = {}
@@ -322,10 +355,20 @@ def solve(
     for tasks, group_pools, targets in groups:
         if not tasks:
             continue
-        share = time_limit * 0.9 * len(tasks) / total
+        budget = (started + time_limit * 0.95 - time.monotonic()) * len(tasks) / remaining
+        remaining -= len(tasks)
         seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
         outcome = _solve_group(
-            instance, tasks, group_pools, targets, seeded, share, seed, workers, progress, started
+            instance,
+            tasks,
+            group_pools,
+            targets,
+            seeded,
+            time.monotonic() + max(budget, 0.5),
+            seed,
+            workers,
+            progress,
+            started,
         )
         chosen.update(outcome.values)
         optimal = optimal and outcome.optimal

@@ -60,7 +60,7 @@ def _progress(quiet: bool):
     last = [0.0]
 
     def show(elapsed: float, objective: float, bound: float) -> None:
-        if quiet or elapsed - last[0] < 0.5 and last[0] > 0:
+        if quiet or (elapsed - last[0] < 0.5 and last[0] > 0):
             return
         last[0] = elapsed
         err.print(f"  已用 {elapsed:5.1f} 秒  当前最优目标 {objective:g}  下界 {bound:g}", markup=False)

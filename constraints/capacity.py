@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import institution_text, span_text
 from constraints.working_days import visit_workdays
 from inputs.scenario import Scenario
 from scheduler.plan import Plan
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R10"
 
@@ -52,3 +56,18 @@ def _runs(crowded: list[tuple[date, tuple[int, ...]]]) -> list[tuple[date, date,
         else:
             runs.append((day, day, visits))
     return runs
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def add(m: Model) -> None:
+    """R10: at most ``max_concurrent_visits`` visits on any working day."""
+    cap = m.scenario.params.max_concurrent_visits
+    if cap is None:
+        return
+    intervals = [
+        m.cp.new_optional_fixed_size_interval_var(m.start[t.index], t.days, m.present[t.index], "visit")
+        for t in m.tasks
+    ]
+    m.cp.add_cumulative(intervals, [1] * len(intervals), cap)

@@ -8,10 +8,15 @@ not know are reported by R0). Source: seed 000.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from constraints.base import Violation
 from constraints.coverage import institution_text, span_text
 from inputs.scenario import Scenario
 from scheduler.plan import Plan
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R12"
 
@@ -44,3 +49,12 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
                 Violation(RULE, inst.id, f"{name} 未标记为免检（机构表“免检”为否），却列入了“免检”名单")
             )
     return violations
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def add(m: Model) -> None:
+    """R12: exempt institutions get no task at all (``scheduler.instance`` skips them)."""
+    for task in m.tasks:
+        assert not task.inst.exempt

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import expert_text, visit_text
 from constraints.working_days import workdays_between
 from inputs.scenario import Scenario
 from scheduler.plan import Plan, Visit
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R5"
 
@@ -78,3 +82,41 @@ def _rests(scenario: Scenario, expert_id: str, visits: list[Visit]) -> list[Viol
             )
         )
     return found
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def add(m: Model) -> None:
+    """R5 and R8 (unavailable dates): each expert's visits, rest tails and absences never overlap."""
+    from itertools import groupby
+
+    from ortools.sat.python import cp_model
+
+    cp = m.cp
+    rest = m.scenario.params.rest_days
+    for k in sorted(m.tasks_of):
+        intervals = []
+        blocked = m.instance.blocked.get(k, set())
+        for t in m.tasks_of[k]:
+            task = m.task(t)
+            size = task.days + rest
+            intervals.append(
+                cp.new_optional_fixed_size_interval_var(
+                    m.start[t], size, m.x[t, k], f"on[{task.inst.id},{m.instance.experts[k].id}]"
+                )
+            )
+            if blocked and rest:
+                # with rest days the tail may touch an absence; forbid only the visit's own days
+                bad = {w - d for w in blocked for d in range(task.days)}
+                values = [w for w in task.start_values() if w not in bad]
+                if len(values) < len(task.start_values()):
+                    cp.add_linear_expression_in_domain(
+                        m.start[t], cp_model.Domain.from_values(values)
+                    ).only_enforce_if(m.x[t, k])
+        if blocked and not rest:
+            for _, run in groupby(enumerate(sorted(blocked)), key=lambda p: p[1] - p[0]):
+                days = [w for _, w in run]
+                intervals.append(cp.new_fixed_size_interval_var(days[0], len(days), "absent"))
+        if len(intervals) > 1:
+            cp.add_no_overlap(intervals)

@@ -10,10 +10,15 @@ every member comes from B; otherwise from anywhere. Standing-team visits obey it
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from constraints.base import Violation
 from constraints.coverage import expert_text, visit_text
 from inputs.scenario import Institution, Scenario
 from scheduler.plan import Plan
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R7"
 
@@ -58,3 +63,29 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
                 )
             )
     return violations
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def team_districts(scenario: Scenario, inst: Institution) -> set[str] | None:
+    """R7, model face: the districts a team visiting ``inst`` must come from; None means anywhere."""
+    paired = {
+        p.inspecting_district
+        for p in scenario.pairings
+        if p.inspected_district == inst.district and p.covers(inst.tier)
+    }
+    if paired:
+        return paired
+    if scenario.params.home_district_only:
+        return {inst.district}
+    return None
+
+
+def add(m: Model) -> None:
+    """R7: only experts of the allowed districts get a variable for a visit (``scheduler.instance``
+    filters candidates with :func:`team_districts`); here any other is pinned to 0."""
+    allowed = {task.index: team_districts(m.scenario, task.inst) for task in m.tasks}
+    for (t, k), var in m.x.items():
+        if allowed[t] is not None and m.instance.experts[k].district not in allowed[t]:
+            m.cp.add(var == 0)

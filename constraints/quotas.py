@@ -9,10 +9,14 @@ its year, a visit counting for a year when it lies wholly inside it. Sources: se
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from inputs.scenario import OWNERSHIP_LABELS, TIER_LABELS, Institution, Quota, Scenario
 from scheduler.plan import Plan
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R9"
 
@@ -74,3 +78,13 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
             )
         )
     return violations
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def add(m: Model) -> None:
+    """R9: enough of the matching institutions are visited wholly inside the quota's year."""
+    for year, tasks, need in m.quotas:
+        terms = [m.in_year[t, year] for t in tasks if (t, year) in m.in_year]
+        m.cp.add(sum(terms) >= need)

@@ -9,6 +9,7 @@ part of this list.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from constraints import (
     availability,
@@ -29,7 +30,11 @@ from constraints.base import Violation
 from inputs.scenario import Scenario
 from scheduler.plan import Plan
 
+if TYPE_CHECKING:
+    from scheduler.model import Model
+
 Check = Callable[[Scenario, Plan], list[Violation]]
+Post = Callable[["Model"], None]
 
 CHECKS: list[tuple[str, Check]] = [
     ("R0", coverage.check),
@@ -46,6 +51,29 @@ CHECKS: list[tuple[str, Check]] = [
     ("R11", standing_teams.check),
     ("R12", exempt.check),
 ]
+
+# The model faces, hard rules in SPEC order; the solver posts them all (scheduler.solve).
+POSTS: list[tuple[str, Post]] = [
+    ("R1", visit_length.add),
+    ("R2", working_days.add),
+    ("R3", windows.add),
+    ("R4", team_composition.add),
+    ("R5", overlap.add),
+    ("R6", conflicts.add),
+    ("R7", pairings.add),
+    ("R8", availability.add),
+    ("R9", quotas.add),
+    ("R10", capacity.add),
+    ("R11", standing_teams.add),
+    ("R12", exempt.add),
+]
+
+
+def post_all(m: Model) -> None:
+    """Post every rule onto the model's variables."""
+    for _, post in POSTS:
+        post(m)
+
 
 _ORDER = {rule: n for n, (rule, _) in enumerate(CHECKS)}
 

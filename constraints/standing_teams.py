@@ -13,11 +13,16 @@ team sharing two members).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from constraints.base import Violation
 from constraints.conflicts import conflict_reason, conflict_rows
 from constraints.coverage import expert_text, experts_text, visit_text
 from inputs.scenario import TIER_LABELS, Conflict, Institution, Scenario, Team
 from scheduler.plan import Plan, Visit
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R11"
 
@@ -94,3 +99,22 @@ def _roster_problems(
         if stepped:
             found.append(f"{where}中 {experts_text(scenario, stepped)} 须回避，不应随“{team.name}”前往")
     return found
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def add(m: Model) -> None:
+    """R11: a standing-team visit is made by exactly one team in scope, its recused members stepping aside."""
+    cp = m.cp
+    for task in m.tasks:
+        if not task.team_staffed:
+            continue
+        t = task.index
+        cp.add(sum(m.team[t, j] for j in task.teams) == m.present[t])
+        on: dict[int, list] = {}
+        for j, members in zip(task.teams, task.team_members, strict=True):
+            for k in members:
+                on.setdefault(k, []).append(m.team[t, j])
+        for k, teams in on.items():
+            cp.add(m.x[t, k] == sum(teams))

@@ -11,11 +11,15 @@ parts inspected: 党建, 行风, 医疗管理, 财务, 安全生产. Sources: se
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import expert_text, experts_text, visit_text
 from inputs.scenario import TIER_LABELS, Scenario
 from scheduler.plan import Plan, Visit
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R4"
 
@@ -71,3 +75,28 @@ def _leader_problems(scenario: Scenario, visit: Visit, where: str) -> list[str]:
     if expert is not None and not expert.leader:
         found.append(f"{where}：组长 {leader} 不具备组长资格（专家表“可任组长”为否）")
     return found
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def add(m: Model) -> None:
+    """R4 for pool-staffed visits: one eligible leader, size bounds, skills covered."""
+    cp = m.cp
+    experts = m.instance.experts
+    for task in m.tasks:
+        if task.team_staffed:
+            continue
+        t = task.index
+        xs = [m.x[t, k] for k in task.candidates]
+        cp.add(sum(xs) >= task.team_min * m.present[t])
+        cp.add(sum(xs) <= task.team_max * m.present[t])
+        leads = [m.lead[t, k] for k in task.candidates if (t, k) in m.lead]
+        cp.add(sum(leads) == m.present[t])
+        for k in task.candidates:
+            if (t, k) in m.lead:
+                cp.add_implication(m.lead[t, k], m.x[t, k])
+            cp.add_implication(m.x[t, k], m.present[t])
+        for skill in task.skills:
+            holders = [m.x[t, k] for k in task.candidates if skill in experts[k].skills]
+            cp.add(sum(holders) >= m.present[t])

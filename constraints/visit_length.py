@@ -11,11 +11,16 @@ Visits whose dates are unreadable for the calendar (R2) or reversed (R0) are lef
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from constraints.base import Violation
 from constraints.coverage import institution_text, span_text
 from constraints.working_days import visit_workdays
 from inputs.scenario import TIER_LABELS, Scenario
 from scheduler.plan import Plan
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R1"
 
@@ -58,3 +63,17 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
                 )
             )
     return violations
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def add(m: Model) -> None:
+    """R1 in the model: every interval a visit puts in a NoOverlap or Cumulative has size ``days``.
+
+    ``scheduler.instance`` sets ``days`` to ``scenario.min_days`` (longer visits would only add load);
+    the start domain posted by ``constraints.windows.add`` keeps the whole visit inside its window.
+    Nothing further to post.
+    """
+    for task in m.tasks:
+        assert task.days >= m.scenario.rule(task.inst.tier).min_days

@@ -10,11 +10,15 @@ own batch. Sources: seeds 000, 003, 004.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import institution_text, span_text
 from inputs.scenario import Batch, Scenario
 from scheduler.plan import Plan, Visit
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R3"
 
@@ -66,3 +70,20 @@ def _batch_problems(scenario: Scenario, where: str, name: str, visit: Visit, who
 
 def _inside(start: date, end: date, low: date, high: date) -> bool:
     return low <= start and end <= high
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def add(m: Model) -> None:
+    """R1–R3: each visit starts where ``days`` consecutive working days fit inside all its windows.
+
+    Time in the model counts working days, so a visit is an interval of fixed size ``days`` (the
+    effective minimum of R1) that starts and ends on working days (R2); the starts its windows allow
+    (R3) are computed in ``scheduler.instance`` and posted here as the start variable's domain.
+    """
+    from ortools.sat.python import cp_model
+
+    for task in m.tasks:
+        allowed = cp_model.Domain.from_intervals([[a, b] for a, b in task.starts])
+        m.cp.add_linear_expression_in_domain(m.start[task.index], allowed)

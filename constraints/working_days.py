@@ -12,12 +12,16 @@ The helpers below give every check the working days of a visit or of a gap betwe
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import institution_text, span_text
 from inputs.calendar import WorkCalendar
 from inputs.scenario import Scenario
 from scheduler.plan import Plan, Visit
+
+if TYPE_CHECKING:
+    from scheduler.model import Model
 
 RULE = "R2"
 
@@ -85,3 +89,15 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
                     )
                 )
     return violations
+
+
+# -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
+
+
+def add(m: Model) -> None:
+    """R2 in the model: time is counted in working days (``scheduler.instance.Instance.workdays``),
+    so every start and end is a working day and ``days`` consecutive indices are consecutive working
+    days. Nothing further to post; this checks the time axis holds only working days.
+    """
+    calendar = m.scenario.calendar
+    assert all(calendar.is_workday(day) for day in m.instance.workdays[:1] + m.instance.workdays[-1:])

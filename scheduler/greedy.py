@@ -127,7 +127,9 @@ def _pick_pool_team(state: GreedyState, task: Task, w: int, year: int) -> tuple[
     return best[1], tuple(best[2])
 
 
-def _cover(state: GreedyState, task: Task, free: list[int], leader: int, coverage_first: bool) -> list[int] | None:
+def _cover(
+    state: GreedyState, task: Task, free: list[int], leader: int, coverage_first: bool
+) -> list[int] | None:
     """A team around ``leader`` covering the required skills: load-aware, or fewest members first."""
     experts = state.instance.experts
     team = [leader]
@@ -137,7 +139,7 @@ def _cover(state: GreedyState, task: Task, free: list[int], leader: int, coverag
         if not options:
             return None
 
-        def key(k: int) -> tuple[int, int, int]:
+        def key(k: int, uncovered: set[str] = uncovered) -> tuple[int, int, int]:
             gain = len(uncovered.intersection(experts[k].skills))
             if coverage_first:
                 return (-gain, state.load[k], k)
@@ -182,12 +184,23 @@ def _place(state: GreedyState, task: Task, w: int, assignment: Assignment) -> No
         state.concurrent[x] += 1
 
 
-def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict[int, Assignment]:
-    """A plan for as many tasks as the heuristic can place; task index -> assignment."""
-    scenario = instance.scenario
-    rest = scenario.params.rest_days
+def _unplace(state: GreedyState, task: Task, assignment: Assignment) -> None:
+    w = assignment.start
+    year = state.instance.year_of(w)
+    for k in assignment.members:
+        busy = state.busy[k]
+        for x in range(w, w + task.days + state.rest):
+            busy[x] = 0
+        state.load[k] -= task.days
+        state.year_load[k][year] -= task.days
+    for x in range(w, w + task.days):
+        state.concurrent[x] -= 1
+
+
+def _new_state(instance: Instance) -> GreedyState:
+    rest = instance.scenario.params.rest_days
     size = instance.horizon + rest + 2
-    state = GreedyState(
+    return GreedyState(
         instance=instance,
         rest=rest,
         busy=[bytearray(size) for _ in instance.experts],
@@ -195,6 +208,43 @@ def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict
         year_load=[{} for _ in instance.experts],
         concurrent=[0] * size,
     )
+
+
+def compact(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assignment]:
+    """Move every visit to its earliest start in the same calendar year where its team is free.
+
+    Teams, years (so quotas and yearly caps) and the last visit's end never get worse; each
+    visit only moves earlier. Visits are taken in start order, so the pass is deterministic.
+    """
+    state = _new_state(instance)
+    cap = instance.scenario.params.max_concurrent_visits
+    for t, a in plan.items():
+        _place(state, instance.tasks[t], a.start, a)
+    out = dict(plan)
+    for t, a in sorted(plan.items(), key=lambda p: (p[1].start, instance.tasks[p[0]].inst.id)):
+        task = instance.tasks[t]
+        _unplace(state, task, a)
+        best = a
+        for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
+            if not lo <= a.start <= hi:
+                continue
+            for w in range(lo, a.start):
+                if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
+                    continue
+                if year == -1 and instance.year_of(w) != instance.year_of(a.start):
+                    continue
+                if all(_free(state, k, w, task.days) for k in a.members):
+                    best = Assignment(w, a.members, a.leader, a.team)
+                    break
+        _place(state, task, best.start, best)
+        out[t] = best
+    return out
+
+
+def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict[int, Assignment]:
+    """A plan for as many tasks as the heuristic can place; task index -> assignment."""
+    scenario = instance.scenario
+    state = _new_state(instance)
     cap = scenario.params.max_concurrent_visits
     reserved = quota_years(instance, quota_targets(instance) if targets is None else targets)
     plan: dict[int, Assignment] = {}

@@ -13,6 +13,8 @@ import bisect
 from dataclasses import dataclass, field
 from datetime import date
 
+from constraints.conflicts import excluded
+from constraints.pairings import team_districts
 from inputs.scenario import Expert, Institution, Scenario, Team
 
 
@@ -64,40 +66,6 @@ class Instance:
 
     def expert_index(self) -> dict[str, int]:
         return {e.id: k for k, e in enumerate(self.experts)}
-
-
-def conflicted(scenario: Scenario, expert: Expert, inst: Institution) -> bool:
-    """R6 in its plainest form: own employer, or a listed conflict."""
-    if expert.employer and expert.employer in (inst.id, inst.name):
-        return True
-    return (expert.id, inst.id) in _conflict_pairs(scenario)
-
-
-_CONFLICT_CACHE: dict[int, set[tuple[str, str]]] = {}
-
-
-def _conflict_pairs(scenario: Scenario) -> set[tuple[str, str]]:
-    key = id(scenario)
-    pairs = _CONFLICT_CACHE.get(key)
-    if pairs is None:
-        pairs = {(c.expert_id, c.institution_id) for c in scenario.conflicts}
-        _CONFLICT_CACHE.clear()
-        _CONFLICT_CACHE[key] = pairs
-    return pairs
-
-
-def allowed_districts(scenario: Scenario, inst: Institution) -> set[str] | None:
-    """R7: the districts a team visiting ``inst`` must come from; None means anywhere."""
-    paired = {
-        p.inspecting_district
-        for p in scenario.pairings
-        if p.inspected_district == inst.district and p.covers(inst.tier)
-    }
-    if paired:
-        return paired
-    if scenario.params.home_district_only:
-        return {inst.district}
-    return None
 
 
 def _window(scenario: Scenario, inst: Institution) -> tuple[date, date]:
@@ -169,6 +137,7 @@ def build_instance(scenario: Scenario) -> Instance:
         by_district.setdefault(e.district, []).append(k)
 
     inst_of_team = scenario.teams
+    listed = {(c.expert_id, c.institution_id) for c in scenario.conflicts}
     tasks: list[Task] = []
     no_window: list[Institution] = []
     no_staff: list[Institution] = []
@@ -182,12 +151,12 @@ def build_instance(scenario: Scenario) -> Instance:
         if not ranges:
             no_window.append(inst)
             continue
-        districts = allowed_districts(scenario, inst)
+        districts = team_districts(scenario, inst)
         if districts is None:
             pool = range(len(experts))
         else:
             pool = sorted(k for d in districts for k in by_district.get(d, ()))
-        candidates = tuple(k for k in pool if not conflicted(scenario, experts[k], inst))
+        candidates = tuple(k for k in pool if not excluded(scenario, experts[k], inst, listed))
         team_staffed = any(t.covers(inst.tier) for t in inst_of_team)
         teams: list[int] = []
         members_after: list[tuple[int, ...]] = []

@@ -23,13 +23,13 @@ from enum import Enum
 
 from ortools.sat.python import cp_model
 
+from constraints.registry import post_all
 from inputs.scenario import Scenario
-from scheduler.greedy import Assignment, QuotaTarget, greedy, quota_targets
 from scheduler.bounds import pool_bound
+from scheduler.greedy import Assignment, QuotaTarget, compact, greedy, quota_targets
 from scheduler.instance import Instance, Task, build_instance
 from scheduler.model import Model, build_variables
 from scheduler.plan import Plan, Unscheduled, Visit
-from scheduler.posting import RULES
 
 Progress = Callable[[float, float, float], None]  # elapsed s, best objective, bound
 
@@ -182,8 +182,7 @@ def _solve_group(
     started: float,
 ) -> GroupOutcome:
     m = build_variables(instance, tasks, targets)
-    for rule in RULES:
-        rule(m)
+    post_all(m)
     cp = m.cp
     # objective 2: per pool, the heaviest load, never below our own bound
     maxima = []
@@ -241,6 +240,7 @@ def _solve_group(
     status2 = solver2.solve(cp)
     if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = _read(m, solver2)
+    chosen = compact(instance, chosen)
     optimal = optimal and status2 == cp_model.OPTIMAL
     loads = _loads(instance, chosen)
     named = {
@@ -405,9 +405,8 @@ def to_plan(instance: Instance, chosen: dict[int, Assignment], elapsed: float, o
         task = instance.tasks[t]
         start = instance.workdays[a.start]
         end = instance.workdays[a.start + task.days - 1]
-        members = (instance.experts[a.leader].id,) + tuple(
-            sorted(instance.experts[k].id for k in a.members if k != a.leader)
-        )
+        others = sorted(instance.experts[k].id for k in a.members if k != a.leader)
+        members = (instance.experts[a.leader].id, *others)
         visits.append(
             Visit(
                 institution=task.inst.id,
@@ -427,10 +426,9 @@ def to_plan(instance: Instance, chosen: dict[int, Assignment], elapsed: float, o
     unscheduled = tuple(
         Unscheduled(i.id, tuple(reasons), rule) for i in left for rule, reasons in [reasons_for(instance, i)]
     )
-    if unscheduled:
-        status = "partial" if visits else "infeasible"
-    else:
-        status = "optimal" if optimal else "feasible"
+    status = (
+        ("partial" if visits else "infeasible") if unscheduled else ("optimal" if optimal else "feasible")
+    )
     return Plan(
         scenario=scenario.params.name,
         status=status,

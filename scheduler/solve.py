@@ -109,6 +109,7 @@ class GroupOutcome:
     loads: dict[str, int]
     bound: float
     objective: float
+    pool_bounds: dict[str, int] = field(default_factory=dict)
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
@@ -247,7 +248,8 @@ def _solve_group(
         mx.name: max((loads.get(k, 0) for k in es), default=0)
         for mx, (_, es) in zip(maxima, group_pools, strict=True)
     }
-    return GroupOutcome(chosen, optimal, named, bound, objective)
+    pool_bounds = {mx.name: lb for mx, lb in zip(maxima, bounds, strict=True)}
+    return GroupOutcome(chosen, optimal, named, bound, objective, pool_bounds)
 
 
 def _fix(m: Model, plan: dict[int, Assignment]) -> None:
@@ -373,10 +375,13 @@ def solve(
         chosen.update(outcome.values)
         optimal = optimal and outcome.optimal
         objective.update({k: float(v) for k, v in outcome.loads.items()})
+        bound.update({k: float(v) for k, v in outcome.pool_bounds.items()})
     elapsed = time.monotonic() - started
     plan = to_plan(instance, chosen, elapsed, optimal)
     status = SolveStatus(plan.status)
     objective["unscheduled"] = float(len(plan.unscheduled))
+    bound["unscheduled"] = float(len(instance.no_window) + len(instance.no_staff))
+    last = max((v.end for v in plan.visits), default=None)
     breakdown = {name: int(v) for name, v in objective.items()}
     plan = Plan(
         scenario=plan.scenario,
@@ -384,7 +389,13 @@ def solve(
         visits=plan.visits,
         unscheduled=plan.unscheduled,
         exempt=plan.exempt,
-        stats={"solve_seconds": round(elapsed, 2), "objective": objective, "bound": bound},
+        stats={
+            "solve_seconds": round(elapsed, 2),
+            "objective": objective,
+            "bound": bound,
+            "finish": last.isoformat() if last else None,
+            "seed": seed,
+        },
     )
     return Result(status, plan, objective, bound, elapsed, breakdown)
 

@@ -26,7 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def tool_version() -> str:
@@ -66,6 +66,24 @@ def _progress(quiet: bool):
         err.print(f"  已用 {elapsed:5.1f} 秒  当前最优目标 {objective:g}  下界 {bound:g}", markup=False)
 
     return show
+
+
+def _precheck(scenario) -> None:
+    """Report, before solving, what cannot work whatever the plan (issue: explain impossible rounds)."""
+    from scheduler.diagnose import describe, diagnose
+
+    diagnosis = diagnose(scenario)
+    if diagnosis.blocked:
+        err.print(f"预检：{len(diagnosis.blocked)} 家机构无论如何都无法安排：", markup=False)
+    seen: set[str] = set()
+    for findings in diagnosis.blocked.values():
+        for finding in findings:
+            line = describe(finding)
+            if line not in seen:
+                seen.add(line)
+                err.print(f"  · {line}", markup=False)
+    for finding in diagnosis.shortfalls:
+        err.print(f"预检：{describe(finding)}", markup=False)
 
 
 def _facts(scenario, result) -> dict[str, str]:
@@ -117,6 +135,7 @@ def solve(
         f"时限 {time_limit:g} 秒",
         markup=False,
     )
+    _precheck(data)
     result = run_solve(data, time_limit=time_limit, seed=seed, workers=workers, progress=_progress(False))
     plan = result.plan
     if not plan.visits and plan.unscheduled:

@@ -170,6 +170,21 @@ def _loads(instance: Instance, plan: dict[int, Assignment]) -> dict[int, int]:
     return load
 
 
+def _greedy_at_bound(
+    instance: Instance,
+    tasks: list[Task],
+    group_pools: list[tuple[list[int], list[int]]],
+    plan: dict[int, Assignment],
+) -> bool:
+    """Whether the greedy plan already places every task with each pool's load at its lower bound."""
+    if any(t.index not in plan for t in tasks):
+        return False
+    load = _loads(instance, {t.index: plan[t.index] for t in tasks})
+    return all(
+        max((load.get(k, 0) for k in es), default=0) <= pool_bound(instance, ts, es) for ts, es in group_pools
+    )
+
+
 def _solve_group(
     instance: Instance,
     tasks: list[Task],
@@ -349,16 +364,23 @@ def solve(
     instance = build_instance(scenario)
     groups = _groups(instance)
     start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
-    remaining = sum(len(ts) for ts, _, _ in groups)
+    # Groups the greedy already solved to their bound need only the finishing stage: do them first
+    # and share the time among the others, in proportion to their size.
+    weights = [
+        len(ts) * (0.05 if _greedy_at_bound(instance, ts, gp, start_plan) else 1.0) for ts, gp, _ in groups
+    ]
+    order = sorted(range(len(groups)), key=lambda g: (weights[g] >= len(groups[g][0]), g))
+    remaining = sum(weights) or 1.0
     chosen: dict[int, Assignment] = {}
     optimal = True
     objective: dict[str, float] = {}
     bound: dict[str, float] = {}
-    for tasks, group_pools, targets in groups:
+    for g in order:
+        tasks, group_pools, targets = groups[g]
         if not tasks:
             continue
-        budget = (started + time_limit * 0.95 - time.monotonic()) * len(tasks) / remaining
-        remaining -= len(tasks)
+        budget = (started + time_limit * 0.95 - time.monotonic()) * weights[g] / remaining
+        remaining -= weights[g]
         seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
         outcome = _solve_group(
             instance,

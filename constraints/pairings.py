@@ -87,5 +87,6 @@ def add(m: Model) -> None:
     filters candidates with :func:`team_districts`); here any other is pinned to 0."""
     allowed = {task.index: team_districts(m.scenario, task.inst) for task in m.tasks}
     for (t, k), var in m.x.items():
-        if allowed[t] is not None and m.instance.experts[k].district not in allowed[t]:
+        districts = allowed[t]
+        if districts is not None and m.instance.experts[k].district not in districts:
             m.cp.add(var == 0)

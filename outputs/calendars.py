@@ -73,7 +73,7 @@ def _prodid() -> str:
 class _QuotedCN(Parameters):
     """Property parameters that always put CN in double quotes (safe for any name)."""
 
-    always_quoted = (*Parameters.always_quoted, "CN")
+    always_quoted = (*Parameters.always_quoted, "CN")  # type: ignore[assignment]
 
 
 # -- identities -------------------------------------------------------------------

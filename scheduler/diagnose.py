@@ -400,7 +400,7 @@ class _Context:
         cap = self.scenario.year_cap(expert)
         if cap is not None and (cap <= 0 or (cap < length and self.days.same_year(i, j))):
             return True
-        blocked = self.blocked_days.get(expert.id)
+        blocked = self.blocked_days.get(expert.id, frozenset())
         return bool(blocked) and not self.days.fits(i, j, length, blocked)
 
     def busy_reason(self, expert: Expert, i: int, j: int, length: int) -> str:
@@ -727,9 +727,10 @@ def _window_notes(
     source = f"类别“{_tier_label(inst.tier)}”的最少天数" if length == tier_days else "本机构设定的最少天数"
     message = f"本机构的巡查需要连续 {length} 个工作日（{source}），但可安排时段 {window}{have}"
     if unknown:
-        years = "、".join(str(y) for y in unknown)
-        message += f"（{years} 年的节假日安排未知，这些日子按不可安排计）"
-        return [_Note("R2", message, f"在“节假日调整”（holidays）表中填写 {years} 年的放假与调休安排")], None
+        year_text = "、".join(str(y) for y in unknown)
+        message += f"（{year_text} 年的节假日安排未知，这些日子按不可安排计）"
+        fix = f"在“节假日调整”（holidays）表中填写 {year_text} 年的放假与调休安排"
+        return [_Note("R2", message, fix)], None
     return [_Note("R3", message, _widen(ctx, starts, ends, first, last, length))], None
 
 
@@ -817,7 +818,7 @@ def _diagnose_institution(
         info.size = min((len(p) for _, p in usable), default=None)
     else:
         in_pool = tuple(sorted((eid, why) for eid, why in excluded.items() if eid in pool.ids))
-        key = (inst.district, inst.tier, in_pool)
+        key: tuple = (inst.district, inst.tier, in_pool)
         if key not in cache:
             cache[key] = _team_notes(pool, rule, pool.experts, dict(in_pool), "R6", "须回避本机构")
         team_notes, info.size = cache[key]
@@ -829,10 +830,10 @@ def _diagnose_institution(
         if info.team_mode:
             notes += _team_availability_notes(ctx, usable, info.span, length)
         else:
-            key = ("R8", inst.district, inst.tier, in_pool, info.span, length)
-            if key not in cache:
-                cache[key] = (_availability_notes(ctx, pool, rule, eligible, info.span, length), None)
-            notes += cache[key][0]
+            r8_key: tuple = ("R8", inst.district, inst.tier, in_pool, info.span, length)
+            if r8_key not in cache:
+                cache[r8_key] = (_availability_notes(ctx, pool, rule, eligible, info.span, length), None)
+            notes += cache[r8_key][0]
     collector.add(inst.id, notes)
     return info
 

@@ -10,6 +10,7 @@ and the working days each expert is unavailable (R8).
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -146,12 +147,13 @@ def build_instance(scenario: Scenario) -> Instance:
             continue
         rule = scenario.rule(inst.tier)
         days = scenario.min_days(inst)
-        lo, hi = _window(scenario, inst)
-        ranges = _start_ranges(workdays, lo, hi, days)
+        first_day, last_day = _window(scenario, inst)
+        ranges = _start_ranges(workdays, first_day, last_day, days)
         if not ranges:
             no_window.append(inst)
             continue
         districts = team_districts(scenario, inst)
+        pool: Sequence[int]
         if districts is None:
             pool = range(len(experts))
         else:

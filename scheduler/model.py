@@ -49,7 +49,9 @@ class Model:
         return sorted({y for y in self.task(t).start_years if y >= 0})
 
     def load(self, k: int) -> cp_model.LinearExpr:
-        return sum(self.task(t).days * self.x[t, k] for t in self.tasks_of[k])
+        return cp_model.LinearExpr.weighted_sum(
+            [self.x[t, k] for t in self.tasks_of[k]], [self.task(t).days for t in self.tasks_of[k]]
+        )
 
 
 def _domain(task: Task) -> cp_model.Domain:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from constraints.registry import validate
 from inputs.calendar import WorkCalendar
 from inputs.scenario import (
     Batch,
@@ -24,7 +25,7 @@ from inputs.scenario import (
     TierRule,
     Unavailability,
 )
-from scheduler.solve import SolveStatus
+from scheduler.solve import SolveStatus, solve
 from tests.constraints.builders import expert, teams_scenario
 from tests.scheduler.conftest import (
     CJK,
@@ -644,3 +645,83 @@ def test_objective_finishes_as_early_as_possible():
     plan = solve_checked(scenario(insts, experts)).plan
     assert max(loads(plan).values()) == 2
     assert max(v.end for v in plan.visits) == D("2024-11-05")
+
+
+# -- known solver bugs (xfail until fixed) --------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scheduler.instance.build_instance treats a standing-team member excluded by the district "
+    "rule (R7) as stepping aside; R11 lets only a conflict (R6) do that, so the plan breaks R11",
+)
+def test_r11_team_member_from_another_district_cannot_step_aside():
+    """基层组 (B1*, B2 of 巴南区, C1 of 长寿区) is the only team for grassroots centres, and the round
+    has home_district_only. At the 巴南 centre G1, C1 may not come (R7) and may not step aside either,
+    as he has no conflict (R11): the team cannot make the visit, so G1 is left out with a reason."""
+    experts = [
+        allround("B1", district="巴南区", leader=True),
+        allround("B2", district="巴南区"),
+        allround("C1", district="长寿区"),
+    ]
+    sc = scenario(
+        [inst("G1", "花溪社区卫生服务中心", "grassroots", district="巴南区")],
+        experts,
+        teams=[Team("基层组", "B1", ("B1", "B2", "C1"), ("grassroots",))],
+        home_district_only=True,
+    )
+    result = solve_checked(sc)
+    assert [u.institution for u in result.plan.unscheduled] == ["G1"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="when a quota (R9) cannot be met, scheduler.solve._solve_group falls back to the greedy "
+    "plan, which ignores the quota, and the result is called feasible",
+)
+def test_r9_unmeetable_quota_is_not_called_feasible():
+    """G1, the only grassroots centre, is fixed to 2024, but a quota asks for one centre in 2025: no
+    plan can meet it. The solver must not return a plan that breaks R9 as optimal or feasible."""
+    sc = scenario(
+        [inst("G1", "花溪社区卫生服务中心", "grassroots", year=2024)],
+        [allround("L1", leader=True), allround("M1")],
+        deadline=D("2025-01-31"),
+        quotas=[Quota(2025, tier="grassroots", min_count=1)],
+    )
+    result = solve(sc, time_limit=5, seed=0, workers=1)
+    assert validate(sc, result.plan) == [] or result.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="scheduler.solve._split_quota shares a quota among independent groups by how many tasks "
+    "could lie in the year, not by whether the group can staff them; the 长寿 group gets the 2025 "
+    "share it cannot meet, its model is infeasible and falls back to the greedy plan",
+)
+def test_r9_quota_met_by_the_group_that_can_meet_it():
+    """home_district_only splits the round into a 巴南 group (GA) and a 长寿 group (GB1, GB2). One
+    centre must lie in 2025; 长寿's only leader C1 is away all of January 2025, so only GA can: GA on
+    2025-01-02, GB1 and GB2 in November 2024. The solver instead gives the 2025 share to 长寿 (two of
+    the three centres), misses the quota and leaves GB1 out."""
+    insts = [
+        inst("GA", "巴南甲卫生院", "grassroots", district="巴南区"),
+        inst("GB1", "长寿甲卫生院", "grassroots", district="长寿区"),
+        inst("GB2", "长寿乙卫生院", "grassroots", district="长寿区"),
+    ]
+    experts = [
+        allround("B1", district="巴南区", leader=True),
+        allround("B2", district="巴南区"),
+        allround("C1", district="长寿区", leader=True),
+        allround("C2", district="长寿区"),
+    ]
+    sc = scenario(
+        insts,
+        experts,
+        deadline=D("2025-01-31"),
+        home_district_only=True,
+        quotas=[Quota(2025, tier="grassroots", min_count=1)],
+        unavailability=[Unavailability("C1", D("2025-01-01"), D("2025-01-31"))],
+    )
+    plan = solve_checked(sc).plan
+    assert plan.unscheduled == ()
+    assert plan.visit_of("GA").start == D("2025-01-02")

@@ -1,0 +1,142 @@
+"""Tests of scheduler.greedy, the construction heuristic the solver starts from: its plans honour
+every hard rule on their own (the validator finds nothing), it places what fits at the earliest
+start, leaves out what does not, and it reads the yearly quotas (R9) the way SPEC §2 counts them.
+
+Rounds run in November 2024 (working days 11-04..08, 11-11..15, …) unless a test says otherwise;
+working-day index 0 is the round's first working day.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from constraints.registry import validate
+from inputs.scenario import Quota, Scenario, Unavailability
+from scheduler.greedy import greedy, quota_targets, quota_years
+from scheduler.instance import Instance, build_instance
+from scheduler.plan import Plan
+from scheduler.solve import to_plan
+from tests.constraints.builders import small_scenario, teams_scenario
+from tests.scheduler.conftest import D, allround, check_plan, inst, scenario
+from tests.scheduler.test_solve_properties import scenarios
+
+
+def greedy_plan(sc: Scenario) -> tuple[Instance, Plan]:
+    """The greedy plan of a scenario, as a Plan the validator can read."""
+    instance = build_instance(sc)
+    return instance, to_plan(instance, greedy(instance), 0.0, False)
+
+
+def four_allround(prefix: str = "E", leaders: int = 1):
+    return [allround(f"{prefix}{k}", leader=k <= leaders) for k in range(1, 5)]
+
+
+def test_small_scenario_is_placed_whole_and_valid():
+    """The ``small`` scenario of the rule tests (windows, a pairing, conflicts, a cap, quotas and one
+    visit at a time): greedy places all four visits and its plan breaks no rule."""
+    sc = small_scenario()
+    _, plan = greedy_plan(sc)
+    check_plan(sc, plan)
+    assert {v.institution for v in plan.visits} == {"H1", "H2", "G1", "G2"}
+
+
+def test_standing_teams_are_placed_whole_and_valid():
+    """The ``teams`` scenario: every visit placed, standing teams whole but for E6 at his employer."""
+    sc = teams_scenario()
+    _, plan = greedy_plan(sc)
+    check_plan(sc, plan)
+    assert plan.visit_of("H2").team == "医院组" and "E6" not in plan.visit_of("H2").members
+
+
+def test_earliest_start_and_rest_days():
+    """Four experts, two secondary hospitals, rest_days=2: the first at index 0 (11-04..08), the
+    second after two rest days, at index 7 (11-13..19)."""
+    sc = scenario([inst("H1", "巴南第一医院"), inst("H2", "巴南第二医院")], four_allround(), rest_days=2)
+    instance, plan = greedy_plan(sc)
+    check_plan(sc, plan)
+    assert sorted(a.start for a in greedy(instance).values()) == [0, 7]
+    assert sorted(v.start for v in plan.visits) == [D("2024-11-04"), D("2024-11-13")]
+
+
+def test_what_does_not_fit_is_left_to_the_model():
+    """Two centres both on 11-05 and one leader: greedy places one and leaves the other out."""
+    insts = [
+        inst("G1", "花溪社区卫生服务中心", "grassroots", earliest=D("2024-11-05"), latest=D("2024-11-05")),
+        inst("G2", "南泉镇卫生院", "grassroots", earliest=D("2024-11-05"), latest=D("2024-11-05")),
+    ]
+    sc = scenario(insts, [allround("L1", leader=True), allround("M1"), allround("M2")])
+    instance, plan = greedy_plan(sc)
+    check_plan(sc, plan)
+    assert len(greedy(instance)) == 1
+    assert len(plan.unscheduled) == 1
+
+
+def test_unavailability_and_yearly_cap():
+    """L1, the only leader, may work 5 days a year and is away 12-02..06: the first hospital starts
+    12-09 (index 5), the second waits for 2025 (01-02..08)."""
+    experts = [allround("L1", leader=True, max_days=5)] + [allround(f"M{k}") for k in range(1, 7)]
+    sc = scenario(
+        [inst("H1", "巴南第一医院"), inst("H2", "巴南第二医院")],
+        experts,
+        start=D("2024-12-02"),
+        deadline=D("2025-01-31"),
+        unavailability=[Unavailability("L1", D("2024-12-02"), D("2024-12-06"))],
+    )
+    _, plan = greedy_plan(sc)
+    check_plan(sc, plan)
+    assert sorted(v.start for v in plan.visits) == [D("2024-12-09"), D("2025-01-02")]
+
+
+def test_office_capacity():
+    """max_concurrent_visits=1: three one-day centres on three different days, 11-04, 05, 06."""
+    insts = [inst(f"G{k}", f"第{k}社区卫生服务中心", "grassroots") for k in range(1, 4)]
+    sc = scenario(insts, four_allround(leaders=4) + four_allround("B"), max_concurrent_visits=1)
+    _, plan = greedy_plan(sc)
+    check_plan(sc, plan)
+    assert sorted(v.start for v in plan.visits) == [D("2024-11-04"), D("2024-11-05"), D("2024-11-06")]
+
+
+def _centres_with_quota(quota: Quota) -> Instance:
+    insts = [
+        inst("G1", "花溪社区卫生服务中心", "grassroots"),
+        inst("G2", "南泉镇卫生院", "grassroots"),
+        inst("G3", "仁爱社区医院", "grassroots", ownership="private"),
+        inst("G4", "界石镇卫生院", "grassroots", exempt=True),
+        inst("H1", "巴南第一医院"),
+    ]
+    return build_instance(
+        scenario(insts, four_allround(leaders=4) + four_allround("B"), deadline=D("2025-03-31"), quotas=[quota])
+    )
+
+
+def test_quota_targets_count_non_exempt_matching_institutions():
+    """60% of the grassroots centres: G4 is exempt, so 3 count and ceil(1.8) = 2 are needed; a
+    private-ownership quota counts only G3; min_count wins when larger than the share."""
+    instance = _centres_with_quota(Quota(2025, tier="grassroots", min_share=0.6))
+    ((year, tasks, need),) = quota_targets(instance)
+    assert (year, need) == (2025, 2)
+    assert {instance.tasks[t].inst.id for t in tasks} == {"G1", "G2", "G3"}
+
+    instance = _centres_with_quota(Quota(2025, ownership="private", min_share=0.1, min_count=1))
+    ((_, tasks, need),) = quota_targets(instance)
+    assert need == 1 and [instance.tasks[t].inst.id for t in tasks] == ["G3"]
+
+
+def test_quota_years_reserve_enough_visits_and_greedy_meets_the_quota():
+    """Two centres are reserved for 2025 and greedy puts them there (01-02), the rest in 2024."""
+    instance = _centres_with_quota(Quota(2025, tier="grassroots", min_share=0.6))
+    reserved = quota_years(instance, quota_targets(instance))
+    assert sorted(reserved.values()) == [2025, 2025]
+    plan = to_plan(instance, greedy(instance), 0.0, False)
+    check_plan(instance.scenario, plan)
+    in_2025 = sorted(v.institution for v in plan.visits if v.start.year == 2025)
+    assert in_2025 == sorted(instance.tasks[t].inst.id for t in reserved)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sc=scenarios())
+def test_greedy_plans_break_no_rule(sc):
+    """On the random scenarios of the solver's property tests, the greedy plan breaks no rule."""
+    instance = build_instance(sc)
+    plan = to_plan(instance, greedy(instance), 0.0, False)
+    assert validate(sc, plan) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
@@ -150,7 +151,7 @@ def solve(
     for u in plan.unscheduled:
         err.print(f"  未安排 {u.institution}：{'；'.join(u.reasons)}", markup=False)
     if code == EXIT_NO_PLAN:
-        err.print("在时限内没有找到可行计划，未写出文件。", markup=False)
+        err.print("没有找到满足全部规则的计划（原因见上），未写出文件。", markup=False)
     else:
         err.print(f"已写出：{out}（共用时 {time.monotonic() - started:.1f} 秒）", markup=False)
     if as_json:
@@ -158,23 +159,182 @@ def solve(
     raise typer.Exit(code)
 
 
-@app.command(help="用独立于求解器的代码逐条检查计划是否符合全部规则；全部满足时退出码为 0，否则为 1。")
-def validate(
-    scenario: Annotated[Path, typer.Argument(help="输入：.xlsx 工作簿或 CSV 文件夹（如 OUT/scenario）")],
-    plan: Annotated[Path, typer.Argument(help="计划文件 plan.json")],
-) -> None:
-    from constraints.registry import validate as check_all
+def _read_plan(path: Path):
+    """Read a plan.json (or the plan folder holding one), or report the problems and exit 3."""
     from scheduler.plan import Plan, PlanFormatError
 
-    data = _read(scenario)
+    file = path / "plan.json" if path.is_dir() else path
     try:
-        loaded = Plan.read(plan)
+        return Plan.read(file)
     except PlanFormatError as exc:
         err.print(f"计划文件格式有误（{exc.source}）：", markup=False)
         for problem in exc.problems:
             err.print(f"  · {problem}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
+
+
+def _read_ledger(baseline: Path) -> dict | None:
+    """The calendar ledger next to the baseline plan (``calendars/ledger.json``), if there is one."""
+    folder = baseline if baseline.is_dir() else baseline.parent
+    path = folder / "calendars" / "ledger.json"
+    if not path.is_file():
+        err.print(f"提示：原计划文件夹中没有 {path}，将为全部巡查重新发出日历邀请。", markup=False)
+        return None
+    try:
+        ledger = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        err.print(f"[bold red]原计划的日历台账无法读取[/]（{path}）：{exc}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+    if not isinstance(ledger, dict):
+        err.print(f"[bold red]原计划的日历台账格式有误[/]（{path}）：应为 JSON 对象", markup=False)
+        raise typer.Exit(EXIT_INPUT)
+    return ledger
+
+
+def _replan_facts(scenario, result, baseline: Path, today) -> dict[str, str]:
+    years = range(scenario.params.start.year, scenario.params.deadline.year + 1)
+    return {
+        "状态": result.plan.status,
+        "调整日期": today.isoformat(),
+        "原计划": str(baseline),
+        "通知期（天）": str(scenario.params.notice_days),
+        "变更项数": str(len(result.changes)),
+        "改动的已通知巡查": f"{result.changed_visits} / {result.announced}",
+        "已开始巡查的规则冲突": "；".join(str(v) for v in result.conflicts) or "无",
+        "目标值": json.dumps(result.objective, ensure_ascii=False),
+        "求解用时（秒）": f"{result.wall_time:.1f}",
+        "节假日数据来源": "；".join(f"{y} 年：{scenario.calendar.source(y)}" for y in years),
+        "工具版本": tool_version(),
+    }
+
+
+@app.command(
+    help="在已通知的计划上做调整：补排新增机构、取消移除的机构、替换不可用的专家，尽量少改动已通知的安排；"
+    "写出新计划、变更清单（changes.csv 和工作簿“变更”表）和日历更新。"
+)
+def replan(
+    scenario: Annotated[Path, typer.Argument(help="调整后的输入：.xlsx 工作簿或 CSV 文件夹")],
+    baseline: Annotated[Path, typer.Option("--baseline", help="原计划 plan.json（或其所在的计划文件夹）")],
+    today: Annotated[
+        datetime,
+        typer.Option("--today", formats=["%Y-%m-%d"], help="调整日期（如 2025-06-02）：此前已开始的巡查不变"),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("巡查计划（调整）"),
+    time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="求解时间上限（秒）")] = 60.0,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子：相同输入和种子得到相同计划")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="在标准输出打印一份 JSON 结果")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="求解线程数")] = 2,
+) -> None:
+    from outputs.folder import write_plan_folder
+    from scheduler.replan import BaselineError
+    from scheduler.replan import replan as run_replan
+
+    started = time.monotonic()
+    data = _read(scenario)
+    old = _read_plan(baseline)
+    ledger = _read_ledger(baseline)
+    day = today.date()
+    err.print(
+        f"正在调整：{data.params.name}（原计划 {len(old.visits)} 次巡查，调整日期 {day.isoformat()}，"
+        f"通知期 {data.params.notice_days} 天），时限 {time_limit:g} 秒",
+        markup=False,
+    )
+    if old.scenario and old.scenario != data.params.name:
+        err.print(f"提示：原计划属于“{old.scenario}”，与本方案名称“{data.params.name}”不同。", markup=False)
+    try:
+        result = run_replan(
+            data, old, day, time_limit=time_limit, seed=seed, workers=workers, progress=_progress(False)
+        )
+    except BaselineError as exc:
+        err.print(f"[bold red]原计划无法作为调整的基础[/]（{baseline}）：", markup=False)
+        for problem in exc.problems:
+            err.print(f"  · {problem}", markup=False)
+        raise typer.Exit(EXIT_INPUT) from None
+    plan = result.plan
+    if not plan.visits and plan.unscheduled:
+        code = EXIT_NO_PLAN
+    elif plan.unscheduled:
+        code = EXIT_PARTIAL
+    else:
+        code = EXIT_OK
+    if code != EXIT_NO_PLAN:
+        write_plan_folder(
+            data,
+            plan,
+            out,
+            facts=_replan_facts(data, result, baseline, day),
+            previous_ledger=ledger,
+            changes=result.changes,
+            only_changed=True,
+        )
+    err.print(result.summary(), markup=False)
+    for c in result.changes:
+        arrow = f"{c.before or '—'} → {c.after or '—'}"
+        err.print(f"  {c.label} {c.institution}：{arrow}（{c.reason}）", markup=False)
+    for v in result.conflicts:
+        err.print(f"[bold red]冲突[/]：已开始的巡查保持不变，但现在违反规则：{v}", markup=False)
+    for u in plan.unscheduled:
+        err.print(f"  未安排 {u.institution}：{'；'.join(u.reasons)}", markup=False)
+    if code == EXIT_NO_PLAN:
+        err.print("没有找到满足全部规则的计划（原因见上），未写出文件。", markup=False)
+    else:
+        err.print(f"已写出：{out}（共用时 {time.monotonic() - started:.1f} 秒）", markup=False)
+    if as_json:
+        doc = {
+            "status": plan.status,
+            "exit_code": code,
+            "out": str(out) if code != EXIT_NO_PLAN else None,
+            "today": day.isoformat(),
+            "scheduled": len(plan.visits),
+            "unscheduled": [
+                {"institution": u.institution, "reasons": list(u.reasons)} for u in plan.unscheduled
+            ],
+            "exempt": list(plan.exempt),
+            "announced": result.announced,
+            "changed_visits": result.changed_visits,
+            "changes": [
+                {
+                    "institution": c.institution,
+                    "kind": c.label,
+                    "kind_code": c.kind,
+                    "before": c.before,
+                    "after": c.after,
+                    "reason": c.reason,
+                }
+                for c in result.changes
+            ],
+            "conflicts": [str(v) for v in result.conflicts],
+            "objective": result.objective,
+            "solve_seconds": round(result.wall_time, 2),
+        }
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    raise typer.Exit(code)
+
+
+@app.command(help="用独立于求解器的代码逐条检查计划是否符合全部规则；全部满足时退出码为 0，否则为 1。")
+def validate(
+    scenario: Annotated[Path, typer.Argument(help="输入：.xlsx 工作簿或 CSV 文件夹（如 OUT/scenario）")],
+    plan: Annotated[Path, typer.Argument(help="计划文件 plan.json")],
+    baseline: Annotated[
+        Path | None,
+        typer.Option("--baseline", help="原计划 plan.json：同时检查调整规则 R13（需给出 --today）"),
+    ] = None,
+    today: Annotated[
+        datetime | None,
+        typer.Option("--today", formats=["%Y-%m-%d"], help="调整日期，与 --baseline 一同使用"),
+    ] = None,
+) -> None:
+    from constraints import replanning
+    from constraints.registry import validate as check_all
+
+    if (baseline is None) != (today is None):
+        err.print("--baseline 与 --today 须同时给出。", markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    data = _read(scenario)
+    loaded = _read_plan(plan)
     violations = check_all(data, loaded)
+    if baseline is not None and today is not None:
+        violations += replanning.check(data, loaded, _read_plan(baseline), today.date())
     for v in violations:
         typer.echo(str(v))
     if violations:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import experts_text, institution_text, span_text
+from constraints.working_days import workdays_between
 from inputs.scenario import Scenario
 from scheduler.plan import Plan, Visit
 
@@ -79,20 +80,21 @@ def check(scenario: Scenario, plan: Plan, baseline: Plan, today: date) -> list[V
                 Violation(
                     RULE,
                     old.institution,
-                    f"{where}已于 {today.isoformat()} 前开始，不得改动，新计划却改为 {_visit_brief(scenario, new)}",
+                    f"{where}已于 {today.isoformat()} 前开始，不得改动，"
+                    f"新计划却改为 {_visit_brief(scenario, new)}",
                 )
             )
     earliest = first_start(scenario, today)
     notice = scenario.params.notice_days
     for new in plan.visits:
-        old = old_by_inst.get(new.institution)
-        if old is not None and old.start < today:
+        before = old_by_inst.get(new.institution)
+        if before is not None and before.start < today:
             continue  # a started visit: judged above
-        if old is not None and (old.start, old.end) == (new.start, new.end):
+        if before is not None and (before.start, before.end) == (new.start, new.end):
             continue  # dates kept: no notice needed
         if new.start >= earliest:
             continue
-        what = "新增的巡查" if old is None else f"由 {span_text(old.start, old.end)} 改期后的巡查"
+        what = "新增的巡查" if before is None else f"由 {span_text(before.start, before.end)} 改期后的巡查"
         violations.append(
             Violation(
                 RULE,
@@ -147,9 +149,9 @@ class Occupation:
         scenario = instance.scenario
         indices, by_year = _visit_days(instance, visit)
         found: list[str] = []
+        near = {w + d for w in indices for d in range(-self.rest, self.rest + 1)}
         for k in _member_indices(instance, visit):
             held = self.days.get(k, set())
-            near = {w + d for w in indices for d in range(-self.rest, self.rest + 1)}
             expert = instance.experts[k]
             if held & near:
                 rest = f"（含每两次巡查之间 {self.rest} 个工作日的休息）" if self.rest else ""
@@ -187,7 +189,7 @@ def _member_indices(instance: Instance, visit: Visit) -> list[int]:
 
 def _visit_days(instance: Instance, visit: Visit) -> tuple[list[int], dict[int, int]]:
     """The visit's working-day indices on the instance's axis, and its working days per year."""
-    days = list(instance.scenario.calendar.workdays(visit.start, visit.end)) if visit.start <= visit.end else []
+    days = workdays_between(instance.scenario.calendar, visit.start, visit.end) or []
     indices = []
     by_year: dict[int, int] = {}
     for day in days:

@@ -11,12 +11,16 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inputs.scenario import Scenario
 from scheduler.plan import Plan
+
+if TYPE_CHECKING:
+    from scheduler.replan import Change
 
 
 def clock() -> datetime:
@@ -64,9 +68,17 @@ def write_plan_folder(
     now: datetime | None = None,
     previous_ledger: dict | None = None,
     extra: Callable[[Path], None] | None = None,
+    changes: Sequence[Change] | None = None,
+    only_changed: bool = False,
 ) -> None:
-    """plan.json, scenario/, plan.xlsx, calendars/, notices/ and report.html into ``out``."""
+    """plan.json, scenario/, plan.xlsx, calendars/, notices/ and report.html into ``out``.
+
+    A replan passes its ``changes`` (written to ``changes.csv`` and the workbook's 变更 sheet), the
+    baseline's calendar ledger as ``previous_ledger``, and ``only_changed`` so that only new and
+    changed invitations are sent again.
+    """
     from outputs.calendars import write_calendars
+    from outputs.changes import write_changes
     from outputs.notices import write_notices
     from outputs.report import write_report
     from outputs.scenario_csv import write_scenario_csv
@@ -79,8 +91,17 @@ def write_plan_folder(
         write_scenario_csv(scenario, folder / "scenario")
         all_facts = dict(facts)
         all_facts["输入校验和"] = folder_checksum(folder / "scenario")
-        write_workbook(scenario, plan, folder / "plan.xlsx", all_facts)
-        write_calendars(scenario, plan, folder / "calendars", now=stamp, previous_ledger=previous_ledger)
+        write_workbook(scenario, plan, folder / "plan.xlsx", all_facts, changes=changes)
+        if changes is not None:
+            write_changes(scenario, changes, folder / "changes.csv")
+        write_calendars(
+            scenario,
+            plan,
+            folder / "calendars",
+            now=stamp,
+            previous_ledger=previous_ledger,
+            only_changed=only_changed,
+        )
         write_notices(scenario, plan, folder / "notices")
         write_report(scenario, plan, folder / "report.html")
         if extra is not None:

@@ -5,7 +5,8 @@ Written with xlsxwriter from the plan and the scenario only. Sheets, in Chinese:
 年度计划 (per year, grouped by kind of institution like seed 003's annex 4),
 交叉检查关系表 (pairings), 工作量 (working days per expert and year), 未安排 (left
 out with reasons, and exempt), 巡查进度图 (a Gantt chart made of coloured cells,
-one column per week) and 求解信息 (the solve facts).
+one column per week) and 求解信息 (the solve facts). A replan's workbook opens with 变更
+(the change list).
 
 Dates are real date cells shown with the weekday (``2024-11-25 周一`` in Excel and
 WPS); headers are frozen and repeated on every printed page; pages are landscape
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -51,6 +52,9 @@ from outputs.labels import (
 )
 from scheduler.plan import Plan, Visit
 
+if TYPE_CHECKING:
+    from scheduler.replan import Change
+
 # Chinese Excel and WPS show ``aaa`` as 一…日; the locale tag keeps it Chinese elsewhere.
 DATE_FORMAT = '[$-804]yyyy-mm-dd "周"aaa'
 SHORT_DATE_FORMAT = "yyyy-mm-dd"
@@ -79,6 +83,7 @@ SHEET_WORKLOAD = "工作量"
 SHEET_UNSCHEDULED = "未安排"
 SHEET_GANTT = "巡查进度图"
 SHEET_FACTS = "求解信息"
+SHEET_CHANGES = "变更"
 
 STATS_LABELS = {"solve_seconds": "求解用时（秒）", "objective": "目标值", "bound": "下界"}
 
@@ -131,8 +136,17 @@ class _Formats:
 # -- the writer --------------------------------------------------------------------------
 
 
-def write_workbook(scenario: Scenario, plan: Plan, path: Path, facts: dict[str, str]) -> None:
-    """Write ``plan.xlsx`` to ``path``; ``facts`` are extra solve facts shown in order on 求解信息."""
+def write_workbook(
+    scenario: Scenario,
+    plan: Plan,
+    path: Path,
+    facts: dict[str, str],
+    changes: Sequence[Change] | None = None,
+) -> None:
+    """Write ``plan.xlsx`` to ``path``; ``facts`` are extra solve facts shown in order on 求解信息.
+
+    ``changes`` (from a replan) adds a first sheet, 变更, with one row per change.
+    """
     wb = xlsxwriter.Workbook(
         str(path),
         {
@@ -146,6 +160,8 @@ def write_workbook(scenario: Scenario, plan: Plan, path: Path, facts: dict[str, 
         {"title": scenario.params.name, "subject": "巡查计划", "author": scenario.params.office or ""}
     )
     fmt = _Formats(wb)
+    if changes is not None:
+        _changes_sheet(wb, fmt, scenario, changes)
     _assignments_sheet(wb, fmt, scenario, plan)
     _rosters_sheet(wb, fmt, scenario, plan)
     _expert_schedule_sheet(wb, fmt, scenario, plan)
@@ -506,6 +522,28 @@ def _workload_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, 
         ws.conditional_format(
             1, total_col, len(rows), total_col, {"type": "data_bar", "bar_color": "#5B9BD5"}
         )
+
+
+def _changes_sheet(
+    wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, changes: Sequence[Change]
+) -> None:
+    """The change list of a replan: institution, kind, before, after, reason."""
+    columns = [
+        Column("序号", "int"),
+        Column("机构编号"),
+        Column("机构名称"),
+        Column("变更类型", "center"),
+        Column("变更前", "wrap"),
+        Column("变更后", "wrap"),
+        Column("原因", "wrap"),
+    ]
+    rows: list[list[Any]] = [
+        [n, c.institution, institution_name(scenario, c.institution), c.label, c.before, c.after, c.reason]
+        for n, c in enumerate(changes, start=1)
+    ]
+    ws = _write_table(wb, fmt, SHEET_CHANGES, _title(scenario, "计划变更清单"), columns, rows)
+    if not rows:
+        ws.write_string(1, 0, "与原计划相比没有变更。", fmt.note)
 
 
 def _unscheduled_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, plan: Plan) -> None:

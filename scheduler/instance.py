@@ -163,12 +163,14 @@ def build_instance(scenario: Scenario) -> Instance:
         teams: list[int] = []
         members_after: list[tuple[int, ...]] = []
         if team_staffed:
-            cand_set = set(candidates)
             for ti, team in enumerate(inst_of_team):
                 if not team.covers(inst.tier):
                     continue
                 members = tuple(expert_idx[m] for m in team.members if m in expert_idx)
-                present = tuple(k for k in members if k in cand_set)
+                # only a conflict lets a member step aside (R11); the rest must all be allowed (R7)
+                present = tuple(k for k in members if not excluded(scenario, experts[k], inst, listed))
+                if districts is not None and any(experts[k].district not in districts for k in present):
+                    continue
                 leader = expert_idx.get(team.leader)
                 if leader not in present or len(present) < rule.team_min:
                     continue

@@ -110,6 +110,7 @@ class GroupOutcome:
     bound: float
     objective: float
     pool_bounds: dict[str, int] = field(default_factory=dict)
+    feasible: bool = True  # False: no plan for this group meets every rule (e.g. its quota)
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
@@ -205,7 +206,7 @@ def _solve_group(
     weight = 1
     extra_hint: dict = {}
     greedy_load = _loads(instance, start_plan)
-    at_bound = len(start_plan) == len(tasks)
+    at_bound = len(start_plan) == len(tasks) and _quotas_met(instance, start_plan, targets)
     bounds = []
     for ts, es in group_pools:
         top = sum(instance.tasks[t].days for t in ts)
@@ -238,6 +239,9 @@ def _solve_group(
             optimal = status == cp_model.OPTIMAL
             objective = solver.objective_value
             bound = solver.best_objective_bound
+        elif not _quotas_met(instance, chosen, targets):
+            # the greedy plan misses a quota and the model found nothing better: no valid plan
+            return GroupOutcome(chosen, False, {}, 0.0, float("nan"), feasible=False)
     elif progress is not None:
         progress(time.monotonic() - started, objective, bound)
 
@@ -265,6 +269,22 @@ def _solve_group(
     }
     pool_bounds = {mx.name: lb for mx, lb in zip(maxima, bounds, strict=True)}
     return GroupOutcome(chosen, optimal, named, bound, objective, pool_bounds)
+
+
+def _quotas_met(instance: Instance, plan: dict[int, Assignment], targets: list[QuotaTarget]) -> bool:
+    """Whether ``plan`` puts enough of each target's tasks wholly inside its year (R9)."""
+    for year, tasks, need in targets:
+        inside = 0
+        for t in tasks:
+            a = plan.get(t)
+            if a is None:
+                continue
+            last = a.start + instance.tasks[t].days - 1
+            if instance.year_of(a.start) == year and instance.year_of(last) == year:
+                inside += 1
+        if inside < need:
+            return False
+    return True
 
 
 def _fix(m: Model, plan: dict[int, Assignment]) -> None:
@@ -352,18 +372,18 @@ def _groups(instance: Instance) -> list[Group]:
     return groups
 
 
-def solve(
-    scenario: Scenario,
-    *,
-    time_limit: float = 60.0,
-    seed: int = 0,
-    workers: int = 2,
-    progress: Progress | None = None,
-) -> Result:
-    started = time.monotonic()
-    instance = build_instance(scenario)
-    groups = _groups(instance)
-    start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
+def _solve_groups(
+    instance: Instance,
+    groups: list[Group],
+    start_plan: dict[int, Assignment],
+    until: float,
+    seed: int,
+    workers: int,
+    progress: Progress | None,
+    started: float,
+) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool]:
+    """Solve each group in turn; returns the plan, whether all proved optimal, the objective and
+    bound terms, and whether some group has no valid plan."""
     # Groups the greedy already solved to their bound need only the finishing stage: do them first
     # and share the time among the others, in proportion to their size.
     weights = [
@@ -373,13 +393,14 @@ def solve(
     remaining = sum(weights) or 1.0
     chosen: dict[int, Assignment] = {}
     optimal = True
+    failed = False
     objective: dict[str, float] = {}
     bound: dict[str, float] = {}
     for g in order:
         tasks, group_pools, targets = groups[g]
         if not tasks:
             continue
-        budget = (started + time_limit * 0.95 - time.monotonic()) * weights[g] / remaining
+        budget = (until - time.monotonic()) * weights[g] / remaining
         remaining -= weights[g]
         seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
         outcome = _solve_group(
@@ -394,10 +415,59 @@ def solve(
             progress,
             started,
         )
+        failed = failed or not outcome.feasible
         chosen.update(outcome.values)
         optimal = optimal and outcome.optimal
         objective.update({k: float(v) for k, v in outcome.loads.items()})
         bound.update({k: float(v) for k, v in outcome.pool_bounds.items()})
+    return chosen, optimal, objective, bound, failed
+
+
+def _no_plan(instance: Instance, elapsed: float, seed: int) -> Result:
+    """No plan meets every rule (a yearly quota cannot be met): say why, plan nothing."""
+    from scheduler.diagnose import describe, diagnose
+
+    scenario = instance.scenario
+    found = [describe(f) for f in diagnose(scenario).shortfalls if f.rule == "R9"]
+    reasons = tuple(found) or (
+        "【R9 年度指标】在其他规则之下，任何计划都无法同时满足全部年度指标（各年度须巡查的机构数），"
+        "因此没有给出计划。建议：降低指标比例或数量，或放宽相关机构的年度、批次和时间窗口。",
+    )
+    plan = Plan(
+        scenario=scenario.params.name,
+        status="infeasible",
+        visits=(),
+        unscheduled=tuple(Unscheduled(i.id, reasons, "R9") for i in scenario.institutions if not i.exempt),
+        exempt=tuple(i.id for i in scenario.institutions if i.exempt),
+        stats={"solve_seconds": round(elapsed, 2), "objective": {}, "bound": {}, "seed": seed},
+    )
+    return Result(SolveStatus.INFEASIBLE, plan, {}, {}, elapsed, {})
+
+
+def solve(
+    scenario: Scenario,
+    *,
+    time_limit: float = 60.0,
+    seed: int = 0,
+    workers: int = 2,
+    progress: Progress | None = None,
+) -> Result:
+    started = time.monotonic()
+    instance = build_instance(scenario)
+    groups = _groups(instance)
+    start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
+    chosen, optimal, objective, bound, failed = _solve_groups(
+        instance, groups, start_plan, started + time_limit * 0.95, seed, workers, progress, started
+    )
+    if failed and len(groups) > 1 and instance.scenario.quotas:
+        # a quota shared among groups could not be met group by group: solve them as one
+        whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
+        retry_plan = greedy(instance, whole[0][2])
+        chosen, optimal, objective, bound, failed = _solve_groups(
+            instance, whole, retry_plan, started + time_limit, seed, workers, progress, started
+        )
+    if failed:
+        return _no_plan(instance, time.monotonic() - started, seed)
     elapsed = time.monotonic() - started
     plan = to_plan(instance, chosen, elapsed, optimal)
     status = SolveStatus(plan.status)

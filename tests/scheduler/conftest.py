@@ -20,27 +20,12 @@ from constraints.registry import validate
 from inputs.scenario import DEFAULT_SKILLS, Expert, Institution, Scenario, TierRule
 from scheduler.plan import Plan, Visit
 from scheduler.solve import Result, solve
-from tests.constraints.builders import expert, inst, make_scenario
+from tests.constraints.builders import expert, make_scenario
 
 D = date.fromisoformat
 NOV_START = D("2024-11-04")
 NOV_END = D("2024-11-29")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-__all__ = [
-    "CJK",
-    "D",
-    "NOV_END",
-    "NOV_START",
-    "allround",
-    "check_plan",
-    "inst",
-    "leads",
-    "loads",
-    "overlap",
-    "scenario",
-    "solve_checked",
-]
 
 
 def allround(eid: str, *, district: str = "巴南", leader: bool = False, **kw) -> Expert:

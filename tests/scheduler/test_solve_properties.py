@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from constraints.registry import validate
 from inputs.scenario import (
     DEFAULT_SKILLS,
     TIERS,
@@ -27,7 +28,6 @@ from inputs.scenario import (
     Team,
     Unavailability,
 )
-from constraints.registry import validate
 from scheduler.greedy import greedy
 from scheduler.instance import build_instance
 from scheduler.solve import to_plan
@@ -110,7 +110,9 @@ def scenarios(draw) -> Scenario:
     conflicts = [
         Conflict(e, i)
         for e, i in draw(
-            st.lists(st.tuples(st.sampled_from(expert_ids), st.sampled_from(inst_ids)), max_size=4, unique=True)
+            st.lists(
+                st.tuples(st.sampled_from(expert_ids), st.sampled_from(inst_ids)), max_size=4, unique=True
+            )
         )
     ]
     unavailability = []

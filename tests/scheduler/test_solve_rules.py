@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+
 from constraints.registry import validate
 from inputs.calendar import WorkCalendar
 from inputs.scenario import (
@@ -26,12 +27,11 @@ from inputs.scenario import (
     Unavailability,
 )
 from scheduler.solve import SolveStatus, solve
-from tests.constraints.builders import expert, teams_scenario
+from tests.constraints.builders import expert, inst, teams_scenario
 from tests.scheduler.conftest import (
     CJK,
     D,
     allround,
-    inst,
     leads,
     loads,
     overlap,
@@ -68,8 +68,11 @@ def test_r1_tier_minimum_when_planner_asks_less():
     """The tier's minimum holds when the planner's is shorter: a secondary hospital with min_days 3
     still gets 5 working days (11-04..11-08); a grassroots centre gets a single working day."""
     sc = scenario(
-        [inst("H1", "巴南第一医院", "secondary", min_days=3), inst("G1", "花溪社区卫生服务中心", "grassroots")],
-        four_allround() + [allround("L9", leader=True), allround("E9")],
+        [
+            inst("H1", "巴南第一医院", "secondary", min_days=3),
+            inst("G1", "花溪社区卫生服务中心", "grassroots"),
+        ],
+        [*four_allround(), allround("L9", leader=True), allround("E9")],
     )
     plan = solve_checked(sc).plan
     h1, g1 = plan.visit_of("H1"), plan.visit_of("G1")
@@ -132,7 +135,10 @@ def test_r2_holidays_sheet_overrides_the_calendar():
 # -- R3 windows -----------------------------------------------------------------------------------
 
 
-BATCHES = [Batch("第一批", D("2024-11-04"), D("2024-11-15")), Batch("第二批", D("2024-11-18"), D("2024-11-29"))]
+BATCHES = [
+    Batch("第一批", D("2024-11-04"), D("2024-11-15")),
+    Batch("第二批", D("2024-11-18"), D("2024-11-29")),
+]
 
 
 @pytest.mark.parametrize(
@@ -172,8 +178,9 @@ def test_r3_latest_orders_visits_sharing_one_team():
 
 
 def test_r3_deadline_bounds_every_visit():
-    """With the deadline on 11-12, two secondary hospitals sharing one team of four fit (11-04..08,
-    and the other cannot start before 11-11 nor end after 11-12): only one is visited."""
+    """With the deadline on 11-12, two secondary hospitals that need the same four experts cannot
+    both be visited: after one (11-04..08) the other could start 11-11 at the earliest and would end
+    11-15, past the deadline. One is visited, the other left out, and the status is partial."""
     sc = scenario(
         [inst("H1", "巴南第一医院"), inst("H2", "巴南第二医院")], four_allround(), deadline=D("2024-11-12")
     )
@@ -284,7 +291,9 @@ def test_r6_conflicted_experts_never_visit():
         allround("M2"),
     ]
     sc = scenario(
-        [inst("G1", "花溪社区卫生服务中心", "grassroots")], experts, conflicts=[Conflict("M1", "G1", "亲属任职")]
+        [inst("G1", "花溪社区卫生服务中心", "grassroots")],
+        experts,
+        conflicts=[Conflict("M1", "G1", "亲属任职")],
     )
     v = only_visit(solve_checked(sc))
     assert v.leader == "L2"
@@ -326,7 +335,10 @@ def test_r7_pairing_outside_its_tiers_and_home_district_only():
     visited by 巴南 experts alone, and the 巴南 hospital by 长寿 experts alone."""
     experts = four_allround("C", "长寿区", leaders=4) + four_allround("B", "巴南区", leaders=4)
     sc = scenario(
-        [inst("H1", "巴南区人民医院", district="巴南区"), inst("G1", "花溪社区卫生服务中心", "grassroots", district="巴南区")],
+        [
+            inst("H1", "巴南区人民医院", district="巴南区"),
+            inst("G1", "花溪社区卫生服务中心", "grassroots", district="巴南区"),
+        ],
         experts,
         pairings=[Pairing("长寿区", "巴南区", ("secondary",))],
         home_district_only=True,
@@ -339,7 +351,7 @@ def test_r7_pairing_outside_its_tiers_and_home_district_only():
 def test_r7_without_pairing_experts_come_from_anywhere():
     """巴南区 has one expert only; a secondary hospital needs four, so without any pairing or
     home_district_only the team takes 长寿 experts too and the hospital is visited."""
-    experts = [allround("B1", district="巴南区", leader=True)] + four_allround("C", "长寿区")
+    experts = [allround("B1", district="巴南区", leader=True), *four_allround("C", "长寿区")]
     sc = scenario([inst("H1", "巴南区人民医院", district="巴南区")], experts)
     v = only_visit(solve_checked(sc))
     assert any(m.startswith("C") for m in v.members)
@@ -348,7 +360,7 @@ def test_r7_without_pairing_experts_come_from_anywhere():
 def test_r7_home_district_only_leaves_out_an_understaffed_district():
     """The same scenario with home_district_only: 巴南区's single expert cannot form a team of four,
     so the hospital is left out with a reason."""
-    experts = [allround("B1", district="巴南区", leader=True)] + four_allround("C", "长寿区")
+    experts = [allround("B1", district="巴南区", leader=True), *four_allround("C", "长寿区")]
     sc = scenario([inst("H1", "巴南区人民医院", district="巴南区")], experts, home_district_only=True)
     result = solve_checked(sc)
     assert result.status is SolveStatus.INFEASIBLE
@@ -417,7 +429,9 @@ def test_r8_unavailability_on_a_weekend_does_not_clash():
 
 def _capped(leader_max_days: int | None, **params):
     """Two secondary hospitals that only L1 may lead; six all-round members; Dec 2024 to Jan 2025."""
-    experts = [allround("L1", leader=True, max_days=leader_max_days)] + [allround(f"M{k}") for k in range(1, 7)]
+    experts = [allround("L1", leader=True, max_days=leader_max_days)] + [
+        allround(f"M{k}") for k in range(1, 7)
+    ]
     return scenario(
         [inst("H1", "巴南第一医院"), inst("H2", "巴南第二医院")],
         experts,
@@ -612,7 +626,9 @@ def test_partial_round_lists_the_left_out_institution_with_reasons():
 
 def _centres_and_two_leaders(**unavailability_of_l2):
     insts = [inst(f"G{k}", f"第{k}社区卫生服务中心", "grassroots") for k in range(1, 5)]
-    experts = [allround("L1", leader=True), allround("L2", leader=True)] + [allround(f"M{k}") for k in range(1, 5)]
+    experts = [allround("L1", leader=True), allround("L2", leader=True)] + [
+        allround(f"M{k}") for k in range(1, 5)
+    ]
     return scenario(insts, experts, **unavailability_of_l2)
 
 
@@ -647,14 +663,9 @@ def test_objective_finishes_as_early_as_possible():
     assert max(v.end for v in plan.visits) == D("2024-11-05")
 
 
-# -- known solver bugs (xfail until fixed) --------------------------------------------------------
+# -- cases that were solver bugs once ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scheduler.instance.build_instance treats a standing-team member excluded by the district "
-    "rule (R7) as stepping aside; R11 lets only a conflict (R6) do that, so the plan breaks R11",
-)
 def test_r11_team_member_from_another_district_cannot_step_aside():
     """基层组 (B1*, B2 of 巴南区, C1 of 长寿区) is the only team for grassroots centres, and the round
     has home_district_only. At the 巴南 centre G1, C1 may not come (R7) and may not step aside either,
@@ -674,11 +685,6 @@ def test_r11_team_member_from_another_district_cannot_step_aside():
     assert [u.institution for u in result.plan.unscheduled] == ["G1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="when a quota (R9) cannot be met, scheduler.solve._solve_group falls back to the greedy "
-    "plan, which ignores the quota, and the result is called feasible",
-)
 def test_r9_unmeetable_quota_is_not_called_feasible():
     """G1, the only grassroots centre, is fixed to 2024, but a quota asks for one centre in 2025: no
     plan can meet it. The solver must not return a plan that breaks R9 as optimal or feasible."""
@@ -692,12 +698,6 @@ def test_r9_unmeetable_quota_is_not_called_feasible():
     assert validate(sc, result.plan) == [] or result.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scheduler.solve._split_quota shares a quota among independent groups by how many tasks "
-    "could lie in the year, not by whether the group can staff them; the 长寿 group gets the 2025 "
-    "share it cannot meet, its model is infeasible and falls back to the greedy plan",
-)
 def test_r9_quota_met_by_the_group_that_can_meet_it():
     """home_district_only splits the round into a 巴南 group (GA) and a 长寿 group (GB1, GB2). One
     centre must lie in 2025; 长寿's only leader C1 is away all of January 2025, so only GA can: GA on

@@ -1,0 +1,447 @@
+"""Replanning (issue 4, SPEC §5, rule R13): change as little as possible of an announced plan.
+
+The round: five grassroots institutions of 巴南 in November–December 2024, each held to its own week by
+an earliest start, visited in one working day by a team of two drawn from five all-round experts
+(E1–E3 may lead). Solved, each visit falls on the Monday of its week:
+
+    G1 11-04   G2 11-11   G3 12-02   G4 12-09   G5 12-16
+
+"Today" is Thursday 2024-11-14: G1 and G2 have started, G3–G5 are announced and still to come. The
+notice period of 15 days ends on 2024-11-29 (a Friday): an added or moved visit starts then or later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import icalendar
+import pytest
+from typer.testing import CliRunner
+
+from constraints import replanning
+from constraints.registry import validate
+from inputs.scenario import DEFAULT_SKILLS, Scenario, Team, Unavailability
+from outputs.folder import write_plan_folder
+from outputs.scenario_csv import write_scenario_csv
+from scheduler.plan import Plan, Unscheduled, Visit
+from scheduler.replan import ReplanResult, diff, replan
+from scheduler.solve import solve
+from tests.constraints.builders import expert, inst, make_scenario
+
+D = date.fromisoformat
+TODAY = D("2024-11-14")
+NOTICE_END = D("2024-11-29")
+CLOCK = datetime(2024, 11, 14, 9, 0, tzinfo=UTC)
+WEEKS = {"G1": "2024-11-04", "G2": "2024-11-11", "G3": "2024-12-02", "G4": "2024-12-09", "G5": "2024-12-16"}
+
+
+def _round(*extra, unavailability=(), drop=(), teams=(), **params) -> Scenario:
+    institutions = [
+        inst(i, f"{i}社区卫生服务中心", "grassroots", earliest=D(day))
+        for i, day in WEEKS.items()
+        if i not in drop
+    ]
+    experts = [expert(f"E{n}", f"专家{n}", *DEFAULT_SKILLS, leader=n <= 3) for n in range(1, 6)]
+    return make_scenario(
+        [*institutions, *extra],
+        experts,
+        start=D("2024-11-04"),
+        deadline=D("2024-12-31"),
+        unavailability=unavailability,
+        teams=teams,
+        **params,
+    )
+
+
+@pytest.fixture(scope="module")
+def baseline() -> Plan:
+    plan = solve(_round(), time_limit=5, seed=0, workers=1).plan
+    assert {v.institution: v.start.isoformat() for v in plan.visits} == WEEKS
+    return plan
+
+
+def _replan(scenario: Scenario, baseline: Plan, today: date = TODAY) -> ReplanResult:
+    result = replan(scenario, baseline, today, time_limit=5, seed=0, workers=1)
+    assert result.status.value == result.plan.status
+    return result
+
+
+def _visit(plan: Plan, institution: str) -> Visit:
+    found = plan.visit_of(institution)
+    assert found is not None, institution
+    return found
+
+
+def _holds(scenario: Scenario, result: ReplanResult, baseline: Plan, today: date = TODAY) -> None:
+    """The new plan passes the independent checker, R13 included."""
+    found = validate(scenario, result.plan) + replanning.check(scenario, result.plan, baseline, today)
+    assert found == [], "\n".join(map(str, found))
+
+
+def _unchanged(result: ReplanResult, baseline: Plan, *institutions: str) -> None:
+    for i in institutions:
+        assert replanning.same_visit(_visit(baseline, i), _visit(result.plan, i)), i
+
+
+def _member(visit: Visit) -> str:
+    """A member of the visit who does not lead it."""
+    return next(m for m in visit.members if m != visit.leader)
+
+
+# -- the cases of the issue -----------------------------------------------------------------------------
+
+
+def test_added_institution_gets_notice_and_nothing_else_changes(baseline: Plan) -> None:
+    """An added institution is visited no earlier than 15 days after today; every other visit stays."""
+    scenario = _round(inst("G6", "新增卫生院", "grassroots"))
+    result = _replan(scenario, baseline)
+    _holds(scenario, result, baseline)
+    added = _visit(result.plan, "G6")
+    assert added.start == NOTICE_END  # the first working day of the notice period's end: as early as allowed
+    _unchanged(result, baseline, *WEEKS)
+    assert [(c.institution, c.kind, c.reason) for c in result.changes] == [("G6", "added", "新增机构")]
+    assert result.changed_visits == 0 and result.announced == 3
+
+
+def test_ill_expert_is_swapped_on_the_same_dates(baseline: Plan) -> None:
+    """An expert unavailable over a coming visit is replaced on that visit; its dates do not move."""
+    old = _visit(baseline, "G3")
+    ill = _member(old)
+    scenario = _round(unavailability=[Unavailability(ill, D("2024-12-02"), D("2024-12-06"), "病假")])
+    result = _replan(scenario, baseline)
+    _holds(scenario, result, baseline)
+    new = _visit(result.plan, "G3")
+    assert (new.start, new.end, new.leader) == (old.start, old.end, old.leader)
+    assert ill not in new.members and len(new.members) == len(old.members)
+    _unchanged(result, baseline, "G1", "G2", "G4", "G5")
+    assert [(c.institution, c.kind) for c in result.changes] == [("G3", "member_swapped")]
+    change = result.changes[0]
+    assert ill in change.before and "病假" in change.reason and "2024-12-02 至 2024-12-06" in change.reason
+    assert result.changed_visits == 1
+
+
+def test_ill_leader_is_replaced_by_another_leader(baseline: Plan) -> None:
+    """When the leader falls ill, the visit keeps its dates and gets a new leader who may lead."""
+    old = _visit(baseline, "G4")
+    scenario = _round(unavailability=[Unavailability(old.leader, D("2024-12-09"), D("2024-12-09"))])
+    result = _replan(scenario, baseline)
+    _holds(scenario, result, baseline)
+    new = _visit(result.plan, "G4")
+    assert (new.start, new.end) == (old.start, old.end)
+    assert new.leader != old.leader and old.leader not in new.members
+    assert {c.kind for c in result.changes} == {"member_swapped", "leader_changed"}
+
+
+def test_forced_visit_moves_after_the_notice_period_when_nobody_can_stand_in(baseline: Plan) -> None:
+    """If no expert can stand in on the day, the visit moves (keeping its team) to a start after the
+    notice period; the dates are the only change."""
+    old = _visit(baseline, "G3")
+    ill = _member(old)
+    others = [f"E{n}" for n in range(1, 6) if f"E{n}" not in old.members]
+    day = D("2024-12-02")
+    scenario = _round(unavailability=[Unavailability(e, day, day) for e in [ill, *others]])
+    result = _replan(scenario, baseline)
+    _holds(scenario, result, baseline)
+    new = _visit(result.plan, "G3")
+    assert new.start > old.start and new.start >= NOTICE_END
+    assert set(new.members) == set(old.members) and new.leader == old.leader
+    assert [(c.institution, c.kind) for c in result.changes] == [("G3", "moved")]
+
+
+def test_removed_institution_is_cancelled(baseline: Plan) -> None:
+    """An institution taken out of the round loses its visit; the change list says why."""
+    scenario = _round(drop=("G4",))
+    result = _replan(scenario, baseline)
+    _holds(scenario, result, baseline)
+    assert result.plan.visit_of("G4") is None
+    _unchanged(result, baseline, "G1", "G2", "G3", "G5")
+    assert [(c.institution, c.kind, c.reason) for c in result.changes] == [
+        ("G4", "cancelled", "机构已从方案中移除")
+    ]
+
+
+def test_exempt_institution_is_cancelled_and_listed_exempt(baseline: Plan) -> None:
+    """An institution now exempt (R12) is cancelled and listed as exempt."""
+    scenario = _round(drop=("G5",))
+    scenario = replace(
+        scenario,
+        institutions=(*scenario.institutions, inst("G5", "G5社区卫生服务中心", "grassroots", exempt=True)),
+    )
+    result = _replan(scenario, baseline)
+    _holds(scenario, result, baseline)
+    assert "G5" in result.plan.exempt and result.plan.visit_of("G5") is None
+    assert [(c.kind, c.reason) for c in result.changes] == [("cancelled", "机构已列为免检")]
+
+
+def test_started_visit_is_kept_and_its_conflict_reported(baseline: Plan) -> None:
+    """A visit that began before today never changes, even when its expert is now unavailable; the
+    replan says so (a conflict) instead of moving it."""
+    old = _visit(baseline, "G2")
+    ill = _member(old)
+    scenario = _round(unavailability=[Unavailability(ill, D("2024-11-11"), D("2024-11-11"), "病假")])
+    result = _replan(scenario, baseline)
+    _unchanged(result, baseline, *WEEKS)
+    assert result.changes == []
+    assert [(v.rule, v.subject) for v in result.conflicts] == [("R8", ill)]
+    assert replanning.check(scenario, result.plan, baseline, TODAY) == []
+    assert [(v.rule, v.subject) for v in validate(scenario, result.plan)] == [("R8", ill)]
+
+
+def test_kept_visit_holds_its_experts(baseline: Plan) -> None:
+    """An announced visit kept as it is holds its experts: a visit added on the same day uses others (R5)."""
+    scenario = _round(
+        inst("G6", "新增卫生院", "grassroots", earliest=D("2024-12-02"), latest=D("2024-12-02"))
+    )
+    result = _replan(scenario, baseline)
+    _holds(scenario, result, baseline)
+    g3, g6 = _visit(result.plan, "G3"), _visit(result.plan, "G6")
+    assert g6.start == g3.start and not set(g6.members) & set(g3.members)
+    _unchanged(result, baseline, *WEEKS)
+
+
+def _only_free_on(day: date, *experts: str) -> list[Unavailability]:
+    return [Unavailability(f"E{n}", day, day) for n in range(1, 6) if f"E{n}" not in experts]
+
+
+def test_started_visit_running_past_today_holds_its_experts(baseline: Plan) -> None:
+    """A visit that started before today and runs on (G1, 11-11 to 11-29 in this baseline) keeps its
+    experts busy: an institution to add on 11-29 only, when everyone else is away that day but one
+    expert, cannot be visited."""
+    g2 = _visit(baseline, "G2")
+    free = [f"E{n}" for n in range(1, 6) if f"E{n}" not in g2.members]
+    leader = next(e for e in free if e in ("E1", "E2", "E3"))
+    long_g1 = Visit(
+        "G1", D("2024-11-11"), NOTICE_END, 15, leader, (leader, next(e for e in free if e != leader))
+    )
+    old = replace(baseline, visits=tuple(long_g1 if v.institution == "G1" else v for v in baseline.visits))
+    spare = next(e for e in free if e not in long_g1.members)
+    g6 = inst("G6", "新增卫生院", "grassroots", earliest=NOTICE_END, latest=NOTICE_END)
+    scenario = _round(g6, unavailability=_only_free_on(NOTICE_END, *long_g1.members, spare))
+    result = _replan(scenario, old)
+    _holds(scenario, result, old)
+    assert [u.institution for u in result.plan.unscheduled] == ["G6"]
+    _unchanged(result, old, *WEEKS)
+
+
+def test_yearly_cap_counts_the_visits_kept(baseline: Plan) -> None:
+    """Days on started and kept visits count toward an expert's yearly cap (R8): an institution to add
+    on a day when only a capped expert and one leader are free cannot be visited."""
+    g1 = _visit(baseline, "G1")
+    busy = _member(g1)
+    used = sum(v.days for v in baseline.visits if busy in v.members)
+    g6 = inst("G6", "新增卫生院", "grassroots", earliest=NOTICE_END, latest=NOTICE_END)
+    scenario = _round(g6, unavailability=_only_free_on(NOTICE_END, busy, g1.leader))
+    capped = replace(
+        scenario, experts=tuple(replace(e, max_days=used) if e.id == busy else e for e in scenario.experts)
+    )
+    result = _replan(capped, baseline)
+    _holds(capped, result, baseline)
+    assert [u.institution for u in result.plan.unscheduled] == ["G6"]
+    _unchanged(result, baseline, *WEEKS)
+
+
+def test_added_institution_without_a_date_after_notice_is_left_out(baseline: Plan) -> None:
+    """An added institution whose window closes before the notice period ends cannot be visited: it is
+    listed as left out, with the notice period as the reason (R13)."""
+    scenario = _round(inst("G6", "新增卫生院", "grassroots", latest=D("2024-11-22")))
+    result = _replan(scenario, baseline)
+    _holds(scenario, result, baseline)
+    assert result.plan.status == "partial"
+    (left,) = result.plan.unscheduled
+    assert left.institution == "G6" and left.rule == "R13" and "通知期 15 天" in left.reasons[0]
+    _unchanged(result, baseline, *WEEKS)
+
+
+def test_institution_left_out_before_is_added_when_it_fits(baseline: Plan) -> None:
+    """An institution the baseline left out is scheduled now if it can be, and listed as added."""
+    with_g6 = replace(baseline, unscheduled=(Unscheduled("G6", ("测试",)),))
+    scenario = _round(inst("G6", "新增卫生院", "grassroots"))
+    result = _replan(scenario, with_g6)
+    assert [(c.institution, c.kind, c.reason) for c in result.changes] == [
+        ("G6", "added", "原计划未能安排，本次补充安排")
+    ]
+
+
+def test_same_inputs_give_the_same_replan(baseline: Plan) -> None:
+    """Same inputs and seed give the same plan and change list."""
+    scenario = _round(
+        inst("G6", "新增卫生院", "grassroots"),
+        unavailability=[Unavailability(_member(_visit(baseline, "G3")), D("2024-12-02"), D("2024-12-02"))],
+    )
+    first, second = _replan(scenario, baseline), _replan(scenario, baseline)
+    assert first.plan.visits == second.plan.visits and first.changes == second.changes
+
+
+def test_standing_team_member_falls_ill() -> None:
+    """A standing-team visit whose member falls ill cannot go with that team (R11): it changes as little
+    as the rules allow, and the ill expert is off it."""
+    teams = [Team("甲组", "E1", ("E1", "E4")), Team("乙组", "E2", ("E2", "E5"))]
+    scenario = _round(teams=teams)
+    old_plan = solve(scenario, time_limit=5, seed=0, workers=1).plan
+    old = _visit(old_plan, "G3")
+    ill = _member(old)
+    changed = _round(teams=teams, unavailability=[Unavailability(ill, D("2024-12-02"), D("2024-12-02"))])
+    result = _replan(changed, old_plan)
+    _holds(changed, result, old_plan)
+    assert ill not in _visit(result.plan, "G3").members
+    assert {c.institution for c in result.changes} == {"G3"}
+
+
+# -- R13's check, on hand-made plans --------------------------------------------------------------------
+
+
+def _moved(plan: Plan, institution: str, **changes) -> Plan:
+    return replace(
+        plan, visits=tuple(replace(v, **changes) if v.institution == institution else v for v in plan.visits)
+    )
+
+
+def test_check_flags_a_changed_started_visit(baseline: Plan) -> None:
+    """Changing the members of a visit that has started breaks R13; cancelling it too."""
+    scenario = _round()
+    g2 = _visit(baseline, "G2")
+    swapped = _moved(baseline, "G2", members=(g2.leader, "E9"))
+    assert [v.subject for v in replanning.check(scenario, swapped, baseline, TODAY)] == ["G2"]
+    gone = replace(baseline, visits=tuple(v for v in baseline.visits if v.institution != "G2"))
+    assert [v.subject for v in replanning.check(scenario, gone, baseline, TODAY)] == ["G2"]
+
+
+def test_check_flags_a_move_inside_the_notice_period(baseline: Plan) -> None:
+    """Moving a visit to a date inside the notice period breaks R13; moving it after it does not."""
+    scenario = _round()
+    early = _moved(baseline, "G3", start=D("2024-11-28"), end=D("2024-11-28"))
+    late = _moved(baseline, "G3", start=NOTICE_END, end=NOTICE_END)
+    assert [v.subject for v in replanning.check(scenario, early, baseline, TODAY)] == ["G3"]
+    assert replanning.check(scenario, late, baseline, TODAY) == []
+
+
+def test_check_allows_a_swap_inside_the_notice_period(baseline: Plan) -> None:
+    """A member swapped on a coming visit keeps its dates: no notice is needed."""
+    scenario = _round()
+    g3 = _visit(baseline, "G3")
+    other = next(f"E{n}" for n in range(1, 6) if f"E{n}" not in g3.members)
+    swapped = _moved(baseline, "G3", members=(g3.leader, other))
+    assert replanning.check(scenario, swapped, baseline, D("2024-11-28")) == []
+
+
+def test_restrict_keeps_the_announced_start_inside_the_notice_period() -> None:
+    """The announced start stays allowed inside the notice period; every other start moves past it."""
+    from scheduler.instance import build_instance
+
+    task = build_instance(_round()).tasks[2]  # G3: starts from 12-02 (index 20) on
+    cut = replanning.restrict(task, keep=20, first=25)
+    assert cut is not None and cut.start_values()[:2] == [20, 25]
+    assert replanning.restrict(task, keep=None, first=10_000) is None
+
+
+# -- the change list ------------------------------------------------------------------------------------
+
+
+def test_diff_names_each_kind_of_change() -> None:
+    """One row per change: cancelled, moved, member swapped, leader changed, added."""
+    scenario = _round(drop=("G1",))
+    v = Visit("G2", D("2024-12-02"), D("2024-12-02"), 1, "E1", ("E1", "E4"))
+    old = Plan(
+        "测试巡查", "feasible", (Visit("G1", D("2024-12-02"), D("2024-12-02"), 1, "E1", ("E1", "E4")), v)
+    )
+    new = Plan(
+        "测试巡查",
+        "feasible",
+        (
+            replace(v, start=D("2024-12-09"), end=D("2024-12-09"), leader="E2", members=("E2", "E4")),
+            Visit("G3", D("2024-12-10"), D("2024-12-10"), 1, "E3", ("E3", "E5")),
+        ),
+    )
+    rows = diff(scenario, old, new, TODAY, {"G2": ["专家 专家1（E1）2024-12-02 不可用"]})
+    assert [(c.institution, c.kind, c.label) for c in rows] == [
+        ("G1", "cancelled", "取消"),
+        ("G2", "moved", "改期"),
+        ("G2", "member_swapped", "换人"),
+        ("G2", "leader_changed", "更换组长"),
+        ("G3", "added", "新增"),
+    ]
+    swapped = rows[2]
+    assert (swapped.before, swapped.after) == ("专家1（E1）", "专家2（E2）")
+    assert swapped.reason == "专家 专家1（E1）2024-12-02 不可用"
+    assert rows[0].reason == "机构已从方案中移除" and rows[4].reason == "新增机构"
+
+
+# -- the plan folder: change list and calendar updates --------------------------------------------------
+
+
+def _events(path: Path) -> list[icalendar.Event]:
+    return list(icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT"))
+
+
+def test_folder_sends_only_what_changed(tmp_path: Path, baseline: Plan) -> None:
+    """The replan folder has the change list; calendars hold REQUESTs only for the changed visit (a
+    higher SEQUENCE for those still on it, a first one for the newcomer) and a CANCEL for the ill
+    expert; unchanged visits get nothing new."""
+    from outputs.calendars import read_ledger
+
+    write_plan_folder(_round(), baseline, tmp_path / "old", facts={}, now=CLOCK)
+    old = _visit(baseline, "G3")
+    ill = _member(old)
+    scenario = _round(unavailability=[Unavailability(ill, D("2024-12-02"), D("2024-12-02"))])
+    result = _replan(scenario, baseline)
+    ledger = read_ledger(tmp_path / "old" / "calendars" / "ledger.json")
+    out = tmp_path / "new"
+    write_plan_folder(
+        scenario,
+        result.plan,
+        out,
+        facts={},
+        now=CLOCK,
+        previous_ledger=ledger,
+        changes=result.changes,
+        only_changed=True,
+    )
+    requests = sorted((out / "calendars" / "requests").glob("*.ics"))
+    assert all(p.stem.endswith("_G3") for p in requests) and len(requests) == len(old.members)
+    new = _visit(result.plan, "G3")
+    newcomer = next(m for m in new.members if m not in old.members)
+    for path in requests:
+        (event,) = _events(path)
+        expected = 0 if path.stem.startswith(f"{newcomer}_") else 1
+        assert int(event["SEQUENCE"]) == expected, path.name
+    (cancel,) = (out / "calendars" / "cancellations").glob("*.ics")
+    assert cancel.stem.startswith(f"{ill}_") and cancel.stem.endswith("_G3")
+    assert b"METHOD:CANCEL" in cancel.read_bytes()
+    text = (out / "changes.csv").read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "institution,name,kind,kind_code,before,after,reason"
+    assert ",换人,member_swapped," in text
+
+
+def test_cli_replan_and_validate(tmp_path: Path, baseline: Plan) -> None:
+    """``schedule replan`` writes the folder and exits 0; ``schedule validate --baseline --today``
+    checks R13 as well and passes."""
+    from cli import app
+
+    write_plan_folder(_round(), baseline, tmp_path / "old", facts={}, now=CLOCK)
+    scenario = _round(inst("G6", "新增卫生院", "grassroots"))
+    write_scenario_csv(scenario, tmp_path / "changed")
+    runner = CliRunner()
+    args = ["replan", str(tmp_path / "changed"), "--baseline", str(tmp_path / "old" / "plan.json")]
+    args += ["--today", "2024-11-14", "--out", str(tmp_path / "new"), "--time-limit", "5", "--workers", "1"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "new" / "changes.csv").is_file()
+    check = ["validate", str(tmp_path / "new" / "scenario"), str(tmp_path / "new" / "plan.json")]
+    check += ["--baseline", str(tmp_path / "old" / "plan.json"), "--today", "2024-11-14"]
+    assert runner.invoke(app, check).exit_code == 0
+    late = [*check[:-1], "2024-11-20"]  # G6 at 11-29 would give only 9 days' notice from 11-20
+    flagged = runner.invoke(app, late)
+    assert flagged.exit_code == 1 and "[R13] G6" in flagged.output
+
+
+def test_cli_rejects_a_bad_today(tmp_path: Path) -> None:
+    """A --today that is not a date is a usage error (exit 2)."""
+    from cli import app
+
+    write_scenario_csv(_round(), tmp_path / "sc")
+    done = CliRunner().invoke(
+        app, ["replan", str(tmp_path / "sc"), "--baseline", "x.json", "--today", "明天"]
+    )
+    assert done.exit_code == 2

@@ -107,7 +107,10 @@ def _summary_doc(result, out: Path | None, code: int) -> dict:
         "exit_code": code,
         "out": str(out) if out else None,
         "scheduled": len(plan.visits),
-        "unscheduled": [{"institution": u.institution, "reasons": list(u.reasons)} for u in plan.unscheduled],
+        "unscheduled": [
+            {"institution": u.institution, "rule": u.rule, "reasons": list(u.reasons)}
+            for u in plan.unscheduled
+        ],
         "exempt": list(plan.exempt),
         "objective": result.objective,
         "bound": result.bound,

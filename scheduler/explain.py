@@ -44,6 +44,7 @@ from scheduler.solve import pools
 
 DEFAULT_BUDGET = 10.0  # seconds of analysis when a caller gives none
 _PROBE_LIMIT = 2.0  # deterministic seconds for one re-solve
+_DET_SHARE = 0.15  # deterministic seconds per second of budget (one worker runs several times slower)
 _MAX_FIXES = 3  # relaxations reported per institution
 _MAX_NAMES = 4  # experts named in one sentence
 
@@ -63,16 +64,18 @@ def explain(
     left: Sequence[Institution] | None = None,
     *,
     budget: float = DEFAULT_BUDGET,
+    proven: bool = False,
 ) -> dict[str, Explanation]:
     """Reasons for every left-out institution (``left``; default: every non-exempt one not in
     ``chosen``), keyed by institution id. ``budget`` bounds the relaxation analysis, in seconds;
-    0 gives the pre-check reasons only."""
+    0 gives the pre-check reasons only. ``proven``: the solver proved ``chosen`` plans as many
+    institutions as possible, so none of them fits without a change (no need to re-solve for that)."""
     scenario = instance.scenario
     planned = {instance.tasks[t].inst.id for t in chosen}
     if left is None:
         left = [i for i in scenario.institutions if not i.exempt and i.id not in planned]
     diagnosis = _diagnosis(instance)
-    analysis = _Analysis(instance, chosen, _Budget(budget)) if budget > 0 else None
+    analysis = _Analysis(instance, chosen, _Budget(budget), proven) if budget > 0 else None
     verdicts: dict[str, _Verdict] = {}
     if analysis is not None:
         open_ = [
@@ -171,7 +174,7 @@ class _Budget:
     the wall clock as a safety net."""
 
     def __init__(self, seconds: float) -> None:
-        self.det_left = seconds * 0.5
+        self.det_left = seconds * _DET_SHARE
         self.wall_end = time.monotonic() + seconds
         self.share = 0.0  # what the institution being examined may still spend
 
@@ -242,8 +245,11 @@ class _Share:
 class _Analysis:
     """Re-solves parts of the round with one rule group relaxed (see the module docstring)."""
 
-    def __init__(self, instance: Instance, chosen: dict[int, Assignment], budget: _Budget) -> None:
+    def __init__(
+        self, instance: Instance, chosen: dict[int, Assignment], budget: _Budget, proven: bool = False
+    ) -> None:
         self.instance = instance
+        self.proven = proven
         self.scenario = instance.scenario
         self.budget = budget
         self.fraction = 1.0  # of the institution's share, for the next re-solve
@@ -269,6 +275,7 @@ class _Analysis:
                 self.part_of[instance.tasks[t].inst.id] = n
             self.part_experts.append(frozenset(instance.experts[k].id for k in es))
         self.targets = list(zip(self.scenario.quotas, quota_targets(instance), strict=True))
+        self._planned_in: dict[int, frozenset[str]] = {}
 
     # -- one institution ------------------------------------------------------------------------------
     def signature(self, inst: Institution) -> tuple | None:
@@ -304,8 +311,8 @@ class _Analysis:
         fixes: list[Finding] = []
         tried: list[str] = []
         try:
-            self.fraction = 0.2
-            if self._probe(inst, self.scenario) is not None:
+            self.fraction = 0.1
+            if not self.proven and self._probe(inst, self.scenario) is not None:
                 return _Verdict("solvable", others=others)
             for n, (name, run) in enumerate(relaxations):
                 self.fraction = 1 / (len(relaxations) - n)
@@ -324,8 +331,11 @@ class _Analysis:
         return _Verdict("found", fixes) if fixes else _Verdict("none", tried=tried)
 
     def _scope(self, inst: Institution) -> set[str]:
-        part = self.part_of.get(inst.id)
-        return {i for i in self.visits if self.part_of.get(i) == part} | {inst.id}
+        """The planned institutions of ``inst``'s part of the round, and ``inst``."""
+        part = self.part_of[inst.id]
+        if part not in self._planned_in:
+            self._planned_in[part] = frozenset(i for i in self.visits if self.part_of.get(i) == part)
+        return {*self._planned_in[part], inst.id}
 
     def _shares(self, scope: set[str]) -> list[_Share]:
         shares = []
@@ -455,7 +465,7 @@ class _Analysis:
                 f"其余时段凑不齐连续 {task.days} 个工作日和可派的专家组"
             )
         message = (
-            f"同时进行的巡查最多 {cap} 个（max_concurrent_visits），本机构可安排的 {first} 至 {last} "
+            f"同时进行的巡查最多 {cap} 个（max_concurrent_visits），本机构可安排的 {_span(first, last)}"
             f"共 {len(days)} 个工作日里，{taken}"
         )
         return Finding(
@@ -781,7 +791,10 @@ class _Analysis:
                 for (t, k), var in m.x.items():
                     if t in visits and k not in hired and solver.value(var):
                         held[t].update(m.instance.experts[k].skills)
-                needed = [s for s in rule.required_skills if any(s not in held[t] for t in visits)]
+                missing = {s for t in visits for s in m.task(t).skills if s not in held[t]}
+                needed = [s for s in rule.required_skills if s in missing] + sorted(
+                    missing - set(rule.required_skills)
+                )
                 return len(hired), any(solver.value(v) for v in leads), needed
 
             return read

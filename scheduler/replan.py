@@ -19,10 +19,14 @@ unavailability, conflicts, experts), the plan that was sent out and the day of t
    second stage keeps all that and starts the free visits as early as possible. Added or moved
    visits start no earlier than ``notice_days`` after ``today``; an announced start stays allowed.
 4. Keeping the untouched visits fixed loses nothing while each forced visit can be repaired on its
-   own (any plan changes at least the forced visits, and a changed visit costs more than anything
-   below it). A greedy repair (same dates with a member swapped first, then later dates) tells; when
-   it cannot repair one, the announced visits sharing its experts are freed too, and when that model
-   has no solution (say a quota now needs visits in another year) every announced visit is freed.
+   own: any plan changes at least the forced visits, and one more changed visit costs more than
+   anything below it. A greedy repair (same dates with a member swapped first, then later dates)
+   gives the model a complete hint and shows whether that holds; when it cannot repair a visit, the
+   announced visits sharing its experts are freed too, and when that model has no solution (say a
+   quota now needs visits in another year) every announced visit is freed.
+
+Changing as little as possible comes first (SPEC §2, objective 0), before scheduling the institutions
+to add: one that fits only by changing an announced visit is left out, with that as its reason.
 
 The result holds the new plan, the change list (:class:`Change`, one row per change) and the
 conflicts of started visits. Determinism: as in ``scheduler.solve``.
@@ -686,7 +690,7 @@ def replan(
     chosen = outcome.chosen if outcome is not None else hint
 
     plan = _assemble(scenario, instance, problem, chosen, started + kept, why, today, outcome)
-    changes = diff(scenario, baseline, plan, today, why)
+    changes = diff(scenario, baseline, plan, why)
     touched = {c.institution for c in changes if c.kind != "added"}
     result_objective = dict(outcome.objective) if outcome is not None else {}
     result_objective["unscheduled"] = float(len(plan.unscheduled))
@@ -828,106 +832,64 @@ def _assemble(
 # -- the change list ------------------------------------------------------------------------------------
 
 
-def _team_text(scenario: Scenario, visit: Visit) -> str:
+def _visit_text(scenario: Scenario, visit: Visit) -> str:
     others = [m for m in visit.members if m != visit.leader]
     team = f"（{visit.team}）" if visit.team else ""
-    return f"组长 {expert_text(scenario, visit.leader)}；组员 {experts_text(scenario, others) or '无'}{team}"
+    return (
+        f"{span_text(visit.start, visit.end)}；组长 {expert_text(scenario, visit.leader)}；"
+        f"组员 {experts_text(scenario, others) or '无'}{team}"
+    )
+
+
+def _differences(scenario: Scenario, before: Visit, after: Visit) -> list[tuple[str, str, str]]:
+    """(kind, before, after) for each way one institution's visit changed."""
+    found = []
+    if (before.start, before.end) != (after.start, after.end):
+        found.append(("moved", span_text(before.start, before.end), span_text(after.start, after.end)))
+    off = [m for m in before.members if m not in after.members]
+    on = [m for m in after.members if m not in before.members]
+    if off or on:
+        found.append(
+            ("member_swapped", experts_text(scenario, off) or "无", experts_text(scenario, on) or "无")
+        )
+    if before.leader != after.leader:
+        found.append(
+            ("leader_changed", expert_text(scenario, before.leader), expert_text(scenario, after.leader))
+        )
+    return found
 
 
 def diff(
-    scenario: Scenario, baseline: Plan, plan: Plan, today: date, why: dict[str, list[str]] | None = None
+    scenario: Scenario, baseline: Plan, plan: Plan, why: dict[str, list[str]] | None = None
 ) -> list[Change]:
     """One row per change from ``baseline`` to ``plan``; ``why`` gives the forced reasons per institution."""
     why = why or {}
     old = {v.institution: v for v in baseline.visits}
     new = {v.institution: v for v in plan.visits}
-    left_out = {u.institution for u in baseline.unscheduled}
-    was_exempt = set(baseline.exempt)
     rows: list[tuple[date, Change]] = []
     for inst_id in sorted(old.keys() | new.keys()):
         before, after = old.get(inst_id), new.get(inst_id)
         reason = "；".join(why.get(inst_id) or ()) or FOLLOW_ON
-        if after is None and before is not None:
+        if before is not None and after is None:
             inst = scenario.institution_by_id.get(inst_id)
             if inst is None:
                 reason = "机构已从方案中移除"
             elif inst.exempt:
                 reason = "机构已列为免检"
             rows.append(
-                (
-                    before.start,
-                    Change(
-                        inst_id,
-                        "cancelled",
-                        f"{span_text(before.start, before.end)}；{_team_text(scenario, before)}",
-                        "",
-                        reason,
-                    ),
-                )
+                (before.start, Change(inst_id, "cancelled", _visit_text(scenario, before), "", reason))
             )
-            continue
-        if before is None and after is not None:
-            if inst_id in left_out:
-                why_added = "原计划未能安排，本次补充安排"
-            elif inst_id in was_exempt:
-                why_added = "原为免检机构，现需巡查"
+        elif before is None and after is not None:
+            if inst_id in {u.institution for u in baseline.unscheduled}:
+                reason = "原计划未能安排，本次补充安排"
+            elif inst_id in baseline.exempt:
+                reason = "原为免检机构，现需巡查"
             else:
-                why_added = "新增机构"
-            rows.append(
-                (
-                    after.start,
-                    Change(
-                        inst_id,
-                        "added",
-                        "",
-                        f"{span_text(after.start, after.end)}；{_team_text(scenario, after)}",
-                        why_added,
-                    ),
-                )
-            )
-            continue
-        assert before is not None and after is not None
-        if (before.start, before.end) != (after.start, after.end):
-            rows.append(
-                (
-                    before.start,
-                    Change(
-                        inst_id,
-                        "moved",
-                        span_text(before.start, before.end),
-                        span_text(after.start, after.end),
-                        reason,
-                    ),
-                )
-            )
-        off = [m for m in before.members if m not in after.members]
-        on = [m for m in after.members if m not in before.members]
-        if off or on:
-            rows.append(
-                (
-                    before.start,
-                    Change(
-                        inst_id,
-                        "member_swapped",
-                        experts_text(scenario, off) or "无",
-                        experts_text(scenario, on) or "无",
-                        reason,
-                    ),
-                )
-            )
-        if before.leader != after.leader:
-            rows.append(
-                (
-                    before.start,
-                    Change(
-                        inst_id,
-                        "leader_changed",
-                        expert_text(scenario, before.leader),
-                        expert_text(scenario, after.leader),
-                        reason,
-                    ),
-                )
-            )
+                reason = "新增机构"
+            rows.append((after.start, Change(inst_id, "added", "", _visit_text(scenario, after), reason)))
+        elif before is not None and after is not None:
+            for kind, was, now in _differences(scenario, before, after):
+                rows.append((before.start, Change(inst_id, kind, was, now, reason)))
     rows.sort(key=lambda r: (r[0], r[1].institution, _KIND_ORDER.get(r[1].kind, 9)))
     return [change for _, change in rows]
 

@@ -469,7 +469,7 @@ def solve(
     if failed:
         return _no_plan(instance, time.monotonic() - started, seed)
     elapsed = time.monotonic() - started
-    plan = to_plan(instance, chosen, elapsed, optimal)
+    plan = to_plan(instance, chosen, elapsed, optimal, explain_budget=min(10.0, 0.2 * time_limit))
     status = SolveStatus(plan.status)
     objective["unscheduled"] = float(len(plan.unscheduled))
     bound["unscheduled"] = float(len(instance.no_window) + len(instance.no_staff))
@@ -501,7 +501,15 @@ def _batch_of(scenario: Scenario, start: date, end: date, given: str | None) -> 
     return None
 
 
-def to_plan(instance: Instance, chosen: dict[int, Assignment], elapsed: float, optimal: bool) -> Plan:
+def to_plan(
+    instance: Instance,
+    chosen: dict[int, Assignment],
+    elapsed: float,
+    optimal: bool,
+    explain_budget: float = 0.0,
+) -> Plan:
+    """The plan of SPEC §4 from the chosen assignments; left-out institutions get their reasons
+    (``scheduler.explain``, re-solving for at most ``explain_budget`` seconds)."""
     scenario = instance.scenario
     visits = []
     for t, a in sorted(chosen.items(), key=lambda p: (p[1].start, instance.tasks[p[0]].inst.id)):
@@ -522,13 +530,12 @@ def to_plan(instance: Instance, chosen: dict[int, Assignment], elapsed: float, o
                 batch=_batch_of(scenario, start, end, task.inst.batch),
             )
         )
-    from scheduler.explain import reasons_for
+    from scheduler.explain import explain
 
     planned = {v.institution for v in visits}
     left = [i for i in scenario.institutions if not i.exempt and i.id not in planned]
-    unscheduled = tuple(
-        Unscheduled(i.id, tuple(reasons), rule) for i in left for rule, reasons in [reasons_for(instance, i)]
-    )
+    explained = explain(instance, chosen, left, budget=explain_budget, proven=optimal)
+    unscheduled = tuple(Unscheduled(i.id, explained[i.id].reasons, explained[i.id].rule) for i in left)
     status = (
         ("partial" if visits else "infeasible") if unscheduled else ("optimal" if optimal else "feasible")
     )

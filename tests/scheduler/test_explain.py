@@ -198,6 +198,18 @@ def test_missing_expert_is_quantified():
     assert any("增加 1 名可任组长的专家" in r for r in explanation.reasons)
 
 
+def test_missing_skill_holder_is_named_by_the_skill():
+    """Two one-day centres fixed to 11-05; two leaders, but 财务 is held by F1 alone: the fix adds one
+    expert with 财务 (not a leader: there are leaders enough)."""
+    day = {"earliest": D("2024-11-05"), "latest": D("2024-11-05")}
+    insts = [inst("G1", "第1卫生院", "grassroots", **day), inst("G2", "第2卫生院", "grassroots", **day)]
+    four = [s for s in DEFAULT_SKILLS if s != "财务"]
+    experts = [expert(f"L{k}", f"组长{k}", *four, leader=True) for k in (1, 2)]
+    experts.append(expert("F1", "财务张", "财务"))
+    explanation = only(explained(november(insts, experts)), {"G1", "G2"})
+    assert any("增加 1 名具备“财务”专长的专家" in r for r in explanation.reasons)
+
+
 def test_a_plan_that_missed_a_fitting_institution_says_so():
     """Given an empty plan for a round that fits, the re-solve finds the institution fits as it is:
     no rule is blamed, and the reason asks for a longer time limit."""

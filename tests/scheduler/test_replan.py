@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from constraints import replanning
 from constraints.registry import validate
-from inputs.scenario import DEFAULT_SKILLS, Scenario, Team, Unavailability
+from inputs.scenario import DEFAULT_SKILLS, Quota, Scenario, Team, Unavailability
 from outputs.folder import write_plan_folder
 from outputs.scenario_csv import write_scenario_csv
 from scheduler.plan import Plan, Unscheduled, Visit
@@ -289,6 +289,71 @@ def test_standing_team_member_falls_ill() -> None:
     assert {c.institution for c in result.changes} == {"G3"}
 
 
+def _day_visit(institution: str, day: str, leader: str, member: str) -> Visit:
+    return Visit(institution, D(day), D(day), 1, leader, (leader, member))
+
+
+def test_repair_may_need_a_neighbouring_visit_to_move() -> None:
+    """G3 can only be visited on 12-02; its member E4 falls ill and the only other expert free that
+    day (E3) is away too. The greedy cannot repair G3 alone, so the visits sharing its experts are
+    freed: G7 (same day, any later day allowed) moves past the notice period and lends G3 a member."""
+    institutions = [
+        inst("G3", "G3社区卫生服务中心", "grassroots", earliest=D("2024-12-02"), latest=D("2024-12-02")),
+        inst("G7", "G7社区卫生服务中心", "grassroots", earliest=D("2024-12-02")),
+    ]
+    experts = [expert(f"E{n}", f"专家{n}", *DEFAULT_SKILLS, leader=n <= 3) for n in range(1, 6)]
+    day = D("2024-12-02")
+    scenario = make_scenario(
+        institutions,
+        experts,
+        start=D("2024-11-04"),
+        deadline=D("2024-12-31"),
+        unavailability=[Unavailability("E4", day, day), Unavailability("E3", day, day)],
+    )
+    old = Plan(
+        "测试巡查",
+        "feasible",
+        (_day_visit("G3", "2024-12-02", "E1", "E4"), _day_visit("G7", "2024-12-02", "E2", "E5")),
+    )
+    result = _replan(scenario, old)
+    _holds(scenario, result, old)
+    g3, g7 = _visit(result.plan, "G3"), _visit(result.plan, "G7")
+    assert g3.start == day and "E4" not in g3.members
+    assert g7.start >= NOTICE_END and g7.start != day
+    assert {(c.institution, c.kind) for c in result.changes} >= {("G3", "member_swapped"), ("G7", "moved")}
+    assert result.changed_visits == 2
+
+
+def test_quota_raised_by_an_addition_frees_announced_visits() -> None:
+    """A 2024 quota of half the grassroots institutions: adding a fifth one (2025 only) raises the need
+    from 2 to 3. Only a move of an announced 2025 visit into 2024 (after the notice period) meets it."""
+    institutions = [
+        inst(i, f"{i}社区卫生服务中心", "grassroots", latest=D("2024-12-31") if i in ("A", "B") else None)
+        for i in ("A", "B", "C", "D")
+    ]
+    experts = [expert(f"E{n}", f"专家{n}", *DEFAULT_SKILLS, leader=n <= 3) for n in range(1, 6)]
+    quota = Quota(2024, tier="grassroots", min_share=0.5)
+    kw = {"start": D("2024-11-04"), "deadline": D("2025-03-31"), "quotas": [quota]}
+    old = Plan(
+        "测试巡查",
+        "feasible",
+        (
+            _day_visit("A", "2024-11-04", "E1", "E4"),
+            _day_visit("B", "2024-12-02", "E2", "E5"),
+            _day_visit("C", "2025-01-06", "E3", "E4"),
+            _day_visit("D", "2025-01-07", "E1", "E5"),
+        ),
+    )
+    assert validate(make_scenario(institutions, experts, **kw), old) == []
+    e = inst("E", "E社区卫生服务中心", "grassroots", earliest=D("2025-01-02"))
+    scenario = make_scenario([*institutions, e], experts, **kw)
+    result = _replan(scenario, old)
+    _holds(scenario, result, old)
+    moved = [c for c in result.changes if c.kind == "moved"]
+    assert len(moved) == 1 and moved[0].institution in ("C", "D")
+    assert _visit(result.plan, moved[0].institution).end.year == 2024
+
+
 # -- R13's check, on hand-made plans --------------------------------------------------------------------
 
 
@@ -354,7 +419,7 @@ def test_diff_names_each_kind_of_change() -> None:
             Visit("G3", D("2024-12-10"), D("2024-12-10"), 1, "E3", ("E3", "E5")),
         ),
     )
-    rows = diff(scenario, old, new, TODAY, {"G2": ["专家 专家1（E1）2024-12-02 不可用"]})
+    rows = diff(scenario, old, new, {"G2": ["专家 专家1（E1）2024-12-02 不可用"]})
     assert [(c.institution, c.kind, c.label) for c in rows] == [
         ("G1", "cancelled", "取消"),
         ("G2", "moved", "改期"),
@@ -445,3 +510,18 @@ def test_cli_rejects_a_bad_today(tmp_path: Path) -> None:
         app, ["replan", str(tmp_path / "sc"), "--baseline", "x.json", "--today", "明天"]
     )
     assert done.exit_code == 2
+
+
+def test_cli_rejects_a_bad_baseline(tmp_path: Path, baseline: Plan) -> None:
+    """A baseline that is not a plan, or visits one institution twice, is bad input (exit 3)."""
+    from cli import app
+
+    write_scenario_csv(_round(), tmp_path / "sc")
+    (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
+    twice = replace(baseline, visits=(*baseline.visits, baseline.visits[-1]))
+    (tmp_path / "twice.json").write_text(twice.to_json(), encoding="utf-8")
+    for name in ("broken.json", "twice.json"):
+        args = ["replan", str(tmp_path / "sc"), "--baseline", str(tmp_path / name), "--today", "2024-11-14"]
+        done = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
+        assert done.exit_code == 3, (name, done.output)
+        assert not (tmp_path / "out").exists()

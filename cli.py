@@ -152,7 +152,9 @@ def solve(
         write_plan_folder(data, plan, out, facts=_facts(data, result))
     err.print(result.summary(), markup=False)
     for u in plan.unscheduled:
-        err.print(f"  未安排 {u.institution}：{'；'.join(u.reasons)}", markup=False)
+        err.print(f"  未安排 {u.institution}：", markup=False)
+        for reason in u.reasons:
+            err.print(f"    · {reason}", markup=False)
     if code == EXIT_NO_PLAN:
         err.print("没有找到满足全部规则的计划（原因见上），未写出文件。", markup=False)
     else:
@@ -277,7 +279,9 @@ def replan(
     for v in result.conflicts:
         err.print(f"[bold red]冲突[/]：已开始的巡查保持不变，但现在违反规则：{v}", markup=False)
     for u in plan.unscheduled:
-        err.print(f"  未安排 {u.institution}：{'；'.join(u.reasons)}", markup=False)
+        err.print(f"  未安排 {u.institution}：", markup=False)
+        for reason in u.reasons:
+            err.print(f"    · {reason}", markup=False)
     if code == EXIT_NO_PLAN:
         err.print("没有找到满足全部规则的计划（原因见上），未写出文件。", markup=False)
     else:

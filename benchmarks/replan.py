@@ -1,12 +1,13 @@
 """The replanning benchmark (SPEC §6): the province round, solved, then 10 institutions added mid-cycle.
 
-``python -m benchmarks.replan [--seed N] [--added 10] [--solve-limit S] [--time-limit S] [--json]``
+``python -m benchmarks.replan [--seed N] [--added 10] [--ill 0] [--solve-limit S] [--time-limit S] [--json]``
 
 1. Generates the province round (``benchmarks.generate``) and solves it with ``scheduler.solve`` in a
    child process (so that the peak memory printed is the replan's, not the first solve's).
 2. Takes as ``today`` the median start of the plan's visits, so half the visits have started and the
    other half are announced but still to come.
-3. Adds ``--added`` grassroots institutions, spread over the prefectures, and replans.
+3. Adds ``--added`` grassroots institutions, spread over the prefectures; with ``--ill N``, N experts
+   also fall ill over the dates of one of their coming visits. Then replans.
 4. Prints the replan's wall time and peak memory (resident set of this process: generation and
    replan), the announced visits it changed, and the violations the independent checker finds
    (rules R0–R12 and R13 against the baseline).
@@ -35,7 +36,7 @@ from typing import Any
 from benchmarks.generate import _Names, generate
 from constraints import replanning
 from constraints.registry import validate
-from inputs.scenario import Institution, Scenario
+from inputs.scenario import Institution, Scenario, Unavailability
 from scheduler.plan import Plan
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,6 +64,19 @@ def with_added(scenario: Scenario, count: int, seed: int) -> Scenario:
     return replace(scenario, institutions=scenario.institutions + tuple(added))
 
 
+def with_ill(scenario: Scenario, plan: Plan, today: date, count: int, seed: int) -> Scenario:
+    """The round where ``count`` experts are unavailable over one of their visits still to come."""
+    rng = random.Random(f"ill-{seed}")
+    coming = sorted((v for v in plan.visits if v.start > today), key=lambda v: (v.start, v.institution))
+    rows, seen = [], set()
+    for visit in rng.sample(coming, min(len(coming), 4 * count)):
+        expert = rng.choice(visit.members)
+        if expert not in seen and len(rows) < count:
+            seen.add(expert)
+            rows.append(Unavailability(expert, visit.start, visit.end, "病假"))
+    return replace(scenario, unavailability=scenario.unavailability + tuple(rows))
+
+
 def mid_cycle(plan: Plan) -> date:
     """The median start of the plan's visits."""
     starts = sorted(v.start for v in plan.visits)
@@ -87,13 +101,13 @@ def _solve_only(seed: int, solve_limit: float, folder: Path) -> None:
     (folder / "plan.json").write_text(result.plan.to_json(), encoding="utf-8")
 
 
-def run(seed: int, added: int, solve_limit: float, time_limit: float) -> dict[str, Any]:
+def run(seed: int, added: int, ill: int, solve_limit: float, time_limit: float) -> dict[str, Any]:
     from scheduler.replan import replan
 
     with tempfile.TemporaryDirectory(prefix="replan-bench-") as tmp:
         baseline = _baseline(seed, solve_limit, Path(tmp))
-    scenario = with_added(generate("province", seed), added, seed)
     today = mid_cycle(baseline)
+    scenario = with_ill(with_added(generate("province", seed), added, seed), baseline, today, ill, seed)
     began = time.perf_counter()
     result = replan(scenario, baseline, today, time_limit=time_limit, seed=seed)
     wall = time.perf_counter() - began
@@ -110,6 +124,7 @@ def run(seed: int, added: int, solve_limit: float, time_limit: float) -> dict[st
         "changed": result.changed_visits,
         "changed_share": result.changed_visits / result.announced if result.announced else 0.0,
         "added": added,
+        "ill": ill,
         "added_scheduled": sum(v.institution in new_ids for v in plan.visits),
         "unscheduled": len(plan.unscheduled),
         "changes": len(result.changes),
@@ -125,7 +140,7 @@ def render(r: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"province round, seed {r['seed']}: {r['institutions']} institutions "
-            f"({r['added']} added), baseline {r['baseline_visits']} visits",
+            f"({r['added']} added, {r['ill']} experts ill), baseline {r['baseline_visits']} visits",
             f"today {r['today']}: {r['started']} visits started, {r['announced']} announced and to come",
             f"replan: {r['wall_s']:.1f} s, peak {r['peak_mib']:.0f} MiB, status {r['status']}",
             f"changed announced visits: {r['changed']} / {r['announced']} ({100 * r['changed_share']:.1f}%)",
@@ -140,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--added", type=int, default=10, help="institutions to add (default 10)")
+    parser.add_argument("--ill", type=int, default=0, help="experts who fall ill over a coming visit")
     parser.add_argument("--solve-limit", type=float, default=60.0, help="time limit of the first solve")
     parser.add_argument("--time-limit", type=float, default=30.0, help="time limit of the replan")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -148,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.solve_only is not None:
         _solve_only(args.seed, args.solve_limit, args.solve_only)
         return 0
-    result = run(args.seed, args.added, args.solve_limit, args.time_limit)
+    result = run(args.seed, args.added, args.ill, args.solve_limit, args.time_limit)
     print(json.dumps(result, ensure_ascii=False) if args.json else render(result))
     return 0
 

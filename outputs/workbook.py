@@ -98,7 +98,7 @@ class _Formats:
     """The cell formats of the workbook, made once."""
 
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        base = {"font_name": FONT, "font_size": 11, "valign": "vcenter", "border": 1}
+        base: dict[str, Any] = {"font_name": FONT, "font_size": 11, "valign": "vcenter", "border": 1}
         self.header = wb.add_format(
             {**base, "bold": True, "bg_color": HEADER_FILL, "align": "center", "text_wrap": True}
         )
@@ -108,7 +108,7 @@ class _Formats:
             {"font_name": FONT, "font_size": 10, "italic": True, "font_color": "#595959"}
         )
         self.cells: dict[tuple[str, bool], Format] = {}
-        kinds = {
+        kinds: dict[str, dict[str, Any]] = {
             "text": {},
             "wrap": {"text_wrap": True},
             "center": {"align": "center"},
@@ -186,7 +186,7 @@ def _text_width(value: Any, kind: str) -> int:
 
 
 def _column_widths(columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> list[float]:
-    widths = []
+    widths: list[float] = []
     for i, column in enumerate(columns):
         header = display_width(column.header)
         longest = max((_text_width(row[i], column.kind) for row in rows if i < len(row)), default=0)
@@ -363,7 +363,7 @@ def _expert_schedule_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Sce
     rows, shading = [], []
     for k, expert_id in enumerate(expert_ids):
         expert = scenario.expert_by_id.get(expert_id)
-        head = [expert_id, expert.name if expert else expert_id, expert.district if expert else ""]
+        head: list[Any] = [expert_id, expert.name if expert else expert_id, expert.district if expert else ""]
         visits = by_expert.get(expert_id, [])
         if not visits:
             rows.append([*head, None, "（本轮无巡查任务）", "", "", "", None, None, None])

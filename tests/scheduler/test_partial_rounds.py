@@ -149,4 +149,4 @@ def test_schedule_solve_exits_4_and_writes_the_reasons_everywhere(tmp_path: Path
     summary = json.loads(result.stdout)
     assert summary["exit_code"] == EXIT_PARTIAL
     assert summary["unscheduled"][0]["reasons"][0] == reason
-    assert f"未安排 {entry['institution']}：{reason}" in result.stderr
+    assert f"未安排 {entry['institution']}：\n    · {reason}" in result.stderr

@@ -29,6 +29,11 @@ app = typer.Typer(
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+TimeLimitOption = Annotated[float, typer.Option("--time-limit", min=1, help="求解时间上限（秒）")]
+SeedOption = Annotated[int, typer.Option("--seed", help="随机种子：相同输入和种子得到相同计划")]
+JsonOption = Annotated[bool, typer.Option("--json", help="在标准输出打印一份 JSON 结果")]
+WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="求解线程数")]
+
 
 def tool_version() -> str:
     try:
@@ -87,15 +92,18 @@ def _precheck(scenario) -> None:
         err.print(f"预检：{describe(finding)}", markup=False)
 
 
-def _facts(scenario, result) -> dict[str, str]:
+def _calendar_sources(scenario) -> str:
     years = range(scenario.params.start.year, scenario.params.deadline.year + 1)
-    sources = "；".join(f"{y} 年：{scenario.calendar.source(y)}" for y in years)
+    return "；".join(f"{y} 年：{scenario.calendar.source(y)}" for y in years)
+
+
+def _facts(scenario, result) -> dict[str, str]:
     return {
         "状态": result.plan.status,
         "目标值": json.dumps(result.objective, ensure_ascii=False),
         "下界": json.dumps(result.bound, ensure_ascii=False),
         "求解用时（秒）": f"{result.wall_time:.1f}",
-        "节假日数据来源": sources,
+        "节假日数据来源": _calendar_sources(scenario),
         "工具版本": tool_version(),
     }
 
@@ -124,10 +132,10 @@ def solve(
         Path | None, typer.Argument(help="输入：.xlsx 工作簿或 CSV 文件夹", show_default=False)
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("巡查计划"),
-    time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="求解时间上限（秒）")] = 60.0,
-    seed: Annotated[int, typer.Option("--seed", help="随机种子：相同输入和种子得到相同计划")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="在标准输出打印一份 JSON 结果")] = False,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="求解线程数")] = 2,
+    time_limit: TimeLimitOption = 60.0,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    workers: WorkersOption = 2,
 ) -> None:
     from outputs.folder import write_plan_folder
     from scheduler.solve import solve as run_solve
@@ -142,15 +150,25 @@ def solve(
     _precheck(data)
     result = run_solve(data, time_limit=time_limit, seed=seed, workers=workers, progress=_progress(False))
     plan = result.plan
-    if not plan.visits and plan.unscheduled:
-        code = EXIT_NO_PLAN
-    elif plan.unscheduled:
-        code = EXIT_PARTIAL
-    else:
-        code = EXIT_OK
+    code = _exit_code(plan)
     if code != EXIT_NO_PLAN:
         write_plan_folder(data, plan, out, facts=_facts(data, result))
     err.print(result.summary(), markup=False)
+    _report_outcome(plan, code, out, started)
+    if as_json:
+        sys.stdout.write(json.dumps(_summary_doc(result, out, code), ensure_ascii=False, indent=2) + "\n")
+    raise typer.Exit(code)
+
+
+def _exit_code(plan) -> int:
+    """SPEC §5: 0 complete, 4 partial plan written, 5 no plan."""
+    if not plan.visits and plan.unscheduled:
+        return EXIT_NO_PLAN
+    return EXIT_PARTIAL if plan.unscheduled else EXIT_OK
+
+
+def _report_outcome(plan, code: int, out: Path, started: float) -> None:
+    """Each left-out institution with its reasons, then where the plan went."""
     for u in plan.unscheduled:
         err.print(f"  未安排 {u.institution}：", markup=False)
         for reason in u.reasons:
@@ -159,9 +177,6 @@ def solve(
         err.print("没有找到满足全部规则的计划（原因见上），未写出文件。", markup=False)
     else:
         err.print(f"已写出：{out}（共用时 {time.monotonic() - started:.1f} 秒）", markup=False)
-    if as_json:
-        sys.stdout.write(json.dumps(_summary_doc(result, out, code), ensure_ascii=False, indent=2) + "\n")
-    raise typer.Exit(code)
 
 
 def _read_plan(path: Path):
@@ -197,7 +212,6 @@ def _read_ledger(baseline: Path) -> dict | None:
 
 
 def _replan_facts(scenario, result, baseline: Path, today) -> dict[str, str]:
-    years = range(scenario.params.start.year, scenario.params.deadline.year + 1)
     return {
         "状态": result.plan.status,
         "调整日期": today.isoformat(),
@@ -208,7 +222,7 @@ def _replan_facts(scenario, result, baseline: Path, today) -> dict[str, str]:
         "已开始巡查的规则冲突": "；".join(str(v) for v in result.conflicts) or "无",
         "目标值": json.dumps(result.objective, ensure_ascii=False),
         "求解用时（秒）": f"{result.wall_time:.1f}",
-        "节假日数据来源": "；".join(f"{y} 年：{scenario.calendar.source(y)}" for y in years),
+        "节假日数据来源": _calendar_sources(scenario),
         "工具版本": tool_version(),
     }
 
@@ -225,10 +239,10 @@ def replan(
         typer.Option("--today", formats=["%Y-%m-%d"], help="调整日期（如 2025-06-02）：此前已开始的巡查不变"),
     ],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("巡查计划（调整）"),
-    time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="求解时间上限（秒）")] = 60.0,
-    seed: Annotated[int, typer.Option("--seed", help="随机种子：相同输入和种子得到相同计划")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="在标准输出打印一份 JSON 结果")] = False,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="求解线程数")] = 2,
+    time_limit: TimeLimitOption = 60.0,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+    workers: WorkersOption = 2,
 ) -> None:
     from outputs.folder import write_plan_folder
     from scheduler.replan import BaselineError
@@ -256,12 +270,7 @@ def replan(
             err.print(f"  · {problem}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
     plan = result.plan
-    if not plan.visits and plan.unscheduled:
-        code = EXIT_NO_PLAN
-    elif plan.unscheduled:
-        code = EXIT_PARTIAL
-    else:
-        code = EXIT_OK
+    code = _exit_code(plan)
     if code != EXIT_NO_PLAN:
         write_plan_folder(
             data,
@@ -278,14 +287,7 @@ def replan(
         err.print(f"  {c.label} {c.institution}：{arrow}（{c.reason}）", markup=False)
     for v in result.conflicts:
         err.print(f"[bold red]冲突[/]：已开始的巡查保持不变，但现在违反规则：{v}", markup=False)
-    for u in plan.unscheduled:
-        err.print(f"  未安排 {u.institution}：", markup=False)
-        for reason in u.reasons:
-            err.print(f"    · {reason}", markup=False)
-    if code == EXIT_NO_PLAN:
-        err.print("没有找到满足全部规则的计划（原因见上），未写出文件。", markup=False)
-    else:
-        err.print(f"已写出：{out}（共用时 {time.monotonic() - started:.1f} 秒）", markup=False)
+    _report_outcome(plan, code, out, started)
     if as_json:
         doc = {
             "status": plan.status,
@@ -294,7 +296,8 @@ def replan(
             "today": day.isoformat(),
             "scheduled": len(plan.visits),
             "unscheduled": [
-                {"institution": u.institution, "reasons": list(u.reasons)} for u in plan.unscheduled
+                {"institution": u.institution, "rule": u.rule, "reasons": list(u.reasons)}
+                for u in plan.unscheduled
             ],
             "exempt": list(plan.exempt),
             "announced": result.announced,

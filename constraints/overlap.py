@@ -98,6 +98,7 @@ def add(m: Model) -> None:
     for k in sorted(m.tasks_of):
         intervals = []
         blocked = m.instance.blocked.get(k, set())
+        bad_starts: dict[int, set[int]] = {}  # visit length -> starts whose days touch an absence
         for t in m.tasks_of[k]:
             task = m.task(t)
             size = task.days + rest
@@ -108,7 +109,9 @@ def add(m: Model) -> None:
             )
             if blocked and rest:
                 # with rest days the tail may touch an absence; forbid only the visit's own days
-                bad = {w - d for w in blocked for d in range(task.days)}
+                if task.days not in bad_starts:
+                    bad_starts[task.days] = {w - d for w in blocked for d in range(task.days)}
+                bad = bad_starts[task.days]
                 values = [w for w in task.start_values() if w not in bad]
                 if len(values) < len(task.start_values()):
                     cp.add_linear_expression_in_domain(

@@ -15,6 +15,15 @@ For every institution a solve leaves out (SPEC §2 objective 1, issue 5):
    so every relaxation that lets the institution in becomes a reason with a concrete fix, e.g.
    「同时巡查数上限 1 … 。建议：将同时巡查数上限（max_concurrent_visits）调为 2。」 The first
    one names the blocking rule (``Unscheduled.rule``).
+3. When no single relaxation lets it in, sets of them relaxed together: every pair of the groups
+   that apply, then every triple when there are at most ``_MAX_TRIPLES`` of them, in the order
+   above (the single relaxations leave a share of the budget for this). Each re-solve minimises the
+   sum of the parts' changes, each in its own measure (the cap, the finishing day, …): a proven
+   optimum is a fix no part of which can be smaller without another growing. The first set that
+   lets the institution in gives one reason under its first group's rule, with each part's facts
+   and the combined fix, e.g. 「建议：将同时巡查数上限（max_concurrent_visits）调为 2，并将完成期限
+   （deadline）由 2024-12-20 推迟到 2024-12-24。」 When none does, the reason says which sizes of
+   set were tried; when the budget runs out first, which sets were not.
 
 The analysis runs under a budget (solver deterministic time, the wall clock only as a safety net),
 with one worker and a fixed seed, so the same plan gets the same reasons. It never changes the plan.
@@ -24,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -46,6 +56,7 @@ DEFAULT_BUDGET = 10.0  # seconds of analysis when a caller gives none
 _PROBE_LIMIT = 2.0  # deterministic seconds for one re-solve
 _DET_SHARE = 0.15  # deterministic seconds per second of budget (one worker runs several times slower)
 _MAX_FIXES = 3  # relaxations reported per institution
+_MAX_TRIPLES = 20  # sets of three rule groups are tried only when there are at most this many
 _MAX_NAMES = 4  # experts named in one sentence
 
 
@@ -155,7 +166,15 @@ def _explain_one(
         return Explanation(None, (text, *shared))
     general = f"{label}单独看可以安排（预检未发现问题），但与已安排的巡查争用同一批专家或时段"
     if verdict.kind == "none" and verdict.tried:
-        general += f"；单独放宽{'、'.join(verdict.tried)}都不足以排入，需同时调整多项条件"
+        general += f"；单独放宽{'、'.join(verdict.tried)}都不足以排入"
+        if verdict.untried:
+            if verdict.sets > 1:
+                general += f"，其中任意{_COUNTS[verdict.sets]}项同时放宽也不足以排入"
+            general += f"；复核时限已到，以下组合未及同时放宽一试：{_sets(verdict.untried)}"
+        elif verdict.sets > 1:
+            general += f"，其中任意{_COUNTS[verdict.sets]}项同时放宽也不足以排入，需同时调整更多条件"
+        else:
+            general += "，需同时调整多项条件"
     elif analysed:
         general += "（复核时限已到，未能进一步查明）"
     if shared:
@@ -211,8 +230,10 @@ class _Planned:
 class _Verdict:
     kind: str  # "found" | "solvable" | "none" | "skipped"
     fixes: list[Finding] | None = None
-    tried: list[str] | None = None
+    tried: list[str] | None = None  # the rule groups relaxed one at a time, in vain
     others: int = 0
+    sets: int = 1  # the largest size of set of rule groups all of whose sets were relaxed in vain
+    untried: list[str] | None = None  # sets left untried when the budget ran out, named
 
     def about(self, inst_id: str) -> _Verdict:
         """The same verdict for an institution alike to the one examined."""
@@ -228,7 +249,29 @@ class _Solved(NamedTuple):
 
 _SOLVABLE = object()  # a relaxation found the institution fits without any change
 
-Extra = Callable[[Model, Task], Callable[[cp_model.CpSolver], Any]]
+Reader = Callable[[cp_model.CpSolver], Any]
+Extra = Callable[[Model, Task], Reader]
+
+
+def _unchanged(scenario: Scenario) -> Scenario:
+    return scenario
+
+
+@dataclass(frozen=True)
+class _Relax:
+    """One group of rules relaxed, in a form that combines with others: how the scenario is loosened
+    (``relax``) and which rules are left out of the model (``skip``); ``post`` adds to the model the
+    measure of the change (a cost to minimise, or None) and the reader of its value; ``report`` turns
+    that value into a reason with its fix (:class:`Finding`), or ``_SOLVABLE`` when the value shows no
+    change of this group is needed. ``milder``: looser-than-the-rule but tighter-than-``relax``
+    versions to try, in turn, once the relaxed re-solve succeeds (e.g. fewer rest days, not none)."""
+
+    name: str  # the group, in Chinese
+    report: Callable[[Any], Finding | object]
+    relax: Callable[[Scenario], Scenario] = _unchanged
+    skip: frozenset[str] = frozenset()
+    post: Callable[[Model, Task], tuple[Any, Reader]] | None = None
+    milder: tuple[Callable[[Scenario], Scenario], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -289,35 +332,37 @@ class _Analysis:
         return (self.part_of[inst.id], own, model, task.team_min, task.team_max, task.team_staffed)
 
     def examine(self, inst: Institution) -> _Verdict:
-        """Which single relaxation lets ``inst`` in, with every planned visit kept."""
+        """Which single relaxation lets ``inst`` in, with every planned visit kept; when none does,
+        the smallest set of relaxations that does (:meth:`_combine`)."""
         task = self.task_of.get(inst.id)
         if task is None:
             return _Verdict("skipped")
         others = len(self._scope(inst)) - 1
         relaxations = [
-            (name, run)
-            for name, applies, run in (
-                ("同时巡查数上限", self._capacity_applies, self._capacity),
-                ("年度最多天数", self._caps_apply, self._caps),
-                ("不可用时间", self._absences_apply, self._absences),
-                ("年度指标", self._quotas_apply, self._quotas),
-                ("休息天数", self._rest_applies, self._rest),
-                ("本机构的时间窗口", self._window_applies, self._own_window),
-                ("完成期限", self._deadline_applies, self._deadline),
-                ("专家人数", self._experts_apply, self._more_experts),
+            make(inst, task)
+            for applies, make in (
+                (self._capacity_applies, self._capacity),
+                (self._caps_apply, self._caps),
+                (self._absences_apply, self._absences),
+                (self._quotas_apply, self._quotas),
+                (self._rest_applies, self._rest),
+                (self._window_applies, self._own_window),
+                (self._deadline_applies, self._deadline),
+                (self._experts_apply, self._more_experts),
             )
             if applies(inst, task)
         ]
+        reserve = 1 if len(relaxations) > 1 else 0  # a share kept for the sets, should none work alone
         fixes: list[Finding] = []
         tried: list[str] = []
         try:
             self.fraction = 0.1
             if not self.proven and self._probe(inst, self.scenario) is not None:
                 return _Verdict("solvable", others=others)
-            for n, (name, run) in enumerate(relaxations):
-                self.fraction = 1 / (len(relaxations) - n)
-                tried.append(name)
-                found = run(inst, task)
+            for n, relaxation in enumerate(relaxations):
+                self.fraction = 1 / (len(relaxations) - n + reserve)
+                tried.append(relaxation.name)
+                found = self._run(inst, [relaxation])
                 if found is _SOLVABLE:
                     return _Verdict("solvable", others=others)
                 if isinstance(found, Finding):
@@ -327,8 +372,78 @@ class _Analysis:
         except _OutOfTime:
             return _Verdict("found", fixes) if fixes else _Verdict("skipped")
         except UnknownYearError:  # a relaxed deadline reached a year nobody knows: stop there
+            return _Verdict("found", fixes) if fixes else _Verdict("none", tried=tried)
+        if fixes:
+            return _Verdict("found", fixes)
+        return self._combine(inst, relaxations, tried, others)
+
+    def _combine(
+        self, inst: Institution, relaxations: Sequence[_Relax], tried: list[str], others: int
+    ) -> _Verdict:
+        """No single relaxation lets ``inst`` in: relax sets of them together, pairs first, then
+        (when there are few) triples, each size in the fixed order of the groups; the first set that
+        lets it in gives one reason with the combined fix. Stops with the sets not tried when the
+        budget is spent."""
+        sizes = [2] + ([3] if math.comb(len(relaxations), 3) <= _MAX_TRIPLES else [])
+        plan = [parts for size in sizes for parts in itertools.combinations(relaxations, size)]
+        done = 1  # every set up to this size relaxed in vain
+        for n, parts in enumerate(plan):
+            self.fraction = 1 / (len(plan) - n)
+            try:
+                found = self._run(inst, parts)
+            except _OutOfTime:
+                untried = [_set_name(p) for p in plan[n:]]
+                return _Verdict("none", tried=tried, sets=done, untried=untried)
+            except UnknownYearError:  # this set's relaxed deadline reached a year nobody knows
+                found = None
+            if found is _SOLVABLE:
+                return _Verdict("solvable", others=others)
+            if isinstance(found, Finding):
+                return _Verdict("found", [found])
+            if n + 1 == len(plan) or len(plan[n + 1]) > len(parts):
+                done = len(parts)
+        return _Verdict("none", tried=tried, sets=done)
+
+    def _run(self, inst: Institution, parts: Sequence[_Relax]) -> Finding | object | None:
+        """Re-solve with every relaxation of ``parts`` at once, minimising the sum of their measures
+        of change; then each part's milder versions, in turn, while the re-solve still succeeds. The
+        reason (the parts whose value shows a change, combined when there are several), ``_SOLVABLE``
+        when none does, or None when no plan is found within the limits."""
+        skip = frozenset().union(*(p.skip for p in parts))
+
+        def extra(m: Model, target: Task) -> Reader:
+            posted = [p.post(m, target) if p.post is not None else (None, None) for p in parts]
+            costs = [cost for cost, _ in posted if cost is not None]
+            if costs:
+                m.cp.minimize(sum(costs))
+            return lambda solver: [read(solver) if read is not None else None for _, read in posted]
+
+        def solve(relaxes: Sequence[Callable[[Scenario], Scenario]]) -> _Solved | None:
+            scenario = self.scenario
+            for relax in relaxes:
+                scenario = relax(scenario)
+            return self._probe(inst, scenario, skip=skip, extra=extra)
+
+        relaxes = [p.relax for p in parts]
+        solved = solve(relaxes)
+        if solved is None:
+            return None
+        try:
+            for n, part in enumerate(parts):
+                for milder in part.milder:
+                    again = solve([*relaxes[:n], milder, *relaxes[n + 1 :]])
+                    if again is not None:
+                        relaxes[n], solved = milder, again
+                        break
+        except _OutOfTime:  # keep what was found
             pass
-        return _Verdict("found", fixes) if fixes else _Verdict("none", tried=tried)
+        reports = [(p, p.report(value)) for p, value in zip(parts, solved.value, strict=True)]
+        found = [(p.name, r) for p, r in reports if isinstance(r, Finding)]
+        if not found:
+            return _SOLVABLE
+        if len(found) == 1:
+            return found[0][1]
+        return _joint(found)
 
     def _scope(self, inst: Institution) -> set[str]:
         """The planned institutions of ``inst``'s part of the round, and ``inst``."""
@@ -438,49 +553,47 @@ class _Analysis:
     def _capacity_applies(self, inst: Institution, task: Task) -> bool:
         return self.scenario.params.max_concurrent_visits is not None
 
-    def _capacity(self, inst: Institution, task: Task) -> Finding | object | None:
+    def _capacity(self, inst: Institution, task: Task) -> _Relax:
         cap = self.scenario.params.max_concurrent_visits
         assert cap is not None
 
-        def extra(m: Model, target: Task) -> Callable[[cp_model.CpSolver], Any]:
+        def post(m: Model, target: Task) -> tuple[Any, Reader]:
             limit = m.cp.new_int_var(cap, max(cap, len(m.tasks)), "cap")
             visits = [m.cp.new_fixed_size_interval_var(m.start[t.index], t.days, "visit") for t in m.tasks]
             m.cp.add_cumulative(visits, [1] * len(visits), limit)
-            m.cp.minimize(limit)
-            return lambda solver: solver.value(limit)
+            return limit, lambda solver: solver.value(limit)
 
-        solved = self._probe(inst, self.scenario, skip=frozenset({"R10"}), extra=extra)
-        if solved is None:
-            return None
-        if solved.value <= cap:
-            return _SOLVABLE
-        first, last = self._window(task)
-        days = [d for d in self.instance.workdays if first <= d <= last]
-        full = sum(1 for d in days if self._running(d) >= cap)
-        if full == len(days):
-            taken = f"每个工作日都已有 {cap} 家在巡查"
-        else:
-            taken = (
-                f"其中 {full} 个工作日已有 {cap} 家在巡查，"
-                f"其余时段凑不齐连续 {task.days} 个工作日和可派的专家组"
+        def report(value: int) -> Finding | object:
+            if value <= cap:
+                return _SOLVABLE
+            first, last = self._window(task)
+            days = [d for d in self.instance.workdays if first <= d <= last]
+            full = sum(1 for d in days if self._running(d) >= cap)
+            if full == len(days):
+                taken = f"每个工作日都已有 {cap} 家在巡查"
+            else:
+                taken = (
+                    f"其中 {full} 个工作日已有 {cap} 家在巡查，"
+                    f"其余时段凑不齐连续 {task.days} 个工作日和可派的专家组"
+                )
+            message = (
+                f"同时进行的巡查最多 {cap} 个（max_concurrent_visits），本机构可安排的 {_span(first, last)}"
+                f"共 {len(days)} 个工作日里，{taken}"
             )
-        message = (
-            f"同时进行的巡查最多 {cap} 个（max_concurrent_visits），本机构可安排的 {_span(first, last)}"
-            f"共 {len(days)} 个工作日里，{taken}"
-        )
-        return Finding(
-            "R10", message, f"将同时巡查数上限（max_concurrent_visits）调为 {solved.value}", (inst.id,)
-        )
+            fix = f"将同时巡查数上限（max_concurrent_visits）调为 {value}"
+            return Finding("R10", message, fix, (inst.id,))
+
+        return _Relax("同时巡查数上限", report, skip=frozenset({"R10"}), post=post)
 
     # -- R8: yearly caps ------------------------------------------------------------------------------
     def _caps_apply(self, inst: Institution, task: Task) -> bool:
         part = self.part_experts[self.part_of[inst.id]]
         return any(self.scenario.year_cap(e) is not None for e in self.scenario.experts if e.id in part)
 
-    def _caps(self, inst: Institution, task: Task) -> Finding | object | None:
+    def _caps(self, inst: Institution, task: Task) -> _Relax:
         scenario = self.scenario
 
-        def extra(m: Model, target: Task) -> Callable[[cp_model.CpSolver], Any]:
+        def post(m: Model, target: Task) -> tuple[Any, Reader]:
             raises: dict[tuple[int, int], cp_model.IntVar] = {}
             for k in sorted(m.tasks_of):
                 cap = scenario.year_cap(m.instance.experts[k])
@@ -492,7 +605,6 @@ class _Analysis:
                     more = m.cp.new_int_var(0, most - cap, f"raise[{k},{year}]")
                     m.cp.add(sum(terms) <= cap + more)
                     raises[k, year] = more
-            m.cp.minimize(sum(raises.values()))
             experts = m.instance.experts
 
             def read(solver: cp_model.CpSolver) -> dict[tuple[str, int], int]:
@@ -500,45 +612,47 @@ class _Analysis:
                     (experts[k].id, y): solver.value(v) for (k, y), v in raises.items() if solver.value(v)
                 }
 
-            return read
+            return sum(raises.values()), read
 
-        solved = self._probe(inst, scenario, skip=frozenset({"R8"}), extra=extra)
-        if solved is None:
-            return None
-        if not solved.value:
-            return _SOLVABLE
-        by_expert: dict[str, int] = {}
-        facts = []
-        for (eid, year), more in sorted(solved.value.items()):
-            expert = scenario.expert_by_id[eid]
-            cap = scenario.year_cap(expert)
-            assert cap is not None
-            by_expert[eid] = max(by_expert.get(eid, 0), more)
-            facts.append(f"{_expert(expert)}{year} 年最多 {cap} 天，已安排 {self._year_load(eid, year)} 天")
-        message = f"可派的专家受年度最多天数所限：{_some(facts)}，排不进本机构的 {task.days} 天巡查"
-        fixes = []
-        for eid, more in by_expert.items():
-            expert = scenario.expert_by_id[eid]
-            cap = scenario.year_cap(expert)
-            assert cap is not None
-            source = "" if expert.max_days is not None else "（现按参数 max_days_per_year）"
-            fixes.append(f"将{_expert(expert)}的年度最多天数{source}由 {cap} 天提高到 {cap + more} 天")
-        return Finding("R8", message, _some(fixes, "，并"), (inst.id,))
+        def report(value: dict[tuple[str, int], int]) -> Finding | object:
+            if not value:
+                return _SOLVABLE
+            by_expert: dict[str, int] = {}
+            facts = []
+            for (eid, year), more in sorted(value.items()):
+                expert = scenario.expert_by_id[eid]
+                cap = scenario.year_cap(expert)
+                assert cap is not None
+                by_expert[eid] = max(by_expert.get(eid, 0), more)
+                facts.append(
+                    f"{_expert(expert)}{year} 年最多 {cap} 天，已安排 {self._year_load(eid, year)} 天"
+                )
+            message = f"可派的专家受年度最多天数所限：{_some(facts)}，排不进本机构的 {task.days} 天巡查"
+            fixes = []
+            for eid, more in by_expert.items():
+                expert = scenario.expert_by_id[eid]
+                cap = scenario.year_cap(expert)
+                assert cap is not None
+                source = "" if expert.max_days is not None else "（现按参数 max_days_per_year）"
+                fixes.append(f"将{_expert(expert)}的年度最多天数{source}由 {cap} 天提高到 {cap + more} 天")
+            return Finding("R8", message, _some(fixes, "，并"), (inst.id,))
+
+        return _Relax("年度最多天数", report, skip=frozenset({"R8"}), post=post)
 
     # -- R8: declared absences -----------------------------------------------------------------------
     def _absences_apply(self, inst: Institution, task: Task) -> bool:
         part = self.part_experts[self.part_of[inst.id]]
         return any(u.expert_id in part for u in self.scenario.unavailability)
 
-    def _absences(self, inst: Institution, task: Task) -> Finding | object | None:
+    def _absences(self, inst: Institution, task: Task) -> _Relax:
         scenario = self.scenario
         part = self.part_experts[self.part_of[inst.id]]
         rows = [(n, u) for n, u in enumerate(scenario.unavailability) if u.expert_id in part]
-        relaxed = replace(
-            scenario, unavailability=tuple(u for u in scenario.unavailability if u.expert_id not in part)
-        )
 
-        def extra(m: Model, target: Task) -> Callable[[cp_model.CpSolver], Any]:
+        def relax(sc: Scenario) -> Scenario:
+            return replace(sc, unavailability=tuple(u for u in sc.unavailability if u.expert_id not in part))
+
+        def post(m: Model, target: Task) -> tuple[Any, Reader]:
             workdays = m.instance.workdays
             expert_idx = m.instance.expert_index()
             waive: dict[int, cp_model.IntVar] = {}
@@ -561,7 +675,7 @@ class _Analysis:
                     hits.setdefault(n, []).append((hit, t, k, a, b - 1))
             # fewest rows waived, then fewest visits on a waived row
             weight = 1 + sum(len(h) for h in hits.values())
-            m.cp.minimize(weight * sum(waive.values()) + sum(h[0] for hs in hits.values() for h in hs))
+            cost = weight * sum(waive.values()) + sum(h[0] for hs in hits.values() for h in hs)
 
             def read(solver: cp_model.CpSolver) -> list[tuple[int, date, date]]:
                 out = []
@@ -579,87 +693,89 @@ class _Analysis:
                         out.append((n, workdays[min(busy)], workdays[max(busy)]))
                 return out
 
-            return read
+            return cost, read
 
-        solved = self._probe(inst, relaxed, extra=extra)
-        if solved is None:
-            return None
-        if not solved.value:
-            return _SOLVABLE
-        facts, fixes = [], []
-        for n, first, last in solved.value:
-            u = scenario.unavailability[n]
-            expert = scenario.expert_by_id[u.expert_id]
-            why = f"（{u.reason}）" if u.reason else ""
-            facts.append(f"{_expert(expert)}申报 {u.start} 至 {u.end} 不可用{why}")
-            fixes.append(f"请{_expert(expert)}在 {_span(first, last)}参加巡查（缩短其申报的不可用时间）")
-        message = f"可派的专家中，{_some(facts)}，其余专家在本机构可安排的时段内已被其他巡查占用"
-        return Finding("R8", message, _some(fixes, "，并"), (inst.id,))
+        def report(value: list[tuple[int, date, date]]) -> Finding | object:
+            if not value:
+                return _SOLVABLE
+            facts, fixes = [], []
+            for n, first, last in value:
+                u = scenario.unavailability[n]
+                expert = scenario.expert_by_id[u.expert_id]
+                why = f"（{u.reason}）" if u.reason else ""
+                facts.append(f"{_expert(expert)}申报 {u.start} 至 {u.end} 不可用{why}")
+                fixes.append(f"请{_expert(expert)}在 {_span(first, last)}参加巡查（缩短其申报的不可用时间）")
+            message = f"可派的专家中，{_some(facts)}，其余专家在本机构可安排的时段内已被其他巡查占用"
+            return Finding("R8", message, _some(fixes, "，并"), (inst.id,))
+
+        return _Relax("不可用时间", report, relax=relax, post=post)
 
     # -- R9: yearly quotas ----------------------------------------------------------------------------
     def _quotas_apply(self, inst: Institution, task: Task) -> bool:
         return bool(self._shares(self._scope(inst)))
 
-    def _quotas(self, inst: Institution, task: Task) -> Finding | object | None:
+    def _quotas(self, inst: Institution, task: Task) -> _Relax:
         shares = self._shares(self._scope(inst))
 
-        def extra(m: Model, target: Task) -> Callable[[cp_model.CpSolver], Any]:
+        def post(m: Model, target: Task) -> tuple[Any, Reader]:
             met = []
             for year, tasks, need in m.quotas:
                 count = m.cp.new_int_var(0, need, f"met[{year}]")
                 m.cp.add(count <= sum(m.in_year[t, year] for t in tasks if (t, year) in m.in_year))
                 met.append(count)
-            m.cp.maximize(sum(met))
-            return lambda solver: [solver.value(v) for v in met]
+            return -sum(met), lambda solver: [solver.value(v) for v in met]
 
-        solved = self._probe(inst, self.scenario, skip=frozenset({"R9"}), extra=extra)
-        if solved is None:
-            return None
-        short = [(s, s.need - met) for s, met in zip(shares, solved.value, strict=True) if met < s.need]
-        if not short:
-            return _SOLVABLE
-        facts = [f"{s.year} 年至少巡查 {s.total} 家{_quota_subject(s.quota)}" for s, _ in short]
-        fixes = [f"将 {s.year} 年{_quota_subject(s.quota)}的指标降到 {s.total - gap} 家" for s, gap in short]
-        message = f"年度指标要求 {_some(facts)}，为满足指标而安排的巡查占用了本机构可用的专家或时段"
-        return Finding("R9", message, _some(fixes, "，并"), (inst.id,))
+        def report(value: list[int]) -> Finding | object:
+            short = [(s, s.need - met) for s, met in zip(shares, value, strict=True) if met < s.need]
+            if not short:
+                return _SOLVABLE
+            facts = [f"{s.year} 年至少巡查 {s.total} 家{_quota_subject(s.quota)}" for s, _ in short]
+            fixes = [
+                f"将 {s.year} 年{_quota_subject(s.quota)}的指标降到 {s.total - gap} 家" for s, gap in short
+            ]
+            message = f"年度指标要求 {_some(facts)}，为满足指标而安排的巡查占用了本机构可用的专家或时段"
+            return Finding("R9", message, _some(fixes, "，并"), (inst.id,))
+
+        return _Relax("年度指标", report, skip=frozenset({"R9"}), post=post)
 
     # -- R5: rest days between visits -----------------------------------------------------------------
     def _rest_applies(self, inst: Institution, task: Task) -> bool:
         return self.scenario.params.rest_days > 0
 
-    def _rest(self, inst: Institution, task: Task) -> Finding | object | None:
-        params = self.scenario.params
-        rest = params.rest_days
+    def _rest(self, inst: Institution, task: Task) -> _Relax:
+        rest = self.scenario.params.rest_days
 
-        def relaxed(days: int) -> Scenario:
-            return replace(self.scenario, params=replace(params, rest_days=days))
+        def relaxed(days: int) -> Callable[[Scenario], Scenario]:
+            return lambda sc: replace(sc, params=replace(sc.params, rest_days=days))
 
-        if self._probe(inst, relaxed(0)) is None:
-            return None
-        best = 0
-        for days in range(rest - 1, max(rest - 3, 0), -1):  # a few larger values, largest first
-            if self._probe(inst, relaxed(days)) is not None:
-                best = days
-                break
-        message = (
-            f"专家两次巡查之间至少休息 {rest} 个工作日（rest_days），已安排的巡查之间留不出本机构"
-            "所需的专家和时段"
-        )
-        return Finding("R5", message, f"将休息天数（rest_days）调为 {best}", (inst.id,))
+        def post(m: Model, target: Task) -> tuple[Any, Reader]:
+            return None, lambda solver: m.scenario.params.rest_days
+
+        def report(value: int) -> Finding | object:
+            if value >= rest:
+                return _SOLVABLE
+            message = (
+                f"专家两次巡查之间至少休息 {rest} 个工作日（rest_days），已安排的巡查之间留不出本机构"
+                "所需的专家和时段"
+            )
+            return Finding("R5", message, f"将休息天数（rest_days）调为 {value}", (inst.id,))
+
+        # no rest at all first; then a few larger values, largest first
+        milder = tuple(relaxed(days) for days in range(rest - 1, max(rest - 3, 0), -1))
+        return _Relax("休息天数", report, relax=relaxed(0), post=post, milder=milder)
 
     # -- R3: the institution's own window -------------------------------------------------------------
     def _window_applies(self, inst: Institution, task: Task) -> bool:
         return any(v is not None for v in (inst.year, inst.batch, inst.earliest, inst.latest))
 
-    def _own_window(self, inst: Institution, task: Task) -> Finding | object | None:
+    def _own_window(self, inst: Institution, task: Task) -> _Relax:
         free = replace(inst, year=None, batch=None, earliest=None, latest=None)
-        relaxed = replace(
-            self.scenario,
-            institutions=tuple(free if i.id == inst.id else i for i in self.scenario.institutions),
-        )
         first, last = self._window(task)
 
-        def extra(m: Model, target: Task) -> Callable[[cp_model.CpSolver], Any]:
+        def relax(sc: Scenario) -> Scenario:
+            return replace(sc, institutions=tuple(free if i.id == inst.id else i for i in sc.institutions))
+
+        def post(m: Model, target: Task) -> tuple[Any, Reader]:
             workdays = m.instance.workdays
             lo = m.instance.index_of(first)
             hi = bisect.bisect_right(workdays, last) - 1
@@ -668,48 +784,49 @@ class _Analysis:
             late = m.cp.new_int_var(0, m.instance.horizon, "late")
             m.cp.add(early >= lo - start)
             m.cp.add(late >= start + target.days - 1 - hi)
-            m.cp.minimize(early + late)
 
             def read(solver: cp_model.CpSolver) -> tuple[date, date]:
                 s = solver.value(start)
                 return workdays[s], workdays[s + target.days - 1]
 
-            return read
+            return early + late, read
 
-        solved = self._probe(inst, relaxed, extra=extra)
-        if solved is None:
-            return None
-        start, end = solved.value
-        if first <= start and end <= last:
-            return _SOLVABLE
-        bounds, fixes = [], []
-        if inst.earliest is not None:
-            bounds.append(f"最早开始 {inst.earliest}")
-            if start < inst.earliest:
-                fixes.append(f"将本机构的最早开始日期由 {inst.earliest} 提前到 {start}")
-        if inst.latest is not None:
-            bounds.append(f"最晚结束 {inst.latest}")
-            if end > inst.latest:
-                fixes.append(f"将本机构的最晚结束日期由 {inst.latest} 推迟到 {end}")
-        batch = self.scenario.batch_by_name.get(inst.batch) if inst.batch else None
-        if batch is not None:
-            bounds.append(f"批次“{batch.name}”")
-            if not batch.start <= start <= end <= batch.end:
-                other = next((b for b in self.scenario.batches if b.start <= start and end <= b.end), None)
-                fixes.append(
-                    f"将本机构由批次“{batch.name}”改到批次“{other.name}”"
-                    if other is not None
-                    else f"不再限定本机构的批次“{batch.name}”"
-                )
-        if inst.year is not None:
-            bounds.append(f"年度 {inst.year} 年")
-            if start.year != inst.year:
-                fixes.append(f"将本机构的年度由 {inst.year} 年改为 {start.year} 年")
-        message = (
-            f"本机构只能在 {_span(first, last)}巡查（{'、'.join(bounds)}），这段时间里可派的专家"
-            "已被其他巡查占用或不可用"
-        )
-        return Finding("R3", message, f"{'，并'.join(fixes)}，即可在 {_span(start, end)}巡查", (inst.id,))
+        def report(value: tuple[date, date]) -> Finding | object:
+            start, end = value
+            if first <= start and end <= last:
+                return _SOLVABLE
+            bounds, fixes = [], []
+            if inst.earliest is not None:
+                bounds.append(f"最早开始 {inst.earliest}")
+                if start < inst.earliest:
+                    fixes.append(f"将本机构的最早开始日期由 {inst.earliest} 提前到 {start}")
+            if inst.latest is not None:
+                bounds.append(f"最晚结束 {inst.latest}")
+                if end > inst.latest:
+                    fixes.append(f"将本机构的最晚结束日期由 {inst.latest} 推迟到 {end}")
+            batch = self.scenario.batch_by_name.get(inst.batch) if inst.batch else None
+            if batch is not None:
+                bounds.append(f"批次“{batch.name}”")
+                if not batch.start <= start <= end <= batch.end:
+                    other = next(
+                        (b for b in self.scenario.batches if b.start <= start and end <= b.end), None
+                    )
+                    fixes.append(
+                        f"将本机构由批次“{batch.name}”改到批次“{other.name}”"
+                        if other is not None
+                        else f"不再限定本机构的批次“{batch.name}”"
+                    )
+            if inst.year is not None:
+                bounds.append(f"年度 {inst.year} 年")
+                if start.year != inst.year:
+                    fixes.append(f"将本机构的年度由 {inst.year} 年改为 {start.year} 年")
+            message = (
+                f"本机构只能在 {_span(first, last)}巡查（{'、'.join(bounds)}），这段时间里可派的专家"
+                "已被其他巡查占用或不可用"
+            )
+            return Finding("R3", message, f"{'，并'.join(fixes)}，即可在 {_span(start, end)}巡查", (inst.id,))
+
+        return _Relax("本机构的时间窗口", report, relax=relax, post=post)
 
     # -- R3: the completion deadline ------------------------------------------------------------------
     def _later_deadline(self) -> date | None:
@@ -723,35 +840,34 @@ class _Analysis:
     def _deadline_applies(self, inst: Institution, task: Task) -> bool:
         return self._later_deadline() is not None
 
-    def _deadline(self, inst: Institution, task: Task) -> Finding | object | None:
-        params = self.scenario.params
+    def _deadline(self, inst: Institution, task: Task) -> _Relax:
+        deadline = self.scenario.params.deadline
         later = self._later_deadline()
         assert later is not None
-        relaxed = replace(self.scenario, params=replace(params, deadline=later))
 
-        def extra(m: Model, target: Task) -> Callable[[cp_model.CpSolver], Any]:
+        def relax(sc: Scenario) -> Scenario:
+            return replace(sc, params=replace(sc.params, deadline=later))
+
+        def post(m: Model, target: Task) -> tuple[Any, Reader]:
             finish = m.cp.new_int_var(0, m.instance.horizon, "finish")
             for t in m.tasks:
                 m.cp.add(finish >= m.start[t.index] + t.days)
-            m.cp.minimize(finish)
-            return lambda solver: m.instance.workdays[solver.value(finish) - 1]
+            return finish, lambda solver: m.instance.workdays[solver.value(finish) - 1]
 
-        solved = self._probe(inst, relaxed, extra=extra)
-        if solved is None:
-            return None
-        if solved.value <= params.deadline:
-            return _SOLVABLE
-        others = len(self._scope(inst)) - 1
-        message = f"在完成期限 {params.deadline} 之前，可派的专家和时段已被已安排的 {others} 家机构的巡查用满"
-        return Finding(
-            "R3", message, f"将完成期限（deadline）由 {params.deadline} 推迟到 {solved.value}", (inst.id,)
-        )
+        def report(value: date) -> Finding | object:
+            if value <= deadline:
+                return _SOLVABLE
+            others = len(self._scope(inst)) - 1
+            message = f"在完成期限 {deadline} 之前，可派的专家和时段已被已安排的 {others} 家机构的巡查用满"
+            return Finding("R3", message, f"将完成期限（deadline）由 {deadline} 推迟到 {value}", (inst.id,))
+
+        return _Relax("完成期限", report, relax=relax, post=post)
 
     # -- R5: the expert pool --------------------------------------------------------------------------
     def _experts_apply(self, inst: Institution, task: Task) -> bool:
         return not task.team_staffed
 
-    def _more_experts(self, inst: Institution, task: Task) -> Finding | object | None:
+    def _more_experts(self, inst: Institution, task: Task) -> _Relax:
         scenario = self.scenario
         rule = scenario.rule(inst.tier)
         districts = team_districts(scenario, inst)
@@ -764,9 +880,11 @@ class _Analysis:
             Expert(eid, eid, home, tuple(rule.required_skills), leader=True)
             for eid in new_ids[: rule.team_min]
         )
-        relaxed = replace(scenario, experts=scenario.experts + added)
 
-        def extra(m: Model, target: Task) -> Callable[[cp_model.CpSolver], Any]:
+        def relax(sc: Scenario) -> Scenario:
+            return replace(sc, experts=sc.experts + added)
+
+        def post(m: Model, target: Task) -> tuple[Any, Reader]:
             expert_idx = m.instance.expert_index()
             new = [expert_idx[e.id] for e in added]
             used = []
@@ -782,7 +900,6 @@ class _Analysis:
                 used.append(u)
             for a, b in itertools.pairwise(used):  # the new experts are alike: hire them in order
                 m.cp.add_implication(b, a)
-            m.cp.minimize((len(leads) + 1) * sum(used) + sum(leads))
 
             def read(solver: cp_model.CpSolver) -> tuple[int, bool, list[str]]:
                 hired = {k for k in new if any(solver.value(m.x[t, k]) for t in m.tasks_of.get(k, ()))}
@@ -797,26 +914,55 @@ class _Analysis:
                 )
                 return len(hired), any(solver.value(v) for v in leads), needed
 
-            return read
+            return (len(leads) + 1) * sum(used) + sum(leads), read
 
-        solved = self._probe(inst, relaxed, extra=extra)
-        if solved is None:
-            return None
-        count, leading, skills = solved.value
-        if count == 0:
-            return _SOLVABLE
-        candidates = [scenario.experts[k] for k in task.candidates]
-        leaders = sum(1 for e in candidates if e.leader)
-        scope = "、".join(sorted(districts)) if districts else ""
-        message = (
-            f"{scope}可派的专家共 {len(candidates)} 人（其中可任组长 {leaders} 人），在本机构可安排的时段内"
-            "都已被其他巡查占用或不可用，凑不出本机构的专家组"
-        )
-        where = f"{home}专家库" if districts else "专家库"
-        return Finding("R5", message, f"在{where}增加{_newcomers(count, leading, skills)}", (inst.id,))
+        def report(value: tuple[int, bool, list[str]]) -> Finding | object:
+            count, leading, skills = value
+            if count == 0:
+                return _SOLVABLE
+            candidates = [scenario.experts[k] for k in task.candidates]
+            leaders = sum(1 for e in candidates if e.leader)
+            scope = "、".join(sorted(districts)) if districts else ""
+            message = (
+                f"{scope}可派的专家共 {len(candidates)} 人（其中可任组长 {leaders} 人），在本机构可安排的"
+                "时段内都已被其他巡查占用或不可用，凑不出本机构的专家组"
+            )
+            where = f"{home}专家库" if districts else "专家库"
+            return Finding("R5", message, f"在{where}增加{_newcomers(count, leading, skills)}", (inst.id,))
+
+        return _Relax("专家人数", report, relax=relax, post=post)
 
 
 # -- helpers -------------------------------------------------------------------------------------------
+_COUNTS = {2: "两", 3: "三"}
+
+
+def _joint(found: Sequence[tuple[str, Finding]]) -> Finding:
+    """One reason for a set of relaxations that let the institution in only together: the first
+    group's rule, each group's facts, and the fixes joined into one."""
+    first = found[0][1]
+    names = [name for name, _ in found]
+    if len(found) == 2:
+        lead = f"单独放宽{'或'.join(names)}都不足以排入本机构"
+    else:
+        lead = f"单独或两两放宽{'、'.join(names)}都不足以排入本机构"
+    facts = "；".join(f"（{n}）{f.message}" for n, (_, f) in enumerate(found, 1))
+    message = f"{lead}，需{_COUNTS.get(len(found), str(len(found)))}项同时调整：{facts}"
+    suggestion = "，并".join(f.suggestion for _, f in found if f.suggestion)
+    return Finding(first.rule, message, suggestion, first.institutions)
+
+
+def _set_name(parts: Sequence[_Relax]) -> str:
+    """「同时巡查数上限与完成期限」, 「年度指标、休息天数与完成期限」."""
+    names = [p.name for p in parts]
+    return f"{'、'.join(names[:-1])}与{names[-1]}"
+
+
+def _sets(names: Sequence[str]) -> str:
+    shown = "；".join(names[:_MAX_NAMES])
+    return shown if len(names) <= _MAX_NAMES else f"{shown}等 {len(names)} 组"
+
+
 def _year_terms(m: Model, k: int) -> Iterable[tuple[int, list, int]]:
     """Per calendar year, the terms of expert ``k``'s visit days in it and their largest total
     (as ``constraints.availability.add`` counts them: a visit straddling New Year counts in both)."""

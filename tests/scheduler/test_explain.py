@@ -2,15 +2,17 @@
 
 Each crafted round passes the pre-solve checks (``scheduler.diagnose`` blocks nothing) but cannot be
 complete for one known cause; the greedy leaves the institution(s) it blocks out, and ``explain``
-must name the rule and a fix found by re-solving with that one rule relaxed. Unless a test says
-otherwise the round is November 2024, whose working days are plain weeks: 11-04..08, 11-11..15,
-11-18..22, 11-25..29. Secondary hospitals need 5 working days and a team of 4 with a leader.
+must name the rule and a fix found by re-solving with that one rule relaxed (or, where no single
+relaxation helps, the smallest set of them). Unless a test says otherwise the round is November
+2024, whose working days are plain weeks: 11-04..08, 11-11..15, 11-18..22, 11-25..29. Secondary
+hospitals need 5 working days and a team of 4 with a leader.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+import scheduler.explain as explain_module
 from inputs.scenario import DEFAULT_SKILLS, Expert, Institution, Pairing, Quota, Scenario, Unavailability
 from scheduler.diagnose import diagnose
 from scheduler.explain import Explanation, explain, reasons_for
@@ -77,6 +79,35 @@ def yearly_cap_round(**absence) -> Scenario:
     experts += [allround(f"M{k}") for k in range(1, 4)]
     away = Unavailability("B", D("2024-11-04"), D("2024-11-15"), "出差")
     return november(insts, experts, unavailability=(away,))
+
+
+def two_causes_round() -> Scenario:
+    """Two causes that block H2 only together. Cap 1; the round runs 12-02..12-20, 15 working days
+    (weeks W1 12-02..06, W2 12-09..13, W3 12-16..20), and 2024 has 7 more after it (12-23..31).
+    H1 (secondary, 5 days) is fixed to W1 and G1 (grassroots, 10 days) to W2–W3; H2 (secondary, 12
+    days) must be visited in 2024. Six all-round experts, two may lead, so H2's team of 4 can work
+    beside G1's team of 2 (6 experts) but never beside H1's team of 4 (8).
+
+    - As it is: W1–W3 are full at cap 1, so H2 is left out (leaving out H1 or G1 instead frees only
+      5 or 10 days, fewer than 12).
+    - The cap alone raised: H2 may run beside G1 only, i.e. within 12-09..12-20: 10 days < 12.
+    - The deadline alone moved (to 2025-12-31): at cap 1, H2 must follow G1, and 2024 has 7 days left.
+    - H2's own window alone freed: the deadline still closes W3; more experts alone: cap 1 still
+      binds; the pair cap + own window: as the cap alone.
+    - Cap 2 and the deadline together: H2 from 12-09, right after H1, for 12 working days beside G1
+      and then alone, ends 12-24. So the fix is 「调为 2，并…推迟到 2024-12-24」, the first pair in
+      the groups' order (cap, own window, deadline, experts) that works.
+
+    Pre-check: nothing is blocked (the cap's capacity shortfall, 27 visit-days for 15, is shared)."""
+    insts = [
+        inst("H1", "第1医院", earliest=D("2024-12-02"), latest=D("2024-12-06")),
+        inst("G1", "第1卫生院", "grassroots", min_days=10, earliest=D("2024-12-09"), latest=D("2024-12-20")),
+        inst("H2", "第2医院", min_days=12, year=2024),
+    ]
+    experts = [allround(f"E{k}", leader=k <= 2) for k in range(1, 7)]
+    return make_scenario(
+        insts, experts, start=D("2024-12-02"), deadline=D("2024-12-20"), max_concurrent_visits=1
+    )
 
 
 # -- tests ----------------------------------------------------------------------------------------
@@ -265,3 +296,56 @@ def test_reasons_for_keeps_its_old_signature():
     assert rule == "R5" and reasons
     rule, reasons = reasons_for(instance, left, plan, budget=BUDGET)
     assert rule == "R10" and "调为 2" in reasons[0]
+
+
+def test_two_causes_together_are_named_with_both_fixes():
+    """No single relaxation lets H2 in (see ``two_causes_round``): the reason is the pair cap +
+    deadline, under R10 (the first group's rule), saying neither alone is enough, with each part's
+    facts and the combined fix 「调为 2，并将完成期限…推迟到 2024-12-24」; the same on a second run."""
+    sc = two_causes_round()
+    assert not diagnose(sc).blocked
+    found = explained(sc)
+    explanation = only(found, {"H2"})
+    assert explanation.rule == "R10"
+    first = explanation.reasons[0]
+    assert first.startswith("【R10 同时巡查数量】单独放宽同时巡查数上限或完成期限都不足以排入本机构")
+    assert "同时进行的巡查最多 1 个" in first and "在完成期限 2024-12-20 之前" in first
+    assert first.endswith(
+        "建议：将同时巡查数上限（max_concurrent_visits）调为 2，"
+        "并将完成期限（deadline）由 2024-12-20 推迟到 2024-12-24。"
+    )
+    assert explained(sc) == found
+
+
+def test_a_single_cause_gets_a_single_reason():
+    """Where one relaxation is enough (the concurrency round: cap 2), no set of groups is relaxed:
+    no reason speaks of groups that are not enough alone, and the fix is the cap alone."""
+    explanation = only(explained(concurrency_round()), {"H1", "H2", "H3"})
+    assert not any("都不足以排入" in r for r in explanation.reasons)
+    assert explanation.reasons[0].endswith("建议：将同时巡查数上限（max_concurrent_visits）调为 2。")
+
+
+def test_budget_spent_in_the_set_search_names_the_sets_not_tried(monkeypatch):
+    """A budget that allows six re-solves on ``two_causes_round``: the check that H2 fits as planned,
+    one per applicable group (cap, own window, deadline, experts) and the first pair (cap + own
+    window). The reason says every group alone fails and names the sets not tried, the first four of
+    the nine left (five pairs, four triples), with no fix."""
+    limits = explain_module._Budget.limits
+    calls = []
+
+    def six(self, fraction):
+        calls.append(fraction)
+        if len(calls) > 6:
+            raise explain_module._OutOfTime
+        return limits(self, fraction)
+
+    monkeypatch.setattr(explain_module._Budget, "limits", six)
+    explanation = only(explained(two_causes_round()), {"H2"})
+    general = explanation.reasons[-1]
+    assert "单独放宽同时巡查数上限、本机构的时间窗口、完成期限、专家人数都不足以排入" in general
+    assert "任意两项" not in general
+    assert general.endswith(
+        "复核时限已到，以下组合未及同时放宽一试：同时巡查数上限与完成期限；同时巡查数上限与专家人数；"
+        "本机构的时间窗口与完成期限；本机构的时间窗口与专家人数等 9 组。"
+    )
+    assert not any("推迟到" in r for r in explanation.reasons)

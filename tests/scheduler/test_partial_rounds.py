@@ -1,5 +1,6 @@
-"""End to end: rounds with a single known cause come back partial, with exactly the institutions that
-cause blocks left out, reasons that name the cause, and the rest scheduled and valid (issue 5).
+"""End to end: rounds with a known cause (one rule, or two that block only together) come back
+partial, with exactly the institutions that cause blocks left out, reasons that name the cause, and
+the rest scheduled and valid (issue 5).
 
 Each round is solved by ``scheduler.solve.solve`` (one worker, a short time limit); the plan must pass
 the independent validator (``constraints.registry.validate``), list every non-exempt institution once
@@ -11,6 +12,8 @@ The last test runs ``schedule solve`` itself and reads the reasons back from pla
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -28,6 +31,7 @@ from tests.scheduler.test_explain import (
     concurrency_round,
     deadline_round,
     november,
+    two_causes_round,
     yearly_cap_round,
 )
 
@@ -122,6 +126,30 @@ def test_yearly_cap_leaves_out_one_and_names_the_cap():
     assert item.institution in {"H1", "H2"}
     assert item.rule == "R8"
     assert "年度最多天数" in item.reasons[0] and "提高到 10 天" in item.reasons[0]
+
+
+def test_two_causes_together_leave_out_one_and_name_both_fixes():
+    """Cap 1 and a deadline that together block H2 (derived in ``two_causes_round``): H1 and G1 are
+    visited in a valid plan, H2 is left out under R10 with the combined fix (cap 2 and deadline
+    12-24). Applying that fix schedules all three; applying either half alone still leaves H2 out."""
+    sc = two_causes_round()
+    plan = solved_partial(sc)
+    (item,) = plan.unscheduled
+    assert item.institution == "H2" and item.rule == "R10"
+    assert "单独放宽同时巡查数上限或完成期限都不足以排入" in item.reasons[0]
+    assert "调为 2，并将完成期限（deadline）由 2024-12-20 推迟到 2024-12-24" in item.reasons[0]
+    assert sorted(v.institution for v in plan.visits) == ["G1", "H1"]
+
+    def with_params(cap: int, deadline: str) -> Plan:
+        params = replace(sc.params, max_concurrent_visits=cap, deadline=date.fromisoformat(deadline))
+        changed = replace(sc, params=params)
+        fixed = solve(changed, time_limit=3, seed=0, workers=1).plan
+        assert validate(changed, fixed) == []
+        return fixed
+
+    assert not with_params(2, "2024-12-24").unscheduled
+    assert [u.institution for u in with_params(2, "2024-12-20").unscheduled] == ["H2"]
+    assert [u.institution for u in with_params(1, "2024-12-24").unscheduled] == ["H2"]
 
 
 def test_schedule_solve_exits_4_and_writes_the_reasons_everywhere(tmp_path: Path):

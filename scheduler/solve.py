@@ -454,6 +454,9 @@ def solve(
 ) -> Result:
     started = time.monotonic()
     instance = build_instance(scenario)
+    if any(need > len(tasks) for _, tasks, need in quota_targets(instance)):
+        # a quota asks for more visits than there are institutions that can be visited at all
+        return _no_plan(instance, time.monotonic() - started, seed)
     groups = _groups(instance)
     start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
     chosen, optimal, objective, bound, failed = _solve_groups(

@@ -4,9 +4,8 @@ reasons in Chinese (``check_plan``); the solver never plans fewer visits than it
 
 Scenarios: 2–6 institutions of random tiers in two districts, 6–12 experts with random skills (each
 required skill held by someone, someone able to lead), and random pairings, home-district rule,
-conflicts, unavailability, windows, rest days, office capacity, yearly caps and standing teams.
-Quotas are left out: random ones are mostly unmeetable, and how the solver answers an unmeetable
-quota is a known bug (test_solve_rules::test_r9_unmeetable_quota_is_not_called_feasible).
+conflicts, unavailability, windows, rest days, office capacity, yearly caps, standing teams (also
+under district rules) and yearly quotas (often unmeetable: then no plan may be called feasible).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from inputs.scenario import (
     Expert,
     Institution,
     Pairing,
+    Quota,
     Scenario,
     Team,
     Unavailability,
@@ -126,15 +126,20 @@ def scenarios(draw) -> Scenario:
         members = draw(st.lists(st.sampled_from(others), min_size=3, max_size=5, unique=True))
         scope = tuple(draw(st.sets(st.sampled_from(TIERS), min_size=1, max_size=2)))
         teams.append(Team("第一组", leader, (leader, *members), scope))
-    # District rules only without standing teams: the solver mishandles a team member from another
-    # district (see test_solve_rules::test_r11_team_member_from_another_district_cannot_step_aside).
     pairings = []
-    home_district_only = False
-    if not teams:
-        if draw(st.booleans()):
-            tiers = tuple(draw(st.sets(st.sampled_from(TIERS), max_size=3)))
-            pairings.append(Pairing("长寿区", "巴南区", tiers))
-        home_district_only = draw(st.booleans())
+    if draw(st.booleans()):
+        tiers = tuple(draw(st.sets(st.sampled_from(TIERS), max_size=3)))
+        pairings.append(Pairing("长寿区", "巴南区", tiers))
+    home_district_only = draw(st.booleans())
+    quotas = [
+        Quota(
+            year=draw(st.sampled_from([2024, 2025])),
+            tier=draw(st.sampled_from([None, "grassroots", "secondary"])),
+            min_share=draw(st.sampled_from([0.0, 0.3])),
+            min_count=draw(st.integers(0, 2)),
+        )
+        for _ in range(draw(st.integers(0, 1)))
+    ]
     return scenario(
         insts,
         pool,
@@ -145,6 +150,7 @@ def scenarios(draw) -> Scenario:
         pairings=pairings,
         teams=teams,
         home_district_only=home_district_only,
+        quotas=quotas,
         rest_days=draw(st.integers(0, 2)),
         max_concurrent_visits=draw(st.sampled_from([None, None, 1, 2])),
         max_days_per_year=draw(st.sampled_from([None, None, 10, 20])),

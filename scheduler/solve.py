@@ -454,9 +454,10 @@ def solve(
 ) -> Result:
     started = time.monotonic()
     instance = build_instance(scenario)
-    if any(need > len(tasks) for _, tasks, need in quota_targets(instance)):
-        # a quota asks for more visits than there are institutions that can be visited at all
-        return _no_plan(instance, time.monotonic() - started, seed)
+    for year, tasks, need in quota_targets(instance):
+        if need > sum(1 for t in tasks if year in instance.tasks[t].years()):
+            # a quota asks for more visits in its year than there are institutions that fit in it
+            return _no_plan(instance, time.monotonic() - started, seed)
     groups = _groups(instance)
     start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
     chosen, optimal, objective, bound, failed = _solve_groups(

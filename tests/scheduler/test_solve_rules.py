@@ -11,6 +11,7 @@ finishes as early as possible (objective 3), a lone visit starts on the first al
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
@@ -696,6 +697,32 @@ def test_r9_unmeetable_quota_is_not_called_feasible():
     )
     result = solve(sc, time_limit=5, seed=0, workers=1)
     assert validate(sc, result.plan) == [] or result.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+def test_r9_quota_no_group_can_meet_gives_no_plan_and_names_the_quota():
+    """Two districts (home_district_only) make two groups. The quota asks for one secondary hospital
+    in 2024, but the only one (S1, 5 days) may start no earlier than 2024-12-26, and only 4 working
+    days of 2024 remain then (12-26, 27, 30, 31): no group can meet the quota, so the solver plans
+    nothing, says infeasible, and each institution's reason names the yearly quota (R9)."""
+    experts = [allround(f"B{k}", district="巴南区", leader=k == 0) for k in range(4)]
+    experts += [allround(f"C{k}", district="长寿区", leader=k == 0) for k in range(4)]
+    sc = scenario(
+        [
+            inst("G1", "花溪社区卫生服务中心", "grassroots", district="巴南区"),
+            replace(
+                inst("S1", "长寿区第二人民医院", "secondary", district="长寿区"), earliest=D("2024-12-26")
+            ),
+        ],
+        experts,
+        deadline=D("2025-01-31"),
+        home_district_only=True,
+        quotas=[Quota(2024, tier="secondary", min_count=1)],
+    )
+    result = solve(sc, time_limit=5, seed=0, workers=1)
+    assert result.status is SolveStatus.INFEASIBLE
+    assert result.plan.visits == ()
+    assert {u.institution for u in result.plan.unscheduled} == {"G1", "S1"}
+    assert all(u.rule == "R9" for u in result.plan.unscheduled)
 
 
 def test_r9_quota_met_by_the_group_that_can_meet_it():

@@ -8,6 +8,8 @@ working-day index 0 is the round's first working day.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import HealthCheck, given, settings
 
 from inputs.scenario import Quota, Scenario, Unavailability
@@ -138,6 +140,8 @@ def test_quota_years_reserve_enough_visits_and_greedy_meets_the_quota():
 @given(sc=scenarios())
 def test_greedy_plans_break_no_rule(sc):
     """On the random scenarios of the solver's property tests, the greedy plan breaks no rule and
-    lists whatever it leaves out with reasons."""
+    lists whatever it leaves out with reasons. Quotas are taken out: the greedy only reserves years
+    for them and may miss one, which the model then enforces."""
+    sc = replace(sc, quotas=())
     _, plan = greedy_plan(sc)
     check_plan(sc, plan)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 
@@ -136,6 +136,7 @@ def _parameters(solver: cp_model.CpSolver, budget: float, seed: int, workers: in
 
 
 def _hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
+    """A complete hint from ``plan`` (CP-SAT uses only complete hints well, SOLVER-NOTES.md)."""
     cp = m.cp
     for task in m.tasks:
         t = task.index
@@ -143,22 +144,19 @@ def _hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
         if not m.require_all:
             cp.add_hint(m.present[t], a is not None)
         cp.add_hint(m.start[t], a.start if a else task.starts[0][0])
-        years = m.years_of(t)
         year = m.instance.year_of(a.start) if a else None
-        for y in years:
+        for y in m.years_of(t):
             var = m.in_year[t, y]
             if var is not m.present[t]:
                 cp.add_hint(var, a is not None and y == year and -1 not in task.start_years)
         members = set(a.members) if a else set()
-        for (tt, k), var in m.x.items():
-            if tt == t:
-                cp.add_hint(var, k in members)
-        for (tt, k), var in m.lead.items():
-            if tt == t:
-                cp.add_hint(var, a is not None and a.leader == k)
-        for (tt, j), var in m.team.items():
-            if tt == t:
-                cp.add_hint(var, a is not None and a.team == j)
+        people = {k for members_after in task.team_members for k in members_after}
+        for k in sorted(people) if task.team_staffed else task.candidates:
+            cp.add_hint(m.x[t, k], k in members)
+            if (t, k) in m.lead:
+                cp.add_hint(m.lead[t, k], a is not None and a.leader == k)
+        for j in task.teams:
+            cp.add_hint(m.team[t, j], a is not None and a.team == j)
     for var, value in extra.items():
         cp.add_hint(var, value)
 
@@ -423,6 +421,65 @@ def _solve_groups(
     return chosen, optimal, objective, bound, failed
 
 
+# A round whose office capacity (R10) ties otherwise independent pools together is solved as one
+# model while it is small; past this many (visit, candidate expert) pairs, such a model finds only
+# poor plans in a minute (SOLVER-NOTES.md), so the pools are solved apart and then timed together.
+SPLIT_UNDER_CAPACITY = 15_000
+
+
+def _split_under_capacity(
+    instance: Instance,
+    until: float,
+    seed: int,
+    workers: int,
+    progress: Progress | None,
+    started: float,
+) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float]] | None:
+    """For a large round with an office capacity (R10): teams per independent pool without R10, then
+    one model that pins those teams and finds starts that honour every rule together.
+
+    None when the round is small, has one pool, or the pinned teams cannot be timed within R10; the
+    caller then solves the round as one model.
+    """
+    scenario = instance.scenario
+    if scenario.params.max_concurrent_visits is None:
+        return None
+    if sum(len(t.candidates) for t in instance.tasks) <= SPLIT_UNDER_CAPACITY:
+        return None
+    relaxed = build_instance(replace(scenario, params=replace(scenario.params, max_concurrent_visits=None)))
+    groups = _groups(relaxed)
+    if len(groups) <= 1:
+        return None
+    start_plan = greedy(relaxed, [q for _, _, targets in groups for q in targets])
+    first_until = started + (until - started) * 0.75
+    chosen, optimal, objective, bound, failed = _solve_groups(
+        relaxed, groups, start_plan, first_until, seed, workers, progress, started
+    )
+    if failed:
+        return None
+    # the same tasks in the same order: R10 changes no window and no candidate
+    m = build_variables(instance, list(instance.tasks), quota_targets(instance))
+    post_all(m)
+    _fix(m, chosen)
+    cp = m.cp
+    finish = cp.new_int_var(0, instance.horizon, "finish")
+    for task in instance.tasks:
+        cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
+    _hint(m, chosen, {})
+    cp.minimize(finish)
+    solver = cp_model.CpSolver()
+    _parameters(solver, until - time.monotonic(), seed, workers)
+    status = solver.solve(cp)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    timed = compact(instance, _read(m, solver))
+    loads = _loads(instance, timed)
+    for ts, es in pools(instance, instance.tasks):
+        name = f"max_load[{pool_name(instance, es, ts)}]"
+        objective[name] = float(max((loads.get(k, 0) for k in es), default=0))
+    return timed, optimal and status == cp_model.OPTIMAL, objective, bound
+
+
 def _no_plan(instance: Instance, elapsed: float, seed: int) -> Result:
     """No plan meets every rule (a yearly quota cannot be met): say why, plan nothing."""
     from scheduler.diagnose import describe, diagnose
@@ -458,12 +515,17 @@ def solve(
         if need > sum(1 for t in tasks if year in instance.tasks[t].years()):
             # a quota asks for more visits in its year than there are institutions that fit in it
             return _no_plan(instance, time.monotonic() - started, seed)
-    groups = _groups(instance)
-    start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
-    chosen, optimal, objective, bound, failed = _solve_groups(
-        instance, groups, start_plan, started + time_limit * 0.95, seed, workers, progress, started
-    )
-    if failed and len(groups) > 1 and instance.scenario.quotas:
+    split = _split_under_capacity(instance, started + time_limit * 0.8, seed, workers, progress, started)
+    if split is not None:
+        chosen, optimal, objective, bound = split
+        failed = False
+    else:
+        groups = _groups(instance)
+        start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
+        chosen, optimal, objective, bound, failed = _solve_groups(
+            instance, groups, start_plan, started + time_limit * 0.95, seed, workers, progress, started
+        )
+    if failed and len(_groups(instance)) > 1 and instance.scenario.quotas:
         # a quota shared among groups could not be met group by group: solve them as one
         whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
         retry_plan = greedy(instance, whole[0][2])

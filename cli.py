@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_NO_PLAN = 0, 1, 2, 3, 4, 5
 
@@ -33,6 +34,11 @@ TimeLimitOption = Annotated[float, typer.Option("--time-limit", min=1, help="求
 SeedOption = Annotated[int, typer.Option("--seed", help="随机种子：相同输入和种子得到相同计划")]
 JsonOption = Annotated[bool, typer.Option("--json", help="在标准输出打印一份 JSON 结果")]
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="求解线程数")]
+
+
+def _alarm(title: str, rest: str = "") -> None:
+    """A line on stderr whose ``title`` stands out; ``rest`` is printed as it is (no markup)."""
+    err.print(Text.assemble((title, "bold red"), rest))
 
 
 def tool_version() -> str:
@@ -53,12 +59,12 @@ def _read(path: Path | None):
     try:
         return read_scenario(source)
     except InputError as exc:
-        err.print(f"[bold red]输入有误[/]（{source}），共 {len(exc.problems)} 处，未写出任何文件：")
+        _alarm("输入有误", f"（{source}），共 {len(exc.problems)} 处，未写出任何文件：")
         for problem in exc.problems:
             err.print(f"  · {problem}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
     except UnknownYearError as exc:
-        err.print(f"[bold red]日历未知[/]：{exc}", markup=False)
+        _alarm("日历未知", f"：{exc}")
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -152,12 +158,21 @@ def solve(
     plan = result.plan
     code = _exit_code(plan)
     if code != EXIT_NO_PLAN:
-        write_plan_folder(data, plan, out, facts=_facts(data, result))
+        _write(out, lambda: write_plan_folder(data, plan, out, facts=_facts(data, result)))
     err.print(result.summary(), markup=False)
     _report_outcome(plan, code, out, started)
     if as_json:
         sys.stdout.write(json.dumps(_summary_doc(result, out, code), ensure_ascii=False, indent=2) + "\n")
     raise typer.Exit(code)
+
+
+def _write(out: Path, write) -> None:
+    """Write the plan folder, or say why the folder cannot be written (exit 2: a wrong --out)."""
+    try:
+        write()
+    except OSError as exc:
+        _alarm("无法写出输出文件夹", f"（{out}）：{exc.strerror or exc}；请用 --out 指定一个可写的文件夹。")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _exit_code(plan) -> int:
@@ -203,10 +218,10 @@ def _read_ledger(baseline: Path) -> dict | None:
     try:
         ledger = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        err.print(f"[bold red]原计划的日历台账无法读取[/]（{path}）：{exc}", markup=False)
+        _alarm("原计划的日历台账无法读取", f"（{path}）：{exc}")
         raise typer.Exit(EXIT_INPUT) from None
     if not isinstance(ledger, dict):
-        err.print(f"[bold red]原计划的日历台账格式有误[/]（{path}）：应为 JSON 对象", markup=False)
+        _alarm("原计划的日历台账格式有误", f"（{path}）：应为 JSON 对象")
         raise typer.Exit(EXIT_INPUT)
     return ledger
 
@@ -265,28 +280,31 @@ def replan(
             data, old, day, time_limit=time_limit, seed=seed, workers=workers, progress=_progress(False)
         )
     except BaselineError as exc:
-        err.print(f"[bold red]原计划无法作为调整的基础[/]（{baseline}）：", markup=False)
+        _alarm("原计划无法作为调整的基础", f"（{baseline}）：")
         for problem in exc.problems:
             err.print(f"  · {problem}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
     plan = result.plan
     code = _exit_code(plan)
     if code != EXIT_NO_PLAN:
-        write_plan_folder(
-            data,
-            plan,
+        _write(
             out,
-            facts=_replan_facts(data, result, baseline, day),
-            previous_ledger=ledger,
-            changes=result.changes,
-            only_changed=True,
+            lambda: write_plan_folder(
+                data,
+                plan,
+                out,
+                facts=_replan_facts(data, result, baseline, day),
+                previous_ledger=ledger,
+                changes=result.changes,
+                only_changed=True,
+            ),
         )
     err.print(result.summary(), markup=False)
     for c in result.changes:
         arrow = f"{c.before or '—'} → {c.after or '—'}"
         err.print(f"  {c.label} {c.institution}：{arrow}（{c.reason}）", markup=False)
     for v in result.conflicts:
-        err.print(f"[bold red]冲突[/]：已开始的巡查保持不变，但现在违反规则：{v}", markup=False)
+        _alarm("冲突", f"：已开始的巡查保持不变，但现在违反规则：{v}")
     _report_outcome(plan, code, out, started)
     if as_json:
         doc = {

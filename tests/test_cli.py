@@ -138,3 +138,14 @@ def test_template_reads_back_as_an_empty_workbook(tmp_path):
     assert result.exit_code == EXIT_OK
     names = load_workbook(path).sheetnames
     assert "机构" in names and "专家" in names
+
+
+def test_unwritable_out_is_a_usage_error_without_traceback(tmp_path):
+    """--out under a plain file cannot be written: exit 2 with a message naming the folder."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(
+        app, ["solve", "--out", str(blocker / "plan"), "--time-limit", "5", "--workers", "1"]
+    )
+    assert result.exit_code == EXIT_USAGE
+    assert "无法写出输出文件夹" in result.output and "Traceback" not in result.output

@@ -13,6 +13,7 @@ import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from constraints.conflicts import excluded
 from constraints.pairings import team_districts
@@ -66,6 +67,10 @@ class Instance:
         return self.workdays[w].year
 
     def expert_index(self) -> dict[str, int]:
+        return self._expert_index
+
+    @cached_property
+    def _expert_index(self) -> dict[str, int]:
         return {e.id: k for k, e in enumerate(self.experts)}
 
 

@@ -204,7 +204,9 @@ def _solve_group(
     weight = 1
     extra_hint: dict = {}
     greedy_load = _loads(instance, start_plan)
-    at_bound = len(start_plan) == len(tasks) and _quotas_met(instance, start_plan, targets)
+    at_bound = _quotas_met(instance, start_plan, targets) and _greedy_at_bound(
+        instance, tasks, group_pools, start_plan
+    )
     bounds = []
     for ts, es in group_pools:
         top = sum(instance.tasks[t].days for t in ts)
@@ -218,7 +220,6 @@ def _solve_group(
         maxima.append(mx)
         heaviest = max((greedy_load.get(k, 0) for k in es), default=0)
         extra_hint[mx] = max(heaviest, lb)
-        at_bound = at_bound and heaviest <= lb
     missing = sum(1 - m.present[t.index] for t in tasks)
     cp.minimize(weight * missing + sum(maxima))
     _hint(m, start_plan, extra_hint)
@@ -244,22 +245,9 @@ def _solve_group(
         progress(time.monotonic() - started, objective, bound)
 
     # stage 2: keep who visits what, finish as early as possible
-    cp.clear_hints()
-    cp.clear_objective()
-    _fix(m, chosen)
-    finish = cp.new_int_var(0, instance.horizon, "finish")
-    for task in tasks:
-        cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
-    _hint(m, chosen, {})
-    cp.add_hint(finish, max((a.start + instance.tasks[t].days for t, a in chosen.items()), default=0))
-    cp.minimize(finish)
-    solver2 = cp_model.CpSolver()
-    _parameters(solver2, deadline - time.monotonic(), seed, workers)
-    status2 = solver2.solve(cp)
-    if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = _read(m, solver2)
-    chosen = compact(instance, chosen)
-    optimal = optimal and status2 == cp_model.OPTIMAL
+    finished, finish_optimal = _finish_early(m, chosen, deadline, seed, workers)
+    chosen = finished if finished is not None else compact(instance, chosen)
+    optimal = optimal and finish_optimal
     loads = _loads(instance, chosen)
     named = {
         mx.name: max((loads.get(k, 0) for k in es), default=0)
@@ -267,6 +255,31 @@ def _solve_group(
     }
     pool_bounds = {mx.name: lb for mx, lb in zip(maxima, bounds, strict=True)}
     return GroupOutcome(chosen, optimal, named, bound, objective, pool_bounds)
+
+
+def _finish_early(
+    m: Model, chosen: dict[int, Assignment], until: float, seed: int, workers: int
+) -> tuple[dict[int, Assignment] | None, bool]:
+    """Objective 3 on ``m``: pin who makes each visit as in ``chosen`` and make the last visit end as
+    early as possible, then move each visit to its earliest free start in its year (``compact``).
+    Returns the plan (None when no timing was found in time) and whether it is proven optimal."""
+    cp = m.cp
+    instance = m.instance
+    cp.clear_hints()
+    cp.clear_objective()
+    _fix(m, chosen)
+    finish = cp.new_int_var(0, instance.horizon, "finish")
+    for task in m.tasks:
+        cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
+    _hint(m, chosen, {})
+    cp.add_hint(finish, max((a.start + instance.tasks[t].days for t, a in chosen.items()), default=0))
+    cp.minimize(finish)
+    solver = cp_model.CpSolver()
+    _parameters(solver, until - time.monotonic(), seed, workers)
+    status = solver.solve(cp)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, False
+    return compact(instance, _read(m, solver)), status == cp_model.OPTIMAL
 
 
 def _quotas_met(instance: Instance, plan: dict[int, Assignment], targets: list[QuotaTarget]) -> bool:
@@ -460,24 +473,14 @@ def _split_under_capacity(
     # the same tasks in the same order: R10 changes no window and no candidate
     m = build_variables(instance, list(instance.tasks), quota_targets(instance))
     post_all(m)
-    _fix(m, chosen)
-    cp = m.cp
-    finish = cp.new_int_var(0, instance.horizon, "finish")
-    for task in instance.tasks:
-        cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
-    _hint(m, chosen, {})
-    cp.minimize(finish)
-    solver = cp_model.CpSolver()
-    _parameters(solver, until - time.monotonic(), seed, workers)
-    status = solver.solve(cp)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    timed, finish_optimal = _finish_early(m, chosen, until, seed, workers)
+    if timed is None:
         return None
-    timed = compact(instance, _read(m, solver))
     loads = _loads(instance, timed)
     for ts, es in pools(instance, instance.tasks):
         name = f"max_load[{pool_name(instance, es, ts)}]"
         objective[name] = float(max((loads.get(k, 0) for k in es), default=0))
-    return timed, optimal and status == cp_model.OPTIMAL, objective, bound
+    return timed, optimal and finish_optimal, objective, bound
 
 
 def _no_plan(instance: Instance, elapsed: float, seed: int) -> Result:
@@ -525,13 +528,13 @@ def solve(
         chosen, optimal, objective, bound, failed = _solve_groups(
             instance, groups, start_plan, started + time_limit * 0.95, seed, workers, progress, started
         )
-    if failed and len(_groups(instance)) > 1 and instance.scenario.quotas:
-        # a quota shared among groups could not be met group by group: solve them as one
-        whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
-        retry_plan = greedy(instance, whole[0][2])
-        chosen, optimal, objective, bound, failed = _solve_groups(
-            instance, whole, retry_plan, started + time_limit, seed, workers, progress, started
-        )
+        if failed and len(groups) > 1 and instance.scenario.quotas:
+            # a quota shared among groups could not be met group by group: solve them as one
+            whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
+            retry_plan = greedy(instance, whole[0][2])
+            chosen, optimal, objective, bound, failed = _solve_groups(
+                instance, whole, retry_plan, started + time_limit, seed, workers, progress, started
+            )
     if failed:
         return _no_plan(instance, time.monotonic() - started, seed)
     elapsed = time.monotonic() - started

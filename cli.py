@@ -1,7 +1,8 @@
-"""The front door: ``schedule solve | validate | replan | template``.
+"""The front door: ``schedule solve | validate | replan | template | send | serve``.
 
 Parses options, calls the layers, maps outcomes to the exit codes of SPEC §5:
-0 every institution scheduled; 1 unexpected error; 2 wrong usage; 3 bad input
+0 every institution scheduled; 1 unexpected error; 2 wrong usage (an --out refused by
+the safety rules of SPEC §4 too); 3 bad input
 or an unknown calendar year (nothing written); 4 partial plan written; 5 no plan
 found in the time limit.
 """
@@ -11,14 +12,16 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime
+from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.text import Text
+
+from outputs.clean import printable
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_NO_PLAN = 0, 1, 2, 3, 4, 5
 
@@ -28,17 +31,44 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _CleanConsole(Console):
+    """A console that prints no control or format character from the text it is given (names and
+    reasons come from the workbook or a plan.json); its own styling still reaches the terminal."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(printable(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
+err = _CleanConsole(stderr=True, highlight=False, soft_wrap=True)
 
 TimeLimitOption = Annotated[float, typer.Option("--time-limit", min=1, help="求解时间上限（秒）")]
 SeedOption = Annotated[int, typer.Option("--seed", help="随机种子：相同输入和种子得到相同计划")]
 JsonOption = Annotated[bool, typer.Option("--json", help="在标准输出打印一份 JSON 结果")]
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="求解线程数")]
+ProcessesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--processes", min=1, help="并行求解各专家库的进程数（默认按本机核数；1 = 在本进程内依次求解）"
+    ),
+]
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        help="在 Ray 集群上求解各专家库：集群地址（如 10.0.0.5:6379），或 local 在本机启动；"
+        "需先安装 pip install 'inspection-planner[ray]'",
+    ),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="替换 --out 处本工具以前写出的计划文件夹（其中有别的文件时仍会拒绝）")
+]
 
 
 def _alarm(title: str, rest: str = "") -> None:
     """A line on stderr whose ``title`` stands out; ``rest`` is printed as it is (no markup)."""
-    err.print(Text.assemble((title, "bold red"), rest))
+    err.print(Text.assemble((title, "bold red"), printable(rest)))
 
 
 def tool_version() -> str:
@@ -68,14 +98,18 @@ def _read(path: Path | None):
         raise typer.Exit(EXIT_INPUT) from None
 
 
-def _progress(quiet: bool):
+def _progress(quiet: bool, *, with_bound: bool = True):
+    """Progress lines in words: 「已用 12.3 秒，当前各专家库最重负荷合计 18 天，下界 16 天」 (the heaviest
+    load of each expert pool, summed over the pools solved together; a replan's bound, after what it
+    pays for changes, says little and is left out)."""
     last = [0.0]
 
     def show(elapsed: float, objective: float, bound: float) -> None:
         if quiet or (elapsed - last[0] < 0.5 and last[0] > 0):
             return
         last[0] = elapsed
-        err.print(f"  已用 {elapsed:5.1f} 秒  当前最优目标 {objective:g}  下界 {bound:g}", markup=False)
+        line = f"  已用 {elapsed:.1f} 秒，当前各专家库最重负荷合计 {objective:g} 天"
+        err.print(line + (f"，下界 {bound:g} 天" if with_bound else ""), markup=False)
 
     return show
 
@@ -90,12 +124,34 @@ def _precheck(scenario) -> None:
     seen: set[str] = set()
     for findings in diagnosis.blocked.values():
         for finding in findings:
-            line = describe(finding)
+            line = plain_rules(describe(finding))
             if line not in seen:
                 seen.add(line)
                 err.print(f"  · {line}", markup=False)
     for finding in diagnosis.shortfalls:
-        err.print(f"预检：{describe(finding)}", markup=False)
+        err.print(f"预检：{plain_rules(describe(finding))}", markup=False)
+
+
+def _employer_review(scenario) -> None:
+    """R6: the employers the planner should check — none of the round's institutions, or one
+    recognised from a short name or alias (``inputs.employers.review``)."""
+    from inputs.employers import review
+    from outputs.labels import expert_label, institution_name
+
+    items = review(scenario)
+    titles = {
+        True: "以下专家的工作单位不是本轮受检机构，请核对：",
+        False: "以下专家的工作单位已按简称或别名识别，请核对：",
+    }
+    for external, title in titles.items():
+        lines = [item for item in items if (item.institution is None) == external]
+        if lines:
+            err.print(title, markup=False)
+        for item in lines:
+            inst = item.institution
+            named = f" → {institution_name(scenario, inst)}（{inst}）" if inst else ""
+            people = "、".join(expert_label(scenario, e) for e in item.experts)
+            err.print(f"  · {item.text}{named}：{people}", markup=False)
 
 
 def _calendar_sources(scenario) -> str:
@@ -104,10 +160,10 @@ def _calendar_sources(scenario) -> str:
 
 
 def _facts(scenario, result) -> dict[str, str]:
+    from outputs.labels import load_lines
+
     return {
-        "状态": result.plan.status,
-        "目标值": json.dumps(result.objective, ensure_ascii=False),
-        "下界": json.dumps(result.bound, ensure_ascii=False),
+        "各专家库最重负荷与下界": "；".join(load_lines(result.objective, result.bound)),
         "求解用时（秒）": f"{result.wall_time:.1f}",
         "节假日数据来源": _calendar_sources(scenario),
         "工具版本": tool_version(),
@@ -120,9 +176,10 @@ def _summary_doc(result, out: Path | None, code: int) -> dict:
         "status": plan.status,
         "exit_code": code,
         "out": str(out) if out else None,
-        "scheduled": len(plan.visits),
+        "scheduled": sum(1 for v in plan.visits if v.kind == "visit"),
+        "followups": sum(1 for v in plan.visits if v.kind == "followup"),  # 回头看 (R15)
         "unscheduled": [
-            {"institution": u.institution, "rule": u.rule, "reasons": list(u.reasons)}
+            {"institution": u.institution, "rule": u.rule, "reasons": list(u.reasons), "kind": u.kind}
             for u in plan.unscheduled
         ],
         "exempt": list(plan.exempt),
@@ -142,34 +199,127 @@ def solve(
     seed: SeedOption = 0,
     as_json: JsonOption = False,
     workers: WorkersOption = 2,
+    force: ForceOption = False,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today",
+            help="计划发布日（如 2024-11-18，工作簿接受的日期写法均可）：每次巡查不早于其后"
+            " notice_days 天开始；默认本轮开始日期",
+        ),
+    ] = None,
+    processes: ProcessesOption = None,
+    ray: RayOption = None,
 ) -> None:
     from outputs.folder import write_plan_folder
+    from scheduler.executor import cores
     from scheduler.solve import solve as run_solve
 
+    _check_ray(ray)
     started = time.monotonic()
+    announced = _day_option("--today", today)
     data = _read(scenario)
+    _check_out(out, scenario, force=force)
     err.print(
         f"正在编排：{data.params.name}（{len(data.institutions)} 家机构，{len(data.experts)} 名专家），"
         f"时限 {time_limit:g} 秒",
         markup=False,
     )
     _precheck(data)
-    result = run_solve(data, time_limit=time_limit, seed=seed, workers=workers, progress=_progress(False))
+    result = run_solve(
+        data,
+        time_limit=time_limit,
+        seed=seed,
+        workers=workers,
+        progress=_progress(False),
+        today=announced,
+        processes=cores() if processes is None else processes,
+        ray=ray,
+    )
     plan = result.plan
     code = _exit_code(plan)
     if code != EXIT_NO_PLAN:
-        _write(out, lambda: write_plan_folder(data, plan, out, facts=_facts(data, result)))
+        run = {"command": "solve", "scenario": _source(scenario), "seed": seed, "time_limit": time_limit}
+        _write(
+            out,
+            lambda: write_plan_folder(
+                data, plan, out, facts=_facts(data, result), force=force, run=_run(run, result, started)
+            ),
+        )
     err.print(result.summary(), markup=False)
+    _employer_review(data)
     _report_outcome(plan, code, out, started)
     if as_json:
         sys.stdout.write(json.dumps(_summary_doc(result, out, code), ensure_ascii=False, indent=2) + "\n")
     raise typer.Exit(code)
 
 
+def _check_ray(address: str | None) -> None:
+    """``--ray`` needs the optional extra: without it, say how to install it (exit 2)."""
+    import importlib.util
+
+    if address is not None and importlib.util.find_spec("ray") is None:
+        err.print(
+            "--ray 需要可选组件 Ray：请先运行 pip install 'inspection-planner[ray]'，"
+            "或去掉 --ray 在本机求解。",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _day_option(name: str, value: str | None) -> date | None:
+    """A date option in any form the workbook accepts (``inputs.cells.day``); a bad one exits 2."""
+    from inputs.cells import CellError, day
+
+    if value is None:
+        return None
+    try:
+        return day(value)
+    except CellError as exc:
+        expected = exc.expected or "如 2024-11-18 的日期"
+        err.print(f"{name} 的值“{value}”不是有效日期：应为{expected}。", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _check_out(out: Path, scenario: Path | None, *, baseline: Path | None = None, force: bool) -> None:
+    """Before solving, refuse an --out that would destroy what the tool did not write (SPEC §4): exit 2."""
+    from inputs.sample import SAMPLE_DIR
+    from outputs.folder import OutError, check_out
+
+    try:
+        check_out(out, scenario if scenario is not None else SAMPLE_DIR, baseline=baseline, force=force)
+    except OutError as exc:
+        _alarm("无法写出输出文件夹", f"（{out}）：{exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except OSError as exc:
+        _alarm("无法写出输出文件夹", f"（{out}）：{exc.strerror or exc}；请用 --out 指定一个可写的文件夹。")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _source(scenario: Path | None) -> str:
+    return str(scenario) if scenario is not None else "（内置示例）"
+
+
+def _run(facts: dict, result, started: float) -> dict:
+    """What run.json records beside the plan: the run's options and its timings (SPEC §4)."""
+    return {
+        **facts,
+        "solve_seconds": round(result.wall_time, 2),
+        "wall_seconds_before_writing": round(time.monotonic() - started, 2),
+        # the wall-clock last resort, not the deterministic budgets, ended some search (SPEC §5)
+        "wall_clock_fired": bool(getattr(result, "wall_clock_fired", False)),
+    }
+
+
 def _write(out: Path, write) -> None:
     """Write the plan folder, or say why the folder cannot be written (exit 2: a wrong --out)."""
+    from outputs.folder import OutError
+
     try:
         write()
+    except OutError as exc:
+        _alarm("无法写出输出文件夹", f"（{out}）：{exc}")
+        raise typer.Exit(EXIT_USAGE) from None
     except OSError as exc:
         _alarm("无法写出输出文件夹", f"（{out}）：{exc.strerror or exc}；请用 --out 指定一个可写的文件夹。")
         raise typer.Exit(EXIT_USAGE) from None
@@ -182,12 +332,27 @@ def _exit_code(plan) -> int:
     return EXIT_PARTIAL if plan.unscheduled else EXIT_OK
 
 
+def _violation(v) -> str:
+    """A broken rule in words, its code kept in parentheses (「【时间窗口（R3）】H1：…」)."""
+    from outputs.labels import violation_text
+
+    return violation_text(v.rule, v.subject, v.message)
+
+
+def plain_rules(text: str) -> str:
+    """A reason with rule names in place of rule codes (``outputs.labels.plain_rules``)."""
+    from outputs.labels import plain_rules as plain
+
+    return plain(text)
+
+
 def _report_outcome(plan, code: int, out: Path, started: float) -> None:
     """Each left-out institution with its reasons, then where the plan went."""
     for u in plan.unscheduled:
-        err.print(f"  未安排 {u.institution}：", markup=False)
+        what = "未安排回头看" if u.kind == "followup" else "未安排"
+        err.print(f"  {what} {u.institution}：", markup=False)
         for reason in u.reasons:
-            err.print(f"    · {reason}", markup=False)
+            err.print(f"    · {plain_rules(reason)}", markup=False)
     if code == EXIT_NO_PLAN:
         err.print("没有找到满足全部规则的计划（原因见上），未写出文件。", markup=False)
     else:
@@ -202,9 +367,11 @@ def _read_plan(path: Path):
     try:
         return Plan.read(file)
     except PlanFormatError as exc:
-        err.print(f"计划文件格式有误（{exc.source}）：", markup=False)
+        err.print(f"计划文件格式有误（{printable(exc.source)}），共 {exc.count} 处：", markup=False)
         for problem in exc.problems:
-            err.print(f"  · {problem}", markup=False)
+            err.print(f"  · {printable(problem)}", markup=False)
+        if exc.count > len(exc.problems):
+            err.print(f"  · 另有 {exc.count - len(exc.problems)} 处问题未列出", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
 
 
@@ -227,15 +394,16 @@ def _read_ledger(baseline: Path) -> dict | None:
 
 
 def _replan_facts(scenario, result, baseline: Path, today) -> dict[str, str]:
+    from outputs.labels import date_cn, load_lines
+
     return {
-        "状态": result.plan.status,
-        "调整日期": today.isoformat(),
+        "调整日期": date_cn(today),
         "原计划": str(baseline),
         "通知期（天）": str(scenario.params.notice_days),
         "变更项数": str(len(result.changes)),
         "改动的已通知巡查": f"{result.changed_visits} / {result.announced}",
-        "已开始巡查的规则冲突": "；".join(str(v) for v in result.conflicts) or "无",
-        "目标值": json.dumps(result.objective, ensure_ascii=False),
+        "已开始巡查的规则冲突": "；".join(_violation(v) for v in result.conflicts) or "无",
+        "各专家库最重负荷": "；".join(load_lines(result.objective, {})),
         "求解用时（秒）": f"{result.wall_time:.1f}",
         "节假日数据来源": _calendar_sources(scenario),
         "工具版本": tool_version(),
@@ -250,24 +418,29 @@ def replan(
     scenario: Annotated[Path, typer.Argument(help="调整后的输入：.xlsx 工作簿或 CSV 文件夹")],
     baseline: Annotated[Path, typer.Option("--baseline", help="原计划 plan.json（或其所在的计划文件夹）")],
     today: Annotated[
-        datetime,
-        typer.Option("--today", formats=["%Y-%m-%d"], help="调整日期（如 2025-06-02）：此前已开始的巡查不变"),
+        str,
+        typer.Option(
+            "--today", help="调整日期（如 2025-06-02、2025/6/2、2025年6月2日）：此前已开始的巡查不变"
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("巡查计划（调整）"),
     time_limit: TimeLimitOption = 60.0,
     seed: SeedOption = 0,
     as_json: JsonOption = False,
     workers: WorkersOption = 2,
+    force: ForceOption = False,
 ) -> None:
     from outputs.folder import write_plan_folder
     from scheduler.replan import BaselineError
     from scheduler.replan import replan as run_replan
 
     started = time.monotonic()
+    day = _day_option("--today", today)
+    assert day is not None  # a required option
     data = _read(scenario)
     old = _read_plan(baseline)
     ledger = _read_ledger(baseline)
-    day = today.date()
+    _check_out(out, scenario, baseline=baseline, force=force)
     err.print(
         f"正在调整：{data.params.name}（原计划 {len(old.visits)} 次巡查，调整日期 {day.isoformat()}，"
         f"通知期 {data.params.notice_days} 天），时限 {time_limit:g} 秒",
@@ -277,7 +450,13 @@ def replan(
         err.print(f"提示：原计划属于“{old.scenario}”，与本方案名称“{data.params.name}”不同。", markup=False)
     try:
         result = run_replan(
-            data, old, day, time_limit=time_limit, seed=seed, workers=workers, progress=_progress(False)
+            data,
+            old,
+            day,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            progress=_progress(False, with_bound=False),
         )
     except BaselineError as exc:
         _alarm("原计划无法作为调整的基础", f"（{baseline}）：")
@@ -287,6 +466,14 @@ def replan(
     plan = result.plan
     code = _exit_code(plan)
     if code != EXIT_NO_PLAN:
+        run = {
+            "command": "replan",
+            "scenario": str(scenario),
+            "baseline": str(baseline),
+            "today": day.isoformat(),
+            "seed": seed,
+            "time_limit": time_limit,
+        }
         _write(
             out,
             lambda: write_plan_folder(
@@ -297,14 +484,16 @@ def replan(
                 previous_ledger=ledger,
                 changes=result.changes,
                 only_changed=True,
+                force=force,
+                run=_run(run, result, started),
             ),
         )
     err.print(result.summary(), markup=False)
     for c in result.changes:
-        arrow = f"{c.before or '—'} → {c.after or '—'}"
-        err.print(f"  {c.label} {c.institution}：{arrow}（{c.reason}）", markup=False)
+        what = c.summary or f"{c.before or '—'} → {c.after or '—'}"
+        err.print(f"  {c.label} {c.institution}：{what}（{plain_rules(c.reason)}）", markup=False)
     for v in result.conflicts:
-        _alarm("冲突", f"：已开始的巡查保持不变，但现在违反规则：{v}")
+        _alarm("冲突", f"：已开始的巡查保持不变，但现在违反规则：{_violation(v)}")
     _report_outcome(plan, code, out, started)
     if as_json:
         doc = {
@@ -312,7 +501,8 @@ def replan(
             "exit_code": code,
             "out": str(out) if code != EXIT_NO_PLAN else None,
             "today": day.isoformat(),
-            "scheduled": len(plan.visits),
+            "scheduled": sum(1 for v in plan.visits if v.kind == "visit"),
+            "followups": sum(1 for v in plan.visits if v.kind == "followup"),
             "unscheduled": [
                 {"institution": u.institution, "rule": u.rule, "reasons": list(u.reasons)}
                 for u in plan.unscheduled
@@ -348,23 +538,32 @@ def validate(
         typer.Option("--baseline", help="原计划 plan.json：同时检查调整规则 R13（需给出 --today）"),
     ] = None,
     today: Annotated[
-        datetime | None,
-        typer.Option("--today", formats=["%Y-%m-%d"], help="调整日期，与 --baseline 一同使用"),
+        str | None,
+        typer.Option(
+            "--today",
+            help="与 --baseline 一同使用时为调整日期（R13）；"
+            "单独使用时为计划发布日，代替计划中记录的发布日（R14）",
+        ),
     ] = None,
 ) -> None:
+    from dataclasses import replace
+
     from constraints import replanning
     from constraints.registry import validate as check_all
 
-    if (baseline is None) != (today is None):
-        err.print("--baseline 与 --today 须同时给出。", markup=False)
+    if baseline is not None and today is None:
+        err.print("--baseline 须与 --today 同时给出。", markup=False)
         raise typer.Exit(EXIT_USAGE)
+    day = _day_option("--today", today)
     data = _read(scenario)
     loaded = _read_plan(plan)
+    if baseline is None and day is not None:
+        loaded = replace(loaded, announced=day)  # the announcement day of R14
     violations = check_all(data, loaded)
-    if baseline is not None and today is not None:
-        violations += replanning.check(data, loaded, _read_plan(baseline), today.date())
+    if baseline is not None and day is not None:
+        violations += replanning.check(data, loaded, _read_plan(baseline), day)
     for v in violations:
-        typer.echo(str(v))
+        typer.echo(printable(_violation(v)))
     if violations:
         typer.echo(f"共 {len(violations)} 处违反规则。")
         raise typer.Exit(1)
@@ -380,6 +579,176 @@ def template(out: Annotated[Path, typer.Argument(help="要写出的 .xlsx 文件
         raise typer.Exit(EXIT_USAGE)
     write_template(out)
     err.print(f"已写出模板：{out}", markup=False)
+
+
+# -- send ------------------------------------------------------------------------------------
+
+
+@app.command(
+    help="把计划文件夹里的日历邀请、变更、取消和巡查通知发给专家和机构。"
+    "不给 --smtp 时写出 PLANDIR/outbox/（每封邮件一个 .eml 和 发送清单.xlsx）；"
+    "给 --smtp 时直接发送，并记入 outbox/sent.json，重复运行不会重发。"
+    "退出码：0 全部完成；1 有邮件发送失败（再次运行只补发未成功的）；2 用法错误。"
+)
+def send(
+    plandir: Annotated[Path, typer.Argument(help="schedule solve 或 replan 写出的计划文件夹")],
+    smtp: Annotated[str | None, typer.Option("--smtp", help="SMTP 服务器 主机[:端口]")] = None,
+    starttls: Annotated[
+        bool, typer.Option("--starttls", help="连接后用 STARTTLS 加密（默认端口 587）")
+    ] = False,
+    use_ssl: Annotated[bool, typer.Option("--ssl", help="用 SSL/TLS 连接（默认端口 465）")] = False,
+    user: Annotated[str | None, typer.Option("--user", help="SMTP 登录用户名")] = None,
+    password_env: Annotated[
+        str | None, typer.Option("--password-env", help="存放 SMTP 密码的环境变量名（不在命令行写密码）")
+    ] = None,
+    sender: Annotated[
+        str | None, typer.Option("--from", help="发件地址（默认参数表的 office_email）")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只列出将要发送的邮件，不写文件、不发送")
+    ] = False,
+) -> None:
+    import os
+
+    from outputs.mail import PlanFolderError
+    from outputs.send import (
+        SECURITY_PLAIN,
+        SECURITY_SSL,
+        SECURITY_STARTTLS,
+        STATUS_ALREADY,
+        STATUS_FAILED,
+        STATUS_NO_ADDRESS,
+        STATUS_PENDING,
+        STATUS_SENT,
+        STATUS_WRITTEN,
+        SmtpOptions,
+        deliver,
+        parse_server,
+    )
+
+    def usage(text: str) -> typer.Exit:
+        err.print(text, markup=False)
+        return typer.Exit(EXIT_USAGE)
+
+    if starttls and use_ssl:
+        raise usage("--starttls 和 --ssl 只能选一个。")
+    if smtp is None and (starttls or use_ssl or user or password_env):
+        raise usage("--starttls、--ssl、--user、--password-env 须与 --smtp 一起使用。")
+    if bool(user) != bool(password_env):
+        raise usage("--user 和 --password-env 须同时给出：密码从环境变量读取，不在命令行中书写。")
+    options = None
+    if smtp is not None:
+        security = SECURITY_SSL if use_ssl else SECURITY_STARTTLS if starttls else SECURITY_PLAIN
+        try:
+            host, port = parse_server(smtp, security)
+        except ValueError as exc:
+            raise usage(str(exc)) from None
+        password = None
+        if password_env:
+            password = os.environ.get(password_env)
+            if password is None:
+                raise usage(f"环境变量 {password_env} 未设置：请先把 SMTP 密码放入该环境变量。")
+        options = SmtpOptions(host, port, security, user, password)
+    if not plandir.is_dir():
+        raise usage(f"找不到计划文件夹：{plandir}")
+
+    def show(row) -> None:
+        mark = "已发送" if row.status == STATUS_SENT else f"{row.status}：{row.detail}"
+        err.print(
+            f"  {row.outgoing.label} → {row.outgoing.name} <{row.outgoing.recipient}>  {mark}", markup=False
+        )
+
+    try:
+        report = deliver(plandir, smtp=options, sender=sender, dry_run=dry_run, progress=show)
+    except PlanFolderError as exc:
+        raise usage(str(exc)) from None
+
+    if dry_run:
+        for row in report.rows:
+            if row.status == STATUS_PENDING:
+                item = row.outgoing
+                typer.echo(f"将发送  {item.name} <{item.recipient}>  {item.subject}  （{item.source}）")
+    for row in report.without_address:
+        typer.echo(
+            f"无邮箱地址，未发送：{row.outgoing.name}  {row.outgoing.subject}  （{row.outgoing.source}）"
+        )
+    counts = [
+        (STATUS_WRITTEN, "封写入 outbox/"),
+        (STATUS_PENDING, "封待发送"),
+        (STATUS_SENT, "封已发送"),
+        (STATUS_ALREADY, "封此前已发送、本次跳过"),
+        (STATUS_FAILED, "封发送失败"),
+        (STATUS_NO_ADDRESS, "位收件人无邮箱地址"),
+    ]
+    parts = [f"{report.count(status)} {words}" for status, words in counts if report.count(status)]
+    typer.echo(("；".join(parts) or "没有需要发送的邮件") + "。")
+    if not dry_run and report.rows:
+        typer.echo(f"发送清单：{plandir / 'outbox' / '发送清单.xlsx'}")
+    if report.failed:
+        for row in report.failed:
+            typer.echo(f"发送失败：{row.outgoing.name} <{row.outgoing.recipient}>  {row.detail}")
+        typer.echo("再次运行本命令将只补发未成功的邮件。")
+        raise typer.Exit(EXIT_ERROR)
+
+
+# -- serve -----------------------------------------------------------------------------------
+
+
+@app.command(
+    help="在本机打开巡查计划编排网页：轮次、编排、调整、发布和发送都在浏览器中完成。"
+    "打印带访问令牌的地址，并打开浏览器（除非给出 --no-browser）。"
+)
+def serve(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="数据文件夹：轮次登记库和各版本的计划文件（默认 ~/.local/share/inspection-planner）",
+            show_default=False,
+        ),
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="端口（0 为任选一个空闲端口）")
+    ] = 8765,
+    token: Annotated[str | None, typer.Option("--token", help="访问令牌（默认每次启动随机生成）")] = None,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="不自动打开浏览器")] = False,
+    host: Annotated[str, typer.Option("--host", help="监听地址（默认只允许本机访问）")] = "127.0.0.1",
+) -> None:
+    import os
+    import secrets
+    import socket
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    from web.app import create_app
+
+    home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    data_dir = data if data is not None else home / "inspection-planner"
+    key = token or secrets.token_urlsafe(24)
+    try:
+        application = create_app(data_dir, key)
+    except OSError as exc:
+        _alarm("无法使用数据文件夹", f"（{data_dir}）：{exc.strerror or exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+    except OSError as exc:
+        _alarm("无法监听", f"（{host}:{port}）：{exc.strerror or exc}；请用 --port 换一个端口。")
+        raise typer.Exit(EXIT_USAGE) from None
+    shown = f"[{host}]" if ":" in host else host
+    address = f"http://{shown}:{listener.getsockname()[1]}/?token={key}"
+    err.print(f"巡查计划编排网页：{address}", markup=False)
+    err.print(f"数据文件夹：{data_dir}；按 Ctrl+C 停止。", markup=False)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        _alarm("注意", f"：正在监听 {host}，本机以外的电脑也可能访问；请妥善保管令牌。")
+    if not no_browser:
+        threading.Timer(1.0, webbrowser.open, args=(address,)).start()
+    server = uvicorn.Server(uvicorn.Config(application, log_level="warning"))
+    server.run(sockets=[listener])
 
 
 def main() -> None:  # pragma: no cover - exercised through the console script

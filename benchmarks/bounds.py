@@ -12,20 +12,32 @@ Computed from the scenario alone, independently of the solver (nothing from ``sc
 - The bound of a pool is the largest of three averages, each a load some expert must reach:
   ``person-days`` — each visit's smallest valid team times its minimum days, over the pool's size;
   ``leaders`` — visit days over the leader-eligible experts (every visit day needs one leader);
-  ``skill:<name>`` — per required skill, visit days needing it over the experts holding it.
+  ``skill:<name>`` — per required skill, visit days needing it (times the part's count, R4) over the
+  experts holding it. The smallest valid team respects part counts and one part each (R4 分工).
 
 Availability, caps and the calendar are ignored: leaving rules out can only lower the bound. With
 standing teams (R11) the pools are the teams and the bound is not computed (``n/a``).
+
+The *stronger* bound (:func:`stronger_bound`) is the optimum of the linear relaxation of the
+pool's assignment — which sees conflicts, yearly caps and the skills, leaders and sizes of each
+visit together — rounded up to a load some expert can actually have (a sum of visit lengths: 7- and
+5-day visits cannot make 8). :func:`diagnosis` compares a plan with both: ``bound attained``,
+``weak bound`` (the plan is at the stronger bound, above the old one) or ``search gap``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
+from functools import cache
+from itertools import combinations
+from typing import Any
 
-from inputs.scenario import Expert, Institution, Scenario
+from inputs.scenario import Expert, Institution, Scenario, TierRule
 from scheduler.plan import Plan
 
 PERSON_DAYS = "person-days"
@@ -70,7 +82,7 @@ class Bound:
 
 
 # -- eligibility ---------------------------------------------------------------------------------------
-class _Eligibility:
+class Eligibility:
     """R6 and R7 for one scenario, with the lookups built once."""
 
     def __init__(self, scenario: Scenario) -> None:
@@ -115,7 +127,7 @@ class _Eligibility:
 
 def eligible(scenario: Scenario, expert: Expert, inst: Institution) -> bool:
     """Whether ``expert`` may be on a team visiting ``inst`` under R6 and R7 (standing teams ignored)."""
-    return _Eligibility(scenario).eligible(expert, inst)
+    return Eligibility(scenario).eligible(expert, inst)
 
 
 # -- pools ---------------------------------------------------------------------------------------------
@@ -125,7 +137,7 @@ def pools(scenario: Scenario) -> list[Pool]:
     """
     if scenario.teams:
         return [_team_pool(scenario, t.name) for t in scenario.teams]
-    rules = _Eligibility(scenario)
+    rules = Eligibility(scenario)
     parent: dict[str, str] = {}
 
     def find(node: str) -> str:
@@ -180,40 +192,83 @@ def _team_pool(scenario: Scenario, team_name: str) -> Pool:
 
 # -- the bound -----------------------------------------------------------------------------------------
 def smallest_team(
-    required: Sequence[str], experts: Iterable[Expert], team_min: int, team_max: int | None = None
+    required: Sequence[str],
+    experts: Iterable[Expert],
+    team_min: int,
+    team_max: int | None = None,
+    *,
+    counts: Mapping[str, int] | None = None,
+    one_each: bool = False,
 ) -> int | None:
     """The fewest of ``experts`` that together hold every ``required`` skill and include a
     leader-eligible one, raised to ``team_min``; None when no such team exists within ``team_max``.
 
+    R4's division of work counts too: ``counts`` gives the members a part needs (`医疗管理*2`, else 1),
+    and with ``one_each`` (分组巡查) every member takes exactly one part, so a member fills one slot.
+
     Exact: experts with the same skills (among the required ones) and leader flag are interchangeable,
-    and one of each kind is enough, so a 0/1 search over the kinds, on states (skills covered, leader
-    present), finds the minimum.
+    so a search over the kinds, each taken up to the largest count times, on states (slots filled per
+    part, leader present), finds the minimum.
     """
     pool = list(experts)
     wanted = list(dict.fromkeys(required))
-    bit = {skill: 1 << n for n, skill in enumerate(wanted)}
-    full = (1 << len(wanted)) - 1
-    kinds = sorted({(sum(bit.get(s, 0) for s in set(e.skills)), e.leader) for e in pool})
-    fewest: dict[tuple[int, bool], int] = {(0, False): 0}
-    for mask, leader in kinds:
-        for (covered, has_leader), count in list(fewest.items()):
-            state = (covered | mask, has_leader or leader)
-            if count + 1 < fewest.get(state, len(pool) + 1):
-                fewest[state] = count + 1
-    need = fewest.get((full, True))
-    if need is None:
+    need = tuple(max(1, (counts or {}).get(s, 1)) for s in wanted)
+    index = {skill: n for n, skill in enumerate(wanted)}
+    kinds = Counter((tuple(sorted({index[s] for s in e.skills if s in index})), e.leader) for e in pool)
+    copies = sum(need) if one_each else max(need, default=1)
+    capped = tuple(sorted((held, leader, min(n, copies)) for (held, leader), n in kinds.items()))
+    found = _fewest(capped, need, one_each)
+    if found is None:
         return None
-    size = max(team_min, need)
+    size = max(team_min, found)
     if size > len(pool) or (team_max is not None and size > team_max):
         return None
     return size
+
+
+@cache
+def _fewest(
+    kinds: tuple[tuple[tuple[int, ...], bool, int], ...], need: tuple[int, ...], one_each: bool
+) -> int | None:
+    """The fewest experts, of ``kinds`` (parts held, may lead, how many), filling ``need`` slots per
+    part with a leader among them; with ``one_each`` a member fills one slot, else one of each part."""
+    start: tuple[tuple[int, ...], bool] = (tuple(0 for _ in need), False)
+    fewest: dict[tuple[tuple[int, ...], bool], int] = {start: 0}
+    for held, leader, available in kinds:
+        if one_each and not held:
+            continue  # a member must take a part
+        for _ in range(available):
+            for (filled, has_leader), count in list(fewest.items()):
+                if one_each:
+                    options = [
+                        tuple(min(need[j], f + (j == part)) for j, f in enumerate(filled)) for part in held
+                    ]
+                else:
+                    options = [tuple(min(need[j], f + (j in held)) for j, f in enumerate(filled))]
+                for state in options:
+                    key = (state, has_leader or leader)
+                    if count + 1 < fewest.get(key, sum(need) + 2):
+                        fewest[key] = count + 1
+    return fewest.get((need, True))
+
+
+def rule_team(rule: TierRule, experts: Iterable[Expert]) -> int | None:
+    """:func:`smallest_team` for a tier's rule (skills, part counts, one part each, sizes)."""
+    return smallest_team(
+        rule.required_skills,
+        experts,
+        rule.team_min,
+        rule.team_max,
+        counts=dict(rule.part_counts),
+        one_each=rule.one_part_each,
+    )
 
 
 def lower_bound(scenario: Scenario, pool: Pool) -> Bound:
     """The largest of the person-days, leaders and per-skill averages of ``pool`` (module docstring)."""
     if scenario.teams:
         return Bound(pool.name, None, None, NOT_AVAILABLE)
-    rules = _Eligibility(scenario)
+    rules = Eligibility(scenario)
     experts = [scenario.expert_by_id[x] for x in pool.experts]
     person_days = 0
     visit_days = 0
@@ -222,12 +277,7 @@ def lower_bound(scenario: Scenario, pool: Pool) -> Bound:
     for inst_id in pool.institutions:
         inst = scenario.institution_by_id[inst_id]
         rule = scenario.rule(inst.tier)
-        team = smallest_team(
-            rule.required_skills,
-            [e for e in experts if rules.eligible(e, inst)],
-            rule.team_min,
-            rule.team_max,
-        )
+        team = rule_team(rule, [e for e in experts if rules.eligible(e, inst)])
         if team is None:
             unservable.append(inst_id)
             continue
@@ -235,7 +285,7 @@ def lower_bound(scenario: Scenario, pool: Pool) -> Bound:
         person_days += team * days
         visit_days += days
         for skill in dict.fromkeys(rule.required_skills):
-            skill_days[skill] = skill_days.get(skill, 0) + days
+            skill_days[skill] = skill_days.get(skill, 0) + days * rule.count(skill)
 
     terms: dict[str, Fraction] = {
         PERSON_DAYS: _average(person_days, len(experts)),
@@ -279,3 +329,170 @@ def loads(scenario: Scenario, plan: Plan) -> dict[str, int]:
         for member in dict.fromkeys((visit.leader, *visit.members)):
             out[member] = out.get(member, 0) + days
     return out
+
+
+# -- a stronger bound, and why a pool misses the bound ---------------------------------------------------
+LP = "lp"
+ATTAINABLE = "attainable"
+ATTAINED = "bound attained"
+WEAK_BOUND = "weak bound"
+SEARCH_GAP = "search gap"
+
+
+@dataclass(frozen=True)
+class Stronger:
+    """A lower bound on a pool's heaviest load at least as strong as :class:`Bound`.
+
+    ``lp`` is the optimum of the assignment's linear relaxation (None when GLOP is missing or the
+    caps leave no fractional assignment; ``lp_infeasible`` says which); ``value`` the whole-day bound:
+    the smallest load some expert can have — a sum of the pool's visit lengths — that is at least
+    both the old bound and the relaxation's optimum.
+    """
+
+    pool: str
+    value: int | None
+    lp: float | None
+    decided_by: str
+    lp_infeasible: bool = False
+
+
+def year_capacity(scenario: Scenario, expert: Expert) -> int | None:
+    """The most visit days ``expert`` can work over the cycle under R8's yearly cap, or None (no cap):
+    per calendar year the cap or the working days of that year inside the cycle, whichever is less."""
+    cap = scenario.year_cap(expert)
+    if cap is None:
+        return None
+    start, deadline = scenario.params.start, scenario.params.deadline
+    total = 0
+    for year in range(start.year, deadline.year + 1):
+        first, last = max(start, date(year, 1, 1)), min(deadline, date(year, 12, 31))
+        try:
+            workdays = scenario.calendar.count_workdays(first, last)
+        except Exception:  # a year the calendar does not know: the cap alone
+            workdays = cap
+        total += min(cap, workdays)
+    return total
+
+
+def attainable(lengths: Sequence[int], at_least: int) -> int:
+    """The smallest sum of some of ``lengths`` (each visit once) that is ≥ ``at_least``; ``at_least``
+    itself when no sum reaches it. A load is such a sum as long as visits last their minimum days,
+    as the solver plans them: 7- and 5-day visits cannot make 8."""
+    if at_least <= 0:
+        return max(at_least, 0)
+    limit = at_least + max(lengths, default=0)
+    mask = (1 << (limit + 1)) - 1
+    reach = 1
+    for length, count in sorted(Counter(lengths).items()):
+        for _ in range(min(count, limit // length + 1)):
+            grown = (reach | (reach << length)) & mask
+            if grown == reach:
+                break
+            reach = grown
+    for load in range(at_least, limit + 1):
+        if reach >> load & 1:
+            return load
+    return at_least
+
+
+def stronger_bound(scenario: Scenario, pool: Pool, bound: Bound | None = None) -> Stronger:
+    """The linear relaxation of the pool's assignment, rounded up to a load some expert can have.
+
+    Institutions with the same eligible experts, days and tier form a class of ``n`` visits; an
+    expert's share of a class is a fraction ``y`` in ``[0, n]`` (at most once per visit). Per class:
+    the shares sum to ``n`` × the smallest valid team, leaders' to ``n``, each skill's holders' to
+    ``n`` × the part's count, and with one part each, for every set of parts, the holders of any of
+    them to ``n`` × the parts' counts (Hall). Per expert: the load ``Σ days × y`` is at most ``L``
+    and at most the yearly caps over the cycle. Minimise ``L``. Every valid plan gives such shares (a
+    longer visit only adds load), so the optimum is a lower bound; it is never below the old averages
+    (they are sums of these constraints) and sees caps and conflicts, which they do not. Rounding up
+    to an attainable load assumes visits last their minimum days, as the solver plans them.
+    """
+    bound = bound if bound is not None else lower_bound(scenario, pool)
+    if bound.ceil is None:
+        return Stronger(pool.name, None, None, NOT_AVAILABLE)
+    rules = Eligibility(scenario)
+    experts = [scenario.expert_by_id[x] for x in pool.experts]
+    unservable = set(bound.unservable)
+    classes: dict[tuple[str, int, tuple[str, ...]], int] = {}
+    lengths: list[int] = []
+    for inst_id in pool.institutions:
+        if inst_id in unservable:
+            continue
+        inst = scenario.institution_by_id[inst_id]
+        days = scenario.min_days(inst)
+        key = (inst.tier, days, tuple(e.id for e in experts if rules.eligible(e, inst)))
+        classes[key] = classes.get(key, 0) + 1
+        lengths.append(days)
+    lp, infeasible = _relaxation(scenario, experts, classes)
+    floor = bound.ceil if lp is None else max(bound.ceil, math.ceil(lp - 1e-6))
+    value = attainable(lengths, floor)
+    if value > floor:
+        decided_by = ATTAINABLE
+    elif lp is not None and floor > bound.ceil:
+        decided_by = LP
+    else:
+        decided_by = bound.decided_by
+    return Stronger(pool.name, value, lp, decided_by, infeasible)
+
+
+def _relaxation(
+    scenario: Scenario, experts: Sequence[Expert], classes: Mapping[tuple[str, int, tuple[str, ...]], int]
+) -> tuple[float | None, bool]:
+    """The LP of :func:`stronger_bound`, solved by GLOP: (optimum, whether it was infeasible)."""
+    try:
+        from ortools.linear_solver import pywraplp
+    except ImportError:  # pragma: no cover - OR-Tools is a dependency
+        return None, False
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None or not classes:
+        return None, False
+    by_id = {e.id: e for e in experts}
+    heaviest = solver.NumVar(0, solver.infinity(), "L")
+    load: dict[str, list[tuple[Any, int]]] = {e.id: [] for e in experts}
+    for (tier, days, eligible_ids), n in classes.items():
+        rule = scenario.rule(tier)
+        people = [by_id[x] for x in eligible_ids]
+        if rule.one_part_each:
+            people = [e for e in people if set(e.skills) & set(rule.required_skills)]
+        share = {e.id: solver.NumVar(0, n, "") for e in people}
+        team = rule_team(rule, people) or rule.team_min
+        solver.Add(sum(share.values()) >= n * team)
+        solver.Add(sum(share[e.id] for e in people if e.leader) >= n)
+        skills = list(dict.fromkeys(rule.required_skills))
+        groups = [[s] for s in skills]
+        if rule.one_part_each:
+            groups = [list(c) for size in range(2, len(skills) + 1) for c in combinations(skills, size)]
+            groups = [[s] for s in skills] + groups
+        for group in groups:
+            holders = [share[e.id] for e in people if set(e.skills) & set(group)]
+            solver.Add(sum(holders) >= n * sum(rule.count(s) for s in group))
+        for expert_id, var in share.items():
+            load[expert_id].append((var, days))
+    for expert in experts:
+        terms = load[expert.id]
+        if not terms:
+            continue
+        total = sum(days * var for var, days in terms)
+        solver.Add(total <= heaviest)
+        capacity = year_capacity(scenario, expert)
+        if capacity is not None:
+            solver.Add(total <= capacity)
+    solver.Minimize(heaviest)
+    status = solver.Solve()
+    if status == pywraplp.Solver.OPTIMAL:
+        return heaviest.solution_value(), False
+    return None, status == pywraplp.Solver.INFEASIBLE
+
+
+def diagnosis(heaviest: int, bound: Bound, stronger: Stronger) -> str:
+    """Why a pool's heaviest load is above its bound: ``bound attained``; ``weak bound`` (the old
+    bound is below what any plan can do, and the plan reaches the stronger one); ``search gap`` (the
+    plan is above the stronger bound too: a better plan may exist)."""
+    if bound.ceil is None:
+        return NOT_AVAILABLE
+    if heaviest <= bound.ceil:
+        return ATTAINED
+    if stronger.value is not None and heaviest <= stronger.value:
+        return WEAK_BOUND
+    return SEARCH_GAP

@@ -1,4 +1,4 @@
-"""Seeded generators of benchmark rounds (SPEC §6): district, city and province.
+"""Seeded generators of benchmark rounds (SPEC §6): district, city, province, hospitals and national.
 
 ``generate(kind, seed)`` builds an :class:`inputs.scenario.Scenario` directly, the same for the same
 seed. The shapes follow the seeds:
@@ -10,14 +10,26 @@ seed. The shapes follow the seeds:
   institutions fixed to a batch, conflicts, unavailability, an office capacity, yearly quotas, caps.
 - ``province`` — seed 004 (贵州 grassroots round): about 1,600 grassroots institutions in 9 prefectures,
   about 250 experts, home-district teams of 2–4 covering the five skills, a 10% first-year quota.
+- ``hospitals`` — a hospital-heavy province round: 300 hospitals of every tier (5- and 7-day visits,
+  teams of 4–9, tertiary general ones inspected by groups with two members on 医疗管理) and 60
+  grassroots institutions in 12 cities; hospitals inspected by other cities along a ring of pairings
+  (some cities by two), experts employed at hospitals, all private secondary hospitals due in 2025.
+- ``national`` — grassroots institutions in prefectures of about 117 each (35,000 in ~300 by default;
+  ``size`` sets the number), shaped like ``province``: the kind the sweep of ``benchmarks.run`` uses.
 
-Names of people and institutions are made up. ``python -m benchmarks.generate KIND --seed N --out DIR``
-writes the round as a CSV folder (SPEC §3).
+``hard=True`` (the benchmark's default; ``--easy`` leaves it out) hardens any kind the way real rounds
+are (:class:`_Hardener`): per district, a skill only 2–3 experts hold, leaders concentrated in a few,
+single-skill experts, yearly caps that bind, absences and conflicts — each change kept only if every
+institution still has a valid team. ``hard=False`` gives district, city and province exactly as before.
+
+Names of people and institutions are made up. ``python -m benchmarks.generate KIND --seed N [--easy]
+[--size N] --out DIR`` writes the round as a CSV folder (SPEC §3).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -25,7 +37,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchmarks.bounds import smallest_team
+from benchmarks.bounds import Eligibility, rule_team, smallest_team
 from inputs.scenario import (
     DEFAULT_SKILLS,
     DEFAULT_TIER_RULES,
@@ -40,7 +52,8 @@ from inputs.scenario import (
     Unavailability,
 )
 
-KINDS: tuple[str, ...] = ("district", "city", "province")
+KINDS: tuple[str, ...] = ("district", "city", "province", "hospitals", "national")
+TABLE_KINDS: tuple[str, ...] = ("district", "city", "province", "hospitals")  # the default table
 HOSPITAL_TIERS: tuple[str, ...] = ("tertiary_general", "tertiary_specialty", "maternal_child", "secondary")
 
 # How often each skill turns up as an expert's second or third speciality: finance and work safety are
@@ -511,22 +524,417 @@ def _province(rng: random.Random) -> Scenario:
     )
 
 
+# -- hospitals (a hospital-heavy province round) --------------------------------------------------------
+_HOSPITAL_CITIES = 12
+_HOSPITALS = 300
+_GRASSROOTS_PER_CITY = 5
+_CITY_MIN_HOSPITALS = 12
+# tertiary general hospitals inspect by groups (分组巡查): one part per member, two on 医疗管理
+_TERTIARY_GENERAL_RULE = replace(
+    DEFAULT_TIER_RULES["tertiary_general"], part_counts=(("医疗管理", 2),), one_part_each=True
+)
+
+
+def _hospital_tier(rng: random.Random) -> tuple[str, str]:
+    """A hospital's tier and ownership: about 15% tertiary general, 15% specialty, 10% maternal-child,
+    60% secondary (a fifth of them private)."""
+    roll = rng.random()
+    if roll < 0.15:
+        return "tertiary_general", "public"
+    if roll < 0.30:
+        return "tertiary_specialty", "public"
+    if roll < 0.40:
+        return "maternal_child", "public"
+    return "secondary", "private" if rng.random() < 0.2 else "public"
+
+
+_HOSPITAL_NAMES: dict[str, tuple[str, ...]] = {
+    "tertiary_general": ("第一人民医院", "中心医院", "医科大学附属医院", "第二人民医院", "中医院"),
+    "tertiary_specialty": ("肿瘤医院", "精神卫生中心", "传染病医院", "口腔医院", "眼科医院", "儿童医院"),
+    "maternal_child": ("妇幼保健院",),
+    "secondary": ("人民医院", "中医医院", "第二医院", "骨科医院", "康复医院", "仁爱医院", "康华医院"),
+}
+
+
+def _sizes(rng: random.Random, parts: int, total: int, least: int, spread: tuple[float, float]) -> list[int]:
+    """``total`` split into ``parts`` sizes of at least ``least``, shares drawn from ``spread``."""
+    weights = [rng.uniform(*spread) for _ in range(parts)]
+    spare = max(0, total - least * parts)
+    sizes = [least + int(spare * w / sum(weights)) for w in weights]
+    order = sorted(range(parts), key=lambda k: -weights[k])
+    for n in range(max(0, total - sum(sizes))):
+        sizes[order[n % parts]] += 1
+    return sizes
+
+
+def _hospitals(rng: random.Random) -> Scenario:
+    names = _Names(rng)
+    cities = [f"{names.place()}市" for _ in range(_HOSPITAL_CITIES)]
+    sizes = _sizes(rng, len(cities), _HOSPITALS, _CITY_MIN_HOSPITALS, (0.4, 2.0))
+    institutions: list[Institution] = []
+    for k, (city, size) in enumerate(zip(cities, sizes, strict=True), start=1):
+        used: set[str] = set()
+        for n in range(1, size + 1):
+            tier, ownership = _hospital_tier(rng)
+            base = rng.choice(_HOSPITAL_NAMES[tier])
+            name = f"{city}{base}"
+            while name in used:
+                name = f"{city}{names.place()}{base}"
+            used.add(name)
+            institutions.append(
+                Institution(f"C{k:02d}-H{n:02d}", name, city, tier, ownership, address=names.address(city))
+            )
+        for n in range(1, _GRASSROOTS_PER_CITY + 1):
+            name, place = names.grassroots()
+            institutions.append(
+                Institution(
+                    f"C{k:02d}-G{n}", f"{city}{name}", city, "grassroots", address=names.address(city, place)
+                )
+            )
+    # a tenth of the public hospitals fixed to a year (private ones are all due in 2025: the quota)
+    institutions = [
+        replace(i, year=rng.choice((2025, 2026)))
+        if i.tier != "grassroots" and i.ownership == "public" and rng.random() < 0.1
+        else i
+        for i in institutions
+    ]
+
+    # Each city's tertiary hospitals are inspected by the next city in a shuffled ring, its local ones by
+    # the city after that; a third of the cities get a second inspecting city for their tertiary ones.
+    ring = list(cities)
+    rng.shuffle(ring)
+    pairings: list[Pairing] = []
+    for n, city in enumerate(ring):
+        pairings.append(Pairing(ring[n - 1], city, _TERTIARY))
+        pairings.append(Pairing(ring[n - 2], city, _LOCAL_HOSPITALS))
+        if rng.random() < 1 / 3:
+            pairings.append(Pairing(ring[n - 4], city, _TERTIARY))
+    rules = dict(DEFAULT_TIER_RULES)
+    rules["tertiary_general"] = _TERTIARY_GENERAL_RULE
+
+    experts: list[Expert] = []
+    for k, city in enumerate(cities, start=1):
+        own = [i.id for i in institutions if i.district == city and i.tier != "grassroots"]
+        visited = [
+            i.id
+            for i in institutions
+            if any(
+                p.inspecting_district == city and p.inspected_district == i.district and p.covers(i.tier)
+                for p in pairings
+            )
+        ]
+        text = (f"{city}卫生健康委员会", f"{city}医学会", "省卫生健康委员会", "省医学院")
+
+        def employer(
+            r: random.Random, own: list[str] = own, visited: list[str] = visited, text: tuple[str, ...] = text
+        ) -> str:
+            roll = r.random()
+            if roll < 0.3 and own:
+                return r.choice(own)
+            if roll < 0.4 and visited:
+                return r.choice(visited)  # seconded: works at a hospital the city inspects
+            return r.choice(text)
+
+        inspected = set(visited)
+        work = sum(
+            rules[i.tier].min_days
+            * max(rules[i.tier].team_min, sum(rules[i.tier].count(s) for s in DEFAULT_SKILLS))
+            for i in institutions
+            if i.id in inspected or (i.district == city and i.tier == "grassroots")
+        )
+        count = max(14, round(work / rng.uniform(26, 40)))
+        experts += _make_experts(rng, names, city, f"C{k:02d}", count, employer, 7)
+    return Scenario(
+        params=Params(
+            name="岭南省医院巡查（2025-2026年度）",
+            start=date(2025, 3, 1),
+            deadline=date(2026, 11, 30),
+            office="岭南省卫生健康委员会医院巡查工作办公室",
+            office_email="xuncha@lingnan.example.cn",
+            hotline="020-8800 0000",
+            report_email="jubao@lingnan.example.cn",
+            home_district_only=True,
+            rest_days=1,
+        ),
+        institutions=tuple(institutions),
+        experts=tuple(experts),
+        tier_rules=rules,
+        quotas=(Quota(2025, tier="secondary", ownership="private", min_share=1.0),),
+        pairings=tuple(pairings),
+        source="benchmarks.generate:hospitals",
+    )
+
+
+# -- national (a grassroots round of any size, for the sweep) -------------------------------------------
+NATIONAL_SIZE = 35_000
+_PER_PREFECTURE = 117  # 35,000 institutions in about 300 prefectures
+
+
+def _national(rng: random.Random, size: int = NATIONAL_SIZE) -> Scenario:
+    names = _Names(rng)
+    count = max(1, round(size / _PER_PREFECTURE))
+    sizes = _sizes(rng, count, size, min(20, size // count), (0.4, 1.6))
+    width = max(3, len(str(max(sizes))))
+    institutions: list[Institution] = []
+    experts: list[Expert] = []
+    for k, size_k in enumerate(sizes, start=1):
+        prefecture = f"{names.place()}市"
+        prefix = f"N{k:03d}"
+        local_names = _Names(rng)  # places repeat between prefectures, names do not: the prefecture leads
+        local_names.people = names.people
+        local: list[Institution] = []
+        for n in range(1, size_k + 1):
+            name, place = local_names.grassroots()
+            local.append(
+                Institution(
+                    f"{prefix}-G{n:0{width}d}",
+                    f"{prefecture}{name}",
+                    prefecture,
+                    "grassroots",
+                    address=names.address(prefecture, place),
+                )
+            )
+        institutions += local
+        ids = [i.id for i in local]
+        text = (f"{prefecture}人民医院", f"{prefecture}卫生健康局", f"{prefecture}疾病预防控制中心")
+
+        def employer(r: random.Random, ids: list[str] = ids, text: tuple[str, ...] = text) -> str:
+            return r.choice(ids) if r.random() < 0.2 else r.choice(text)
+
+        staff = max(10, round(size_k / rng.uniform(5.0, 8.0)))
+        experts += _make_experts(rng, names, prefecture, prefix, staff, employer, 4)
+    return Scenario(
+        params=Params(
+            name=f"全国基层医疗卫生机构巡查（{size}家，2024—2026年度）",
+            start=date(2024, 6, 1),
+            deadline=date(2026, 10, 31),
+            office="国家卫生健康委员会基层卫生健康司",
+            office_email="jcxc@nhc.example.cn",
+            hotline="010-6800 0000",
+            report_email="jubao@nhc.example.cn",
+            home_district_only=True,
+        ),
+        institutions=tuple(institutions),
+        experts=tuple(experts),
+        tier_rules=dict(DEFAULT_TIER_RULES),
+        quotas=(Quota(2024, tier="grassroots", min_share=0.1),),
+        source="benchmarks.generate:national",
+    )
+
+
+# -- hardening: what real rounds have and the old generators lacked -------------------------------------
+_SCARCE = ("财务", "安全生产")
+_ABSENCE_REASONS = ("外出培训", "病假", "援外医疗", "学术会议", "年休假", "下乡帮扶")
+_CONFLICT_REASONS = ("近亲属在该单位任职", "曾在该单位任职未满三年", "与该单位存在对口帮扶关系")
+
+
+class _Hardener:
+    """Makes a generated round harder, district by district, without making any institution
+    unservable: every change that would leave some institution without a valid team is undone.
+
+    Per district of experts, drawn from its own seeded generator: a scarce skill (财务 or 安全生产 held
+    by only 2–3 experts) in about half the districts; leaders concentrated in 2–4 experts in about a
+    third; a quarter of the others reduced to a single skill; yearly caps (``max_days``) on a quarter of
+    the others, at 50–90% of their fair share so that they bind; absences for about 15% of the
+    experts; and ``conflicts`` rows that bite (for institutions the expert could otherwise visit).
+    """
+
+    def __init__(self, scenario: Scenario, rng: random.Random) -> None:
+        self.scenario = scenario
+        self.rng = rng
+        self.experts = list(scenario.experts)
+        self.rules = Eligibility(scenario)
+        self.index = {e.id: n for n, e in enumerate(self.experts)}
+        self.conflicts = {(c.expert_id, c.institution_id): c for c in scenario.conflicts}
+        # institutions each district's experts may visit, and the districts that may visit each one
+        self.allowed: dict[str, frozenset[str]] = {}
+        self.served: dict[str, list[Institution]] = {}
+        everyone = frozenset(e.district for e in self.experts)
+        for inst in scenario.institutions:
+            if inst.exempt:
+                continue
+            districts = self.rules.districts(inst)
+            self.allowed[inst.id] = frozenset(districts) if districts is not None else everyone
+            for d in self.allowed[inst.id]:
+                self.served.setdefault(d, []).append(inst)
+        self.years = scenario.params.deadline.year - scenario.params.start.year + 1
+        self.by_district: dict[str, list[int]] = {}
+        for k, e in enumerate(self.experts):
+            self.by_district.setdefault(e.district, []).append(k)
+        self.employers = {e.employer for e in self.experts if e.employer}
+
+    # -- the check every change must pass -----------------------------------------------------------
+    def _team_ok(self, inst: Institution) -> bool:
+        rule = self.scenario.rule(inst.tier)
+        pool = [
+            e
+            for d in sorted(self.allowed[inst.id])
+            for e in (self.experts[k] for k in self.by_district.get(d, ()))
+            if e.employer not in (inst.id, inst.name) and (e.id, inst.id) not in self.conflicts
+        ]
+        return rule_team(rule, pool) is not None
+
+    def servable(self, district: str) -> bool:
+        """Every institution the district's experts may visit still has a valid team."""
+        conflicted = self.employers | {i for _, i in self.conflicts}
+        seen: set[tuple[str, int, frozenset[str]]] = set()
+        for inst in self.served.get(district, ()):
+            if inst.id in conflicted or inst.name in conflicted:
+                if not self._team_ok(inst):
+                    return False
+                continue
+            key = (inst.tier, self.scenario.min_days(inst), self.allowed[inst.id])
+            if key not in seen:
+                seen.add(key)
+                if not self._team_ok(inst):
+                    return False
+        return True
+
+    def _try(self, district: str, changes: dict[int, Expert]) -> bool:
+        """Apply ``changes`` (index → new expert); keep them if the district stays servable."""
+        before = {k: self.experts[k] for k in changes}
+        for k, e in changes.items():
+            self.experts[k] = e
+        if self.servable(district):
+            return True
+        for k, e in before.items():
+            self.experts[k] = e
+        return False
+
+    # -- the steps ---------------------------------------------------------------------------------
+    def run(self) -> Scenario:
+        districts = list(dict.fromkeys(e.district for e in self.experts))
+        absences: list[Unavailability] = list(self.scenario.unavailability)
+        for district in districts:
+            members = self.by_district[district]
+            if len(members) < 4 or district not in self.served:
+                continue
+            protected = self._scarce(district, members) | self._leaders(district, members)
+            others = [k for k in members if k not in protected]
+            self._single_skill(district, others)
+            self._caps(district, others)
+            absences += self._absences(members)
+            self._conflict_rows(district, others)
+        return replace(
+            self.scenario,
+            experts=tuple(self.experts),
+            unavailability=tuple(sorted(absences, key=lambda u: (u.expert_id, u.start))),
+            conflicts=tuple(self.conflicts[k] for k in sorted(self.conflicts)),
+        )
+
+    def _scarce(self, district: str, members: list[int]) -> set[int]:
+        if self.rng.random() >= 0.5:
+            return set()
+        skill = self.rng.choice(_SCARCE)
+        holders = [k for k in members if skill in self.experts[k].skills]
+        self.rng.shuffle(holders)
+        for keep in (self.rng.randint(2, 3), 3, 4):
+            changes = {}
+            for k in holders[keep:]:
+                left = tuple(s for s in self.experts[k].skills if s != skill)
+                if not left:
+                    left = (self.rng.choice([s for s in DEFAULT_SKILLS if s not in _SCARCE]),)
+                changes[k] = replace(self.experts[k], skills=left)
+            if self._try(district, changes):
+                return set(holders[:keep])
+        return set()
+
+    def _leaders(self, district: str, members: list[int]) -> set[int]:
+        leaders = [k for k in members if self.experts[k].leader]
+        if self.rng.random() >= 0.35 or len(leaders) <= 4:
+            return set()
+        self.rng.shuffle(leaders)
+        # the most skilled keep the role, as in offices where a few senior experts lead every team
+        leaders.sort(key=lambda k: -len(self.experts[k].skills))
+        for keep in (self.rng.randint(2, 4), 4, 5):
+            changes = {k: replace(self.experts[k], leader=False) for k in leaders[keep:]}
+            if self._try(district, changes):
+                return set(leaders[:keep])
+        return set()
+
+    def _single_skill(self, district: str, others: list[int]) -> None:
+        changes = {
+            k: replace(self.experts[k], skills=(self.rng.choice(self.experts[k].skills),))
+            for k in others
+            if len(self.experts[k].skills) > 1 and self.rng.random() < 0.25
+        }
+        self._try(district, changes)
+
+    def _caps(self, district: str, others: list[int]) -> None:
+        work = 0.0
+        for inst in self.served[district]:
+            rule = self.scenario.rule(inst.tier)
+            work += self.scenario.min_days(inst) * rule.team_min / len(self.allowed[inst.id])
+        staff = len(self.by_district[district])
+        longest = max(self.scenario.min_days(i) for i in self.served[district])
+        for k in others:
+            if self.rng.random() < 0.25:
+                cap = max(longest, math.ceil(work / staff / self.years * self.rng.uniform(0.5, 0.9)))
+                self.experts[k] = replace(self.experts[k], max_days=cap)
+
+    def _absences(self, members: list[int]) -> list[Unavailability]:
+        start, deadline = self.scenario.params.start, self.scenario.params.deadline
+        span = (deadline - start).days
+        out = []
+        for k in members:
+            if self.rng.random() < 0.15:
+                first = start + timedelta(days=self.rng.randint(0, span - 40))
+                last = first + timedelta(days=self.rng.randint(5, 30))
+                out.append(Unavailability(self.experts[k].id, first, last, self.rng.choice(_ABSENCE_REASONS)))
+        return out
+
+    def _conflict_rows(self, district: str, others: list[int]) -> None:
+        for k in others:
+            if self.rng.random() >= 0.05:
+                continue
+            expert = self.experts[k]
+            inst = self.rng.choice(self.served[district])
+            key = (expert.id, inst.id)
+            if key in self.conflicts or expert.employer in (inst.id, inst.name):
+                continue
+            self.conflicts[key] = Conflict(expert.id, inst.id, self.rng.choice(_CONFLICT_REASONS))
+            if not self.servable(district):
+                del self.conflicts[key]
+
+
+def harden(scenario: Scenario, seed: int | str) -> Scenario:
+    """The round made harder by :class:`_Hardener`, deterministic for ``seed``."""
+    return _Hardener(scenario, random.Random(f"hard-{seed}")).run()
+
+
 # -- entry points -------------------------------------------------------------------------------------
 _GENERATORS: dict[str, Callable[[random.Random], Scenario]] = {
     "district": _district,
     "city": _city,
     "province": _province,
+    "hospitals": _hospitals,
+    "national": _national,
 }
 
 
-def generate(kind: str, seed: int) -> Scenario:
-    """The ``kind`` round (district, city or province) for ``seed``; the same seed gives the same round."""
+def generate(kind: str, seed: int, *, hard: bool = False, size: int | None = None) -> Scenario:
+    """The ``kind`` round for ``seed``; the same seed gives the same round.
+
+    ``hard`` adds what real rounds have (:class:`_Hardener`: scarce skills, few leaders, single-skill
+    experts, binding yearly caps, absences, conflicts) on top of the round ``hard=False`` gives, which
+    for district, city and province is the old, easier benchmark. ``size`` sets the number of
+    institutions of a ``national`` round (default 35,000).
+    """
     try:
         build = _GENERATORS[kind]
     except KeyError:
         raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}") from None
-    scenario = build(random.Random(seed))
-    return replace(scenario, source=f"{scenario.source}:seed={seed}")
+    if size is not None and kind != "national":
+        raise ValueError("size applies to the national kind only")
+    rng = random.Random(seed)
+    scenario = _national(rng, size) if kind == "national" and size is not None else build(rng)
+    label = f"{scenario.source}:seed={seed}"
+    if kind == "national":
+        label += f":size={len(scenario.institutions)}"
+    if hard:
+        scenario = harden(scenario, f"{kind}-{seed}")
+        label += ":hard"
+    return replace(scenario, source=label)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -535,6 +943,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--easy", action="store_true", help="the round without hardening (the old benchmark)")
+    parser.add_argument("--size", type=int, help="institutions of a national round (default 35000)")
     parser.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into")
     args = parser.parse_args(argv)
     try:
@@ -545,11 +955,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    scenario = generate(args.kind, args.seed)
+    try:
+        scenario = generate(args.kind, args.seed, hard=not args.easy, size=args.size)
+    except ValueError as exc:
+        parser.error(str(exc))
     write_scenario_csv(scenario, args.out)
     print(
-        f"{args.kind} seed {args.seed}: {len(scenario.institutions)} institutions, "
-        f"{len(scenario.experts)} experts → {args.out}"
+        f"{args.kind} seed {args.seed}{' (easy)' if args.easy else ''}: {len(scenario.institutions)} "
+        f"institutions, {len(scenario.experts)} experts → {args.out}"
     )
     return 0
 

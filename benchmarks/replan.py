@@ -68,7 +68,8 @@ def with_ill(scenario: Scenario, plan: Plan, today: date, count: int, seed: int)
     """The round where ``count`` experts are unavailable over one of their visits still to come."""
     rng = random.Random(f"ill-{seed}")
     coming = sorted((v for v in plan.visits if v.start > today), key=lambda v: (v.start, v.institution))
-    rows, seen = [], set()
+    rows: list[Unavailability] = []
+    seen: set[str] = set()
     for visit in rng.sample(coming, min(len(coming), 4 * count)):
         expert = rng.choice(visit.members)
         if expert not in seen and len(rows) < count:

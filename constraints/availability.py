@@ -9,13 +9,14 @@ own limits.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import date
 from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import expert_text, span_text, visit_text
-from constraints.working_days import visit_workdays
+from constraints.working_days import WorkdayIndex
 from inputs.scenario import Scenario
 from scheduler.plan import Plan, Visit
 
@@ -26,29 +27,40 @@ RULE = "R8"
 
 
 def check(scenario: Scenario, plan: Plan) -> list[Violation]:
-    """Declared unavailability and the yearly cap of every expert on the plan."""
-    workdays: dict[int, list[date]] = {}
+    """Declared unavailability and the yearly cap of every expert on the plan.
+
+    Working days are counted by bisection (``WorkdayIndex``), so the work grows with the visits,
+    their members and the members' unavailability rows, not with the visits' length.
+    """
+    index = WorkdayIndex.of(scenario.calendar)
+    spans: dict[int, range] = {}
     for n, visit in enumerate(plan.visits):
-        days = visit_workdays(scenario, visit)
-        if days is not None:
-            workdays[n] = days
-    return _unavailable(scenario, plan, workdays) + _over_cap(scenario, plan, workdays)
+        span = index.span(visit.start, visit.end)
+        if span is not None:
+            spans[n] = span
+    return _unavailable(scenario, plan, index, spans) + _over_cap(scenario, plan, index, spans)
 
 
 def _members(visit: Visit) -> list[str]:
     return list(dict.fromkeys((*visit.members, visit.leader)))
 
 
-def _unavailable(scenario: Scenario, plan: Plan, workdays: dict[int, list[date]]) -> list[Violation]:
+def _unavailable(
+    scenario: Scenario, plan: Plan, index: WorkdayIndex, spans: dict[int, range]
+) -> list[Violation]:
     rows_by_expert = defaultdict(list)
     for row in scenario.unavailability:
         rows_by_expert[row.expert_id].append(row)
     found: list[Violation] = []
     for n, visit in enumerate(plan.visits):
+        span = spans.get(n)
+        if not span:
+            continue
         for expert_id in _members(visit):
             for row in rows_by_expert.get(expert_id, ()):
-                clash = [d for d in workdays.get(n, ()) if row.start <= d <= row.end]
-                if not clash:
+                low = max(span.start, bisect_left(index.days, row.start))
+                high = min(span.stop, bisect_right(index.days, row.end))
+                if low >= high:
                     continue
                 reason = f"（{row.reason}）" if row.reason else ""
                 found.append(
@@ -57,19 +69,29 @@ def _unavailable(scenario: Scenario, plan: Plan, workdays: dict[int, list[date]]
                         expert_id,
                         f"{expert_text(scenario, expert_id)} 登记了 "
                         f"{span_text(row.start, row.end)} 不可用{reason}，"
-                        f"但被安排在{visit_text(scenario, visit)}中，冲突的工作日有 {len(clash)} 个"
-                        f"（{span_text(clash[0], clash[-1])}）",
+                        f"但被安排在{visit_text(scenario, visit)}中，冲突的工作日有 {high - low} 个"
+                        f"（{span_text(index.days[low], index.days[high - 1])}）",
                     )
                 )
     return found
 
 
-def _over_cap(scenario: Scenario, plan: Plan, workdays: dict[int, list[date]]) -> list[Violation]:
+def _over_cap(
+    scenario: Scenario, plan: Plan, index: WorkdayIndex, spans: dict[int, range]
+) -> list[Violation]:
     load: dict[tuple[str, int], int] = defaultdict(int)
     for n, visit in enumerate(plan.visits):
+        span = spans.get(n)
+        if not span:
+            continue
+        per_year: dict[int, int] = {}
+        for year in range(index.days[span.start].year, index.days[span.stop - 1].year + 1):
+            days = index.count(max(visit.start, date(year, 1, 1)), min(visit.end, date(year, 12, 31)))
+            if days:
+                per_year[year] = days
         for expert_id in _members(visit):
-            for day in workdays.get(n, ()):
-                load[expert_id, day.year] += 1
+            for year, days in per_year.items():
+                load[expert_id, year] += days
     found: list[Violation] = []
     for (expert_id, year), days in sorted(load.items()):
         expert = scenario.expert_by_id.get(expert_id)

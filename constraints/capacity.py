@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import institution_text, span_text
-from constraints.working_days import visit_workdays
+from constraints.working_days import WorkdayIndex
 from inputs.scenario import Scenario
 from scheduler.plan import Plan
 
@@ -24,38 +25,62 @@ RULE = "R10"
 
 
 def check(scenario: Scenario, plan: Plan) -> list[Violation]:
-    """No working day with more running visits than the office's limit."""
+    """No working day with more running visits than the office's limit.
+
+    A sweep over the visits' first and last working days: between two such days the same visits
+    run, so the work grows with the number of visits, not with their length.
+    """
     limit = scenario.params.max_concurrent_visits
     if limit is None:
         return []
-    running: dict[date, list[int]] = defaultdict(list)
+    index = WorkdayIndex.of(scenario.calendar)
+    events: dict[int, list[tuple[int, int]]] = defaultdict(list)  # position -> (+1 / -1, visit)
     for n, visit in enumerate(plan.visits):
-        for day in visit_workdays(scenario, visit) or ():
-            running[day].append(n)
-    crowded = [(day, tuple(running[day])) for day in sorted(running) if len(running[day]) > limit]
+        span = index.span(visit.start, visit.end)
+        if span:
+            events[span.start].append((1, n))
+            events[span.stop].append((-1, n))
+    running: set[int] = set()
+    crowded: list[tuple[date, date, tuple[int, ...]]] = []
+    positions = sorted(events)
+    for here, following in pairwise(positions):
+        for step, n in events[here]:
+            if step > 0:
+                running.add(n)
+            else:
+                running.discard(n)
+        if len(running) > limit:
+            crowded.append((index.days[here], index.days[following - 1], tuple(sorted(running))))
+            if len(crowded) > MAX_SPANS:
+                break
     violations: list[Violation] = []
-    for first, last, visits in _runs(crowded):
-        names = "、".join(institution_text(scenario, plan.visits[n].institution) for n in visits)
+    for first, last, visits in crowded[:MAX_SPANS]:
+        names = list(dict.fromkeys(institution_text(scenario, plan.visits[n].institution) for n in visits))
+        shown = "、".join(names[:MAX_NAMES])
+        if len(names) > MAX_NAMES or len(names) < len(visits):
+            shown += f" 等 {len(visits)} 项"
         violations.append(
             Violation(
                 RULE,
                 first.isoformat(),
-                f"{span_text(first, last)} 同时进行 {len(visits)} 项巡查（{names}），"
+                f"{span_text(first, last)} 同时进行 {len(visits)} 项巡查（{shown}），"
                 f"超过同时巡查上限 {limit} 项",
+            )
+        )
+    if len(crowded) > MAX_SPANS:
+        violations.append(
+            Violation(
+                RULE,
+                crowded[MAX_SPANS][0].isoformat(),
+                f"自 {crowded[MAX_SPANS][0].isoformat()} 起还有更多日子超过同时巡查上限 {limit} 项，"
+                "未逐一列出",
             )
         )
     return violations
 
 
-def _runs(crowded: list[tuple[date, tuple[int, ...]]]) -> list[tuple[date, date, tuple[int, ...]]]:
-    """Group consecutive crowded working days that share the same set of running visits."""
-    runs: list[tuple[date, date, tuple[int, ...]]] = []
-    for day, visits in crowded:
-        if runs and runs[-1][2] == visits:
-            runs[-1] = (runs[-1][0], day, visits)
-        else:
-            runs.append((day, day, visits))
-    return runs
+MAX_SPANS = 50  # crowded stretches reported one by one
+MAX_NAMES = 10  # institutions named per stretch
 
 
 # -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------

@@ -15,7 +15,7 @@ in its messages: it is the module that knows which ids the scenario holds.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 
@@ -55,9 +55,19 @@ def span_text(first: date, last: date) -> str:
     return f"{first.isoformat()} 至 {last.isoformat()}"
 
 
+MAX_LISTED = 10  # items a message lists one by one
+
+
+def listed_text(items: list[str]) -> str:
+    """「a、b、c」, the first :data:`MAX_LISTED` of a long list followed by 「等 N 个」."""
+    shown = "、".join(items[:MAX_LISTED])
+    return shown if len(items) <= MAX_LISTED else f"{shown} 等 {len(items)} 个"
+
+
 def visit_text(scenario: Scenario, visit: Visit) -> str:
-    """「机构名称（编号）2024-09-23 至 2024-09-27 的巡查」."""
-    return f"{institution_text(scenario, visit.institution)} {span_text(visit.start, visit.end)} 的巡查"
+    """「机构名称（编号）2024-09-23 至 2024-09-27 的巡查」 (「… 的回头看」 for a follow-up, R15)."""
+    what = "回头看" if visit.kind == "followup" else "巡查"
+    return f"{institution_text(scenario, visit.institution)} {span_text(visit.start, visit.end)} 的{what}"
 
 
 # -- the check -------------------------------------------------------------------------------------
@@ -98,12 +108,15 @@ def _unknown_institutions(scenario: Scenario, plan: Plan) -> list[Violation]:
 
 def _visited_twice(scenario: Scenario, plan: Plan) -> list[Violation]:
     found: list[Violation] = []
-    counts = Counter(v.institution for v in plan.visits)
+    dates: dict[str, list[Visit]] = defaultdict(list)  # R15 checks follow-ups
+    for v in plan.visits:
+        if v.kind != "followup":
+            dates[v.institution].append(v)
+    counts = {institution_id: len(visits) for institution_id, visits in dates.items()}
     for institution_id, count in sorted(counts.items()):
         if count > 1:
-            spans = "、".join(
-                span_text(v.start, v.end) for v in plan.visits if v.institution == institution_id
-            )
+            shown = list(dict.fromkeys(span_text(v.start, v.end) for v in dates[institution_id]))
+            spans = "、".join(shown[:MAX_LISTED]) + (" 等" if len(shown) > MAX_LISTED else "")
             found.append(
                 Violation(
                     RULE,
@@ -112,7 +125,7 @@ def _visited_twice(scenario: Scenario, plan: Plan) -> list[Violation]:
                     "每个机构只应巡查一次",
                 )
             )
-    listed = Counter(u.institution for u in plan.unscheduled)
+    listed = Counter(u.institution for u in plan.unscheduled if u.kind != "followup")
     for institution_id, count in sorted(listed.items()):
         if count > 1:
             found.append(
@@ -134,8 +147,8 @@ def _visited_twice(scenario: Scenario, plan: Plan) -> list[Violation]:
 
 
 def _left_unaccounted(scenario: Scenario, plan: Plan) -> list[Violation]:
-    visited = {v.institution for v in plan.visits}
-    listed = {u.institution for u in plan.unscheduled}
+    visited = {v.institution for v in plan.visits if v.kind != "followup"}
+    listed = {u.institution for u in plan.unscheduled if u.kind != "followup"}
     return [
         Violation(
             RULE,
@@ -156,7 +169,7 @@ def _visit_sanity(scenario: Scenario, visit: Visit) -> list[Violation]:
             Violation(
                 RULE,
                 visit.institution,
-                f"{visit_text(scenario, visit)}中的专家 {'、'.join(unknown)} 不在专家库中",
+                f"{visit_text(scenario, visit)}中的专家 {listed_text(unknown)} 不在专家库中",
             )
         )
     if visit.end < visit.start:

@@ -8,12 +8,13 @@ not know are reported by R0). Source: seed 000.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import institution_text, span_text
 from inputs.scenario import Scenario
-from scheduler.plan import Plan
+from scheduler.plan import Plan, Visit
 
 if TYPE_CHECKING:
     from scheduler.model import Model
@@ -25,6 +26,9 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
     """Exempt institutions are listed exempt and nowhere else; the others are not listed exempt."""
     listed = set(plan.exempt)
     unscheduled = {u.institution for u in plan.unscheduled}
+    visits_of: dict[str, list[Visit]] = defaultdict(list)
+    for visit in plan.visits:
+        visits_of[visit.institution].append(visit)
     violations: list[Violation] = []
     for inst in scenario.institutions:
         name = institution_text(scenario, inst.id)
@@ -35,8 +39,7 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
                     inst.id,
                     f"{name} 为免检机构，不应安排巡查，计划却安排在 {span_text(v.start, v.end)}",
                 )
-                for v in plan.visits
-                if v.institution == inst.id
+                for v in visits_of.get(inst.id, ())
             ]
             if inst.id not in listed:
                 violations.append(Violation(RULE, inst.id, f"{name} 为免检机构，应列入“免检”名单"))

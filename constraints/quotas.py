@@ -3,7 +3,11 @@ grassroots institutions in 2025; about 10% of grassroots in 2024.
 
 A quota row counts the non-exempt institutions matching its tier and ownership (either may be
 blank: any). It needs at least ``max(min_count, ceil(min_share × that count))`` of them visited in
-its year, a visit counting for a year when it lies wholly inside it. Sources: seeds 001, 004.
+its year, a visit counting for a year when it lies wholly inside it. A row may also cap the year
+(``max_share``, ``max_count``): at most ``min(max_count, floor(max_share × count))`` of them visited
+wholly inside it — seed 004's "about 10% in 2024" is ``min_share`` = ``max_share`` = 10%. Where the
+two shares are equal (or close) and rounding alone would put the cap below the minimum, the cap is
+raised to the minimum, so "about 10%" of 1,625 is exactly 163. Sources: seeds 001, 004.
 """
 
 from __future__ import annotations
@@ -49,8 +53,23 @@ def required(quota: Quota, count: int) -> int:
     return max(quota.min_count, math.ceil(quota.min_share * count - 1e-9))
 
 
+def allowed(quota: Quota, count: int) -> int | None:
+    """How many of ``count`` matching institutions the quota allows at most in its year (None: no cap)."""
+    caps = []
+    if quota.max_count is not None:
+        caps.append(quota.max_count)
+    if quota.max_share is not None:
+        by_share = math.floor(quota.max_share * count + 1e-9)
+        if quota.min_share and quota.max_share >= quota.min_share:
+            # "about 10%": the two shares always meet, even where rounding alone would part them
+            by_share = max(by_share, math.ceil(quota.min_share * count - 1e-9))
+        caps.append(by_share)
+    return min(caps) if caps else None
+
+
 def check(scenario: Scenario, plan: Plan) -> list[Violation]:
-    """Every quota row has enough of its institutions visited wholly inside its year."""
+    """Every quota row has enough, and no more than its cap, of its institutions visited wholly inside
+    its year."""
     violations: list[Violation] = []
     for quota in scenario.quotas:
         pool = matching(scenario, quota)
@@ -59,8 +78,26 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
         visited = {
             v.institution
             for v in plan.visits
-            if v.institution in ids and v.start <= v.end and v.start.year == v.end.year == quota.year
+            if v.institution in ids
+            and getattr(v, "kind", "visit") == "visit"
+            and v.start <= v.end
+            and v.start.year == v.end.year == quota.year
         }
+        cap = allowed(quota, len(pool))
+        if cap is not None and len(visited) > cap:
+            parts = []
+            if quota.max_share is not None:
+                parts.append(f"比例不超过 {quota.max_share * 100:g}%")
+            if quota.max_count is not None:
+                parts.append(f"不超过 {quota.max_count} 家")
+            violations.append(
+                Violation(
+                    RULE,
+                    quota_text(quota),
+                    f"{quota_text(quota)}指标：符合条件的非免检机构共 {len(pool)} 家，"
+                    f"{quota.year} 年内至多巡查 {cap} 家（{'，'.join(parts)}），计划安排了 {len(visited)} 家",
+                )
+            )
         if len(visited) >= need:
             continue
         parts = []
@@ -88,3 +125,7 @@ def add(m: Model) -> None:
     for year, tasks, need in m.quotas:
         terms = [m.in_year[t, year] for t in tasks if (t, year) in m.in_year]
         m.cp.add(sum(terms) >= need)
+    for year, tasks, cap in m.caps:
+        terms = [m.in_year[t, year] for t in tasks if (t, year) in m.in_year]
+        if len(terms) > cap:
+            m.cp.add(sum(terms) <= cap)

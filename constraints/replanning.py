@@ -66,11 +66,12 @@ def same_visit(a: Visit, b: Visit) -> bool:
 def check(scenario: Scenario, plan: Plan, baseline: Plan, today: date) -> list[Violation]:
     """Started visits are unchanged; added and moved visits start after the notice period."""
     violations: list[Violation] = []
-    new_by_inst = {v.institution: v for v in plan.visits}
-    old_by_inst = {v.institution: v for v in baseline.visits}
+    # a visit and its follow-up (回头看, R15) are two visits of one institution: matched by kind too
+    new_by_inst = {(v.institution, v.kind): v for v in plan.visits}
+    old_by_inst = {(v.institution, v.kind): v for v in baseline.visits}
     for old in started(baseline, today):
         where = f"{institution_text(scenario, old.institution)} {span_text(old.start, old.end)} 的巡查"
-        new = new_by_inst.get(old.institution)
+        new = new_by_inst.get((old.institution, old.kind))
         if new is None:
             violations.append(
                 Violation(RULE, old.institution, f"{where}已于 {today.isoformat()} 前开始，新计划却取消了它")
@@ -87,7 +88,7 @@ def check(scenario: Scenario, plan: Plan, baseline: Plan, today: date) -> list[V
     earliest = first_start(scenario, today)
     notice = scenario.params.notice_days
     for new in plan.visits:
-        before = old_by_inst.get(new.institution)
+        before = old_by_inst.get((new.institution, new.kind))
         if before is not None and before.start < today:
             continue  # a started visit: judged above
         if before is not None and (before.start, before.end) == (new.start, new.end):

@@ -44,6 +44,8 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
     rows = conflict_rows(scenario)
     violations: list[Violation] = []
     for visit in plan.visits:
+        if visit.kind == "followup":
+            continue  # R15 lists the rules a follow-up keeps; a standing team is not one of them
         violations += [Violation(RULE, visit.institution, m) for m in _problems(scenario, visit, rows)]
     return violations
 

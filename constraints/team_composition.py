@@ -28,6 +28,8 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
     """Leader, size and skills of every visit's team."""
     violations: list[Violation] = []
     for visit in plan.visits:
+        if visit.kind == "followup":
+            continue  # a follow-up's team is R15's (constraints.followups)
         violations += [Violation(RULE, visit.institution, m) for m in _problems(scenario, visit)]
     return violations
 

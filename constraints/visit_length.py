@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import institution_text, span_text
-from constraints.working_days import visit_workdays
+from constraints.working_days import WorkdayIndex
 from inputs.scenario import TIER_LABELS, Scenario
 from scheduler.plan import Plan
 
@@ -31,10 +31,9 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
     for visit in plan.visits:
         if visit.end < visit.start:
             continue
-        workdays = visit_workdays(scenario, visit)
-        if workdays is None:
+        counted = WorkdayIndex.of(scenario.calendar).count(visit.start, visit.end)
+        if counted is None:
             continue
-        counted = len(workdays)
         where = f"{institution_text(scenario, visit.institution)} 的巡查 {span_text(visit.start, visit.end)}"
         if visit.days != counted:
             violations.append(
@@ -46,6 +45,17 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
             )
         inst = scenario.institution_by_id.get(visit.institution)
         if inst is None:
+            continue
+        if visit.kind == "followup":  # a follow-up's length: R15's followup_days
+            if counted < scenario.params.followup_days:
+                violations.append(
+                    Violation(
+                        RULE,
+                        visit.institution,
+                        f"{where}（回头看）只有 {counted} 个工作日，"
+                        f"少于回头看天数 {scenario.params.followup_days}",
+                    )
+                )
             continue
         minimum = scenario.min_days(inst)
         if counted < minimum:
@@ -76,4 +86,5 @@ def add(m: Model) -> None:
     Nothing further to post.
     """
     for task in m.tasks:
-        assert task.days >= m.scenario.rule(task.inst.tier).min_days
+        if task.kind == "visit":  # a follow-up lasts followup_days (R15)
+            assert task.days >= m.scenario.rule(task.inst.tier).min_days

@@ -37,6 +37,8 @@ def _problems(scenario: Scenario, visit: Visit) -> list[str]:
     found: list[str] = []
     if visit.start < params.start:
         found.append(f"{where} 开始于本轮巡查的起始日期 {params.start.isoformat()} 之前")
+    if visit.kind == "followup":
+        return found  # a follow-up's window is R15's: after its visit, by followup_deadline
     if visit.end > params.deadline:
         found.append(f"{where} 结束于完成期限 {params.deadline.isoformat()} 之后")
     inst = scenario.institution_by_id.get(visit.institution)

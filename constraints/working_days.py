@@ -11,12 +11,15 @@ The helpers below give every check the working days of a visit or of a gap betwe
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import date
+from itertools import islice
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from constraints.base import Violation
 from constraints.coverage import institution_text, span_text
-from inputs.calendar import WorkCalendar
+from inputs.calendar import WorkCalendar, packaged_years
 from inputs.scenario import Scenario
 from scheduler.plan import Plan, Visit
 
@@ -29,10 +32,30 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 
 
 # -- helpers shared by the checks that count working days ------------------------------------------
-def unknown_years(calendar: WorkCalendar, first: date, last: date) -> list[int]:
-    """The years from ``first`` to ``last`` the calendar cannot answer for."""
+def unknown_years(calendar: WorkCalendar, first: date, last: date, limit: int | None = None) -> list[int]:
+    """The years from ``first`` to ``last`` the calendar cannot answer for (the first ``limit``)."""
     low, high = min(first, last), max(first, last)
-    return [y for y in range(low.year, high.year + 1) if not calendar.knows(y)]
+    unknown = (y for y in range(low.year, high.year + 1) if not calendar.knows(y))
+    return list(islice(unknown, limit))
+
+
+def count_unknown_years(calendar: WorkCalendar, first: date, last: date) -> int:
+    """How many years from ``first`` to ``last`` the calendar cannot answer for, in time of the
+    years it knows (not of the span: a date in year 9999 costs no more than one in 2025)."""
+    low, high = min(first, last).year, max(first, last).year
+    known = _known_years(calendar)
+    return high - low + 1 - (bisect_right(known, high) - bisect_left(known, low))
+
+
+def _known_years(calendar: WorkCalendar) -> list[int]:
+    """The years ``calendar`` knows, in order (computed once per calendar)."""
+    years = _KNOWN.get(calendar)
+    if years is None:
+        years = _KNOWN[calendar] = sorted(set(packaged_years()) | calendar.override_years)
+    return years
+
+
+_KNOWN: WeakKeyDictionary[WorkCalendar, list[int]] = WeakKeyDictionary()
 
 
 def workdays_between(calendar: WorkCalendar, first: date, last: date) -> list[date] | None:
@@ -42,9 +65,47 @@ def workdays_between(calendar: WorkCalendar, first: date, last: date) -> list[da
     """
     if last < first:
         return []
-    if unknown_years(calendar, first, last):
+    if count_unknown_years(calendar, first, last):
         return None
     return list(calendar.workdays(first, last))
+
+
+class WorkdayIndex:
+    """Every working day of the years a calendar knows, in order, so that the checks count the
+    working days of a visit or a gap by bisection, in time independent of its length."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        # No reference to the calendar itself: it is the key of the cache this index sits in.
+        self.known = _known_years(calendar)
+        self.days: list[date] = []
+        for year in self.known:
+            self.days += calendar.workdays(date(year, 1, 1), date(year, 12, 31))
+
+    @classmethod
+    def of(cls, calendar: WorkCalendar) -> WorkdayIndex:
+        """The index of ``calendar``, built once per calendar."""
+        index = _INDEXES.get(calendar)
+        if index is None:
+            index = _INDEXES[calendar] = cls(calendar)
+        return index
+
+    def span(self, first: date, last: date) -> range | None:
+        """Positions in :attr:`days` of the working days from ``first`` to ``last`` inclusive (empty
+        when ``last < first``); ``None`` when the range touches a year the calendar does not know."""
+        if last < first:
+            return range(0)
+        known = bisect_right(self.known, last.year) - bisect_left(self.known, first.year)
+        if known < last.year - first.year + 1:
+            return None
+        return range(bisect_left(self.days, first), bisect_right(self.days, last))
+
+    def count(self, first: date, last: date) -> int | None:
+        """How many working days from ``first`` to ``last``; ``None`` for an unknown year."""
+        span = self.span(first, last)
+        return None if span is None else len(span)
+
+
+_INDEXES: WeakKeyDictionary[WorkCalendar, WorkdayIndex] = WeakKeyDictionary()
 
 
 def visit_workdays(scenario: Scenario, visit: Visit) -> list[date] | None:
@@ -64,9 +125,11 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
     violations: list[Violation] = []
     for visit in plan.visits:
         where = institution_text(scenario, visit.institution)
-        missing = unknown_years(calendar, visit.start, visit.end)
+        missing = count_unknown_years(calendar, visit.start, visit.end)
         if missing:
-            years = "、".join(str(y) for y in missing)
+            years = "、".join(str(y) for y in unknown_years(calendar, visit.start, visit.end, limit=5))
+            if missing > 5:
+                years += f" 等 {missing} 个年份"
             violations.append(
                 Violation(
                     RULE,

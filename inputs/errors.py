@@ -10,6 +10,7 @@ Chinese line.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -40,7 +41,15 @@ class Problem:
         if self.expected:
             # A hint that is already a request ("请…") reads better without "应为".
             text += f"，{self.expected}" if self.expected.startswith("请") else f"，应为 {self.expected}"
+        return _printable(text)
+
+
+def _printable(text: str) -> str:
+    """The line without control or format characters (a file name typed with ESC must not reach the
+    terminal as an escape sequence)."""
+    if text.isprintable():
         return text
+    return "".join(c for c in text if unicodedata.category(c) not in {"Cc", "Cf", "Cs"})
 
 
 class InputError(Exception):

@@ -40,6 +40,23 @@ class TierRule:
     team_min: int
     team_max: int
     required_skills: tuple[str, ...] = DEFAULT_SKILLS
+    # R4 分工: parts needing more than one member, as (skill, count) (`医疗管理*2`); others need one
+    part_counts: tuple[tuple[str, int], ...] = ()
+    one_part_each: bool = False  # 分组巡查: every member takes exactly one part
+
+    def count(self, skill: str) -> int:
+        """How many members the part of ``skill`` needs (R4; 1 unless written `技能*N`)."""
+        return dict(self.part_counts).get(skill, 1)
+
+    @property
+    def written_skills(self) -> tuple[str, ...]:
+        """The required skills as the tiers sheet writes them: `医疗管理*2` where a part needs more."""
+        return tuple(s if self.count(s) == 1 else f"{s}*{self.count(s)}" for s in self.required_skills)
+
+    @property
+    def divides_work(self) -> bool:
+        """Whether the tier asks more than today's coverage: a count above one, or one part each."""
+        return self.one_part_each or any(n > 1 for _, n in self.part_counts)
 
 
 DEFAULT_TIER_RULES: dict[str, TierRule] = {
@@ -64,7 +81,18 @@ class Params:
     home_district_only: bool = False
     rest_days: int = 0
     max_days_per_year: int | None = None
-    notice_days: int = 15
+    notice_days: int = 30
+    # the whole round (R14, R15): calendar days unless stated
+    self_report_days: int = 15
+    feedback_days: int = 30
+    rectify_days: int = 60
+    followup_share: float = 0.0
+    followup_days: int = 1  # working days
+    followup_team_min: int = 2
+    followup_team_max: int = 3
+    followup_deadline: date | None = None  # None: the deadline
+    followup_continuity: bool = True
+    pace: str = "even"  # objective 3: "even" spreads each window's starts over its months, "early"
 
 
 @dataclass(frozen=True)
@@ -81,6 +109,14 @@ class Institution:
     latest: date | None = None
     exempt: bool = False
     address: str | None = None
+    followup: bool | None = None  # 回头看 (R15); None: blank, the share may choose it
+    contact: str | None = None
+    email: str | None = None
+    # R16 pins: the planner's fixed start date, leader and members (expert ids)
+    fixed_start: date | None = None
+    fixed_leader: str | None = None
+    fixed_members: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other names the office uses (别名), for resolving employers (R6)
 
 
 @dataclass(frozen=True)
@@ -94,6 +130,9 @@ class Expert:
     max_days: int | None = None
     email: str | None = None
     phone: str | None = None
+    # The 工作单位 as typed, when ``employer`` is the id it was resolved to (R6; inputs.employers).
+    # For display only: the normalised scenario/ folder carries the id, so it is not compared.
+    employer_text: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -110,6 +149,8 @@ class Quota:
     ownership: str | None = None
     min_share: float = 0.0  # 0..1
     min_count: int = 0
+    max_share: float | None = None  # 0..1; at most floor(max_share × count) visited in the year
+    max_count: int | None = None
 
 
 @dataclass(frozen=True)

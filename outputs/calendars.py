@@ -13,6 +13,10 @@ Written from the plan and the scenario only, with the ``icalendar`` library:
 - ``ledger.json`` — for every invitation: its UID, SEQUENCE, a fingerprint of what
   it says, the expert, the institution and the dates (and ``cancelled`` once cancelled).
 
+Files are named by ids only (``requests/E07_BN-H2.ics``, ``experts/E07.ics``,
+``institutions/BN-H2.ics``), made safe by ``outputs.labels.unique_filenames``: no name
+from the workbook reaches a file name (SPEC §4).
+
 UIDs are deterministic: the same scenario name, institution and expert give the
 same UID in every run. A replan passes the previous ledger: an invitation whose
 fingerprint changed gets the previous SEQUENCE + 1, an unchanged one keeps it, and
@@ -23,25 +27,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Hashable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from icalendar import Alarm, Calendar, Event, vCalAddress
+from email_validator import EmailNotValidError, validate_email
+from icalendar import Alarm, Calendar, Component, Event, vCalAddress
+from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Parameters
 
 from inputs.scenario import Scenario
+from outputs.clean import printable
 from outputs.labels import (
     ROLE_LEADER,
+    division_role,
+    division_text,
     employer_label,
     expert_name,
     institution_name,
     other_members,
     period_cn,
-    role_of,
     short_hash,
     sorted_visits,
     tier_label,
@@ -51,6 +59,11 @@ from outputs.labels import (
     workdays_cn,
 )
 from scheduler.plan import Plan, Visit
+
+if TYPE_CHECKING:
+    from scheduler.replan import Change
+
+FOLLOWUP_PREFIX = "回头看："  # how the change list marks a follow-up's change (scheduler.followups)
 
 UID_DOMAIN = "inspection-planner"
 PLACEHOLDER_DOMAIN = "inspection-planner.invalid"  # RFC 2606: never delivered
@@ -77,6 +90,12 @@ class _QuotedCN(Parameters):
 
 
 # -- identities -------------------------------------------------------------------
+
+
+def _key(visit: Visit) -> str:
+    """What identifies a visit in UIDs and file names: its institution; for a follow-up (回头看,
+    R15) the institution marked ``~followup``, so that the first visit's identities never change."""
+    return visit.institution if visit.kind == "visit" else f"{visit.institution}~{visit.kind}"
 
 
 def request_uid(scenario: Scenario, institution: str, expert: str) -> str:
@@ -125,9 +144,23 @@ def _is_news(uid: str, sequence: int, previous: Ledger | None) -> bool:
 def expert_email(scenario: Scenario, expert_id: str) -> str:
     """The expert's address, or a deterministic placeholder that is never delivered."""
     expert = scenario.expert_by_id.get(expert_id)
-    if expert and expert.email:
-        return expert.email.strip()
-    return f"expert-{short_hash(expert_id, 12)}@{PLACEHOLDER_DOMAIN}"
+    address = plain_address(expert.email) if expert else None
+    return address or f"expert-{short_hash(expert_id, 12)}@{PLACEHOLDER_DOMAIN}"
+
+
+@lru_cache(maxsize=4096)
+def plain_address(text: str | None) -> str | None:
+    """``text`` if it is a plain addr-spec (``name@domain``: no display name, quotes, spaces or line
+    breaks, checked by ``email-validator`` without a network look-up), else None — so that no cell
+    can add a property or parameter to an ATTENDEE or ORGANIZER line."""
+    if not text:
+        return None
+    address = text.strip()
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return address
 
 
 # -- text ----------------------------------------------------------------------------
@@ -145,7 +178,8 @@ def _location(scenario: Scenario, visit: Visit) -> str:
 
 
 def _summary(scenario: Scenario, visit: Visit) -> str:
-    return f"巡查：{institution_name(scenario, visit.institution)}"
+    what = "回头看" if visit.kind == "followup" else "巡查"
+    return f"{what}：{institution_name(scenario, visit.institution)}"
 
 
 def _person(scenario: Scenario, expert_id: str) -> str:
@@ -173,7 +207,9 @@ def _description(scenario: Scenario, visit: Visit, expert_id: str | None) -> str
     members = other_members(visit)
     lines.append("组员：" + ("、".join(_person(scenario, m) for m in members) if members else "无"))
     if expert_id is not None:
-        lines.append(f"您在本组的角色：{role_of(visit, expert_id)}")
+        lines.append(f"您在本组的角色：{division_role(visit, expert_id)}")
+        if visit.parts_of(expert_id):
+            lines.append(f"分工：{division_text(visit, expert_id)}")
     lines.append(f"本安排由{_office(scenario)}发出（{scenario.params.name}）。")
     return "\n".join(lines)
 
@@ -188,7 +224,7 @@ def _address(uri_email: str, cn: str, **params: str) -> vCalAddress:
 
 
 def _organizer(scenario: Scenario) -> vCalAddress:
-    email = (scenario.params.office_email or "").strip() or f"office@{PLACEHOLDER_DOMAIN}"
+    email = plain_address(scenario.params.office_email) or f"office@{PLACEHOLDER_DOMAIN}"
     return _address(email, _office(scenario))
 
 
@@ -212,32 +248,98 @@ def _event(
     dtstamp: datetime,
     expert_id: str | None = None,
     invite: bool = False,
-) -> Event:
-    """One all-day event from the visit's first to its last day (DTEND exclusive)."""
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", dtstamp)
-    event.add("dtstart", visit.start)
-    event.add("dtend", visit.end + timedelta(days=1))
-    event.add("sequence", sequence)
-    event.add("status", "CONFIRMED")
-    event.add("transp", "OPAQUE")
+    update: str = "",
+) -> str:
+    """One all-day event from the visit's first to its last day (DTEND exclusive); ``update`` says
+    what changed since the invitation the expert holds (「本次变更：…」 heads the description).
+
+    Returned as written (``BEGIN:VEVENT`` … ``END:VEVENT``, see :func:`_component`)."""
     summary = _summary(scenario, visit)
     if expert_id is not None and expert_id == visit.leader:
         summary += f"（{ROLE_LEADER}）"
-    event.add("summary", summary)
-    event.add("location", _location(scenario, visit))
-    event.add("description", _description(scenario, visit, expert_id))
-    event.add("categories", ["巡查"])
-    event.add("organizer", _organizer(scenario))
+    description = _description(scenario, visit, expert_id)
+    if update:
+        description = f"本次变更：{update}。\n{description}"
+    props: list[tuple[str, Hashable]] = [
+        ("uid", uid),
+        ("dtstamp", dtstamp),
+        ("dtstart", visit.start),
+        ("dtend", visit.end + timedelta(days=1)),
+        ("sequence", sequence),
+        ("status", "CONFIRMED"),
+        ("transp", "OPAQUE"),
+        ("summary", summary),
+        ("location", _location(scenario, visit)),
+        ("description", description),
+        ("categories", ("巡查",)),
+        ("organizer", _Address.of(_organizer(scenario))),
+    ]
     if invite and expert_id is not None:
-        event.add("attendee", _attendee(scenario, visit, expert_id))
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", f"明天开始：{summary}")
-    alarm.add("trigger", -REMINDER_BEFORE)
-    event.add_component(alarm)
-    return event
+        props.append(("attendee", _Address.of(_attendee(scenario, visit, expert_id))))
+    alarm = _component(
+        Alarm,
+        [("action", "DISPLAY"), ("description", f"明天开始：{summary}"), ("trigger", -REMINDER_BEFORE)],
+    )
+    return _component(Event, props, alarm)
+
+
+# -- serialising ---------------------------------------------------------------------------
+# A plan writes some 12,000 events of about 20 properties each, most of them alike (the same
+# organizer, stamp, status; the same visit's dates in every member's files). Each distinct
+# property is turned into its content line by icalendar once, and events and calendars are
+# put together from those lines in icalendar's own order: the bytes are what
+# ``Calendar.to_ical`` writes, at a fraction of the cost.
+
+
+class _Address(NamedTuple):
+    """A CAL-ADDRESS value with its parameters, hashable (vCalAddress hashes as its text only)."""
+
+    uri: str
+    params: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, address: vCalAddress) -> _Address:
+        return cls(str(address), tuple((str(k), str(v)) for k, v in address.params.items()))
+
+
+@lru_cache(maxsize=1 << 15)
+def _line(name: str, value: Hashable) -> str:
+    """One property as icalendar writes it (escaped, folded), without control characters
+    (:func:`outputs.clean.printable` on each folded line, as :func:`ical_bytes` does)."""
+    holder = Event()
+    if isinstance(value, _Address):
+        address = vCalAddress(value.uri)
+        address.params = _QuotedCN(dict(value.params))
+        holder.add(name, address)
+    elif isinstance(value, tuple):
+        holder.add(name, list(value))
+    else:
+        holder.add(name, value)
+    key = name.upper()
+    text = holder.content_line(key, holder[key]).to_ical().decode("utf-8")
+    return "\r\n".join(printable(part) for part in text.split("\r\n"))
+
+
+def _component(kind: type[Component], props: Sequence[tuple[str, Hashable]], *subcomponents: str) -> str:
+    """``BEGIN:…``, the properties in icalendar's canonical order, the subcomponents, ``END:…``."""
+    lines = {name.upper(): _line(name, value) for name, value in props}
+    body = "".join(f"{lines[key]}\r\n" for key in canonsort_keys(lines, kind.canonical_order))
+    return f"BEGIN:{kind.name}\r\n{body}{''.join(subcomponents)}END:{kind.name}\r\n"
+
+
+@lru_cache(maxsize=4096)
+def _head(method: str, name: str | None) -> str:
+    """A calendar's lines before its first event."""
+    text = ical_bytes(_calendar(method, name)).decode("utf-8")
+    end = "END:VCALENDAR\r\n"
+    assert text.endswith(end)
+    return text[: -len(end)]
+
+
+def _write_events(path: Path, method: str, name: str | None, events: Sequence[str]) -> None:
+    """A calendar of ``events`` (from :func:`_event`), byte for byte as icalendar writes it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(f"{_head(method, name)}{''.join(events)}END:VCALENDAR\r\n".encode())
 
 
 def _calendar(method: str, name: str | None = None) -> Calendar:
@@ -259,7 +361,14 @@ def _utc(now: datetime) -> datetime:
 
 def _write(path: Path, cal: Calendar) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(cal.to_ical())
+    path.write_bytes(ical_bytes(cal))
+
+
+def ical_bytes(cal: Calendar) -> bytes:
+    """The calendar as written: icalendar escapes line breaks in text, and any other control or
+    format character (ESC, NUL, a right-to-left override), wherever it came from, is dropped here."""
+    lines = cal.to_ical().decode("utf-8").split("\r\n")
+    return "\r\n".join(printable(line) for line in lines).encode("utf-8")
 
 
 # -- the writer ------------------------------------------------------------------------------
@@ -273,8 +382,12 @@ def write_calendars(
     now: datetime,
     previous_ledger: Ledger | None = None,
     only_changed: bool = False,
+    changes: Sequence[Change] | None = None,
 ) -> Ledger:
     """Write every calendar file of the plan into ``folder`` and return the ledger.
+
+    A replan's ``changes`` give an updated invitation (one the expert had, now with a higher
+    SEQUENCE) a line saying what changed: 「本次变更：组长由张三改为李四」.
 
     ``now`` gives DTSTAMP. ``previous_ledger`` (from an earlier run) decides the
     SEQUENCE of each invitation: kept when unchanged, one more when changed; its
@@ -293,11 +406,11 @@ def write_calendars(
     for visit in visits:
         fp = fingerprint(scenario, visit)
         for expert_id in visit.members:
-            uid = request_uid(scenario, visit.institution, expert_id)
+            uid = request_uid(scenario, _key(visit), expert_id)
             sequence = next_sequence(uid, fp, previous_ledger)
-            sequences[(visit.institution, expert_id)] = sequence
+            sequences[(_key(visit), expert_id)] = sequence
             if not only_changed or _is_news(uid, sequence, previous_ledger):
-                fresh.add((visit.institution, expert_id))
+                fresh.add((_key(visit), expert_id))
             ledger[uid] = {
                 "sequence": sequence,
                 "fingerprint": fp,
@@ -309,26 +422,28 @@ def write_calendars(
 
     def visit_sequence(visit: Visit) -> int:
         # A published visit changes whenever one of its invitations does.
-        return max((sequences[(visit.institution, m)] for m in visit.members), default=0)
+        return max((sequences[(_key(visit), m)] for m in visit.members), default=0)
 
-    _write_requests(scenario, visits, folder / "requests", dtstamp, sequences, fresh)
+    news = _change_notes(changes or ())
+    updates = {
+        pair: news[pair[0]]
+        for pair in fresh
+        if pair[0] in news and _was_sent(previous_ledger, request_uid(scenario, pair[0], pair[1]))
+    }
+    _write_requests(scenario, visits, folder / "requests", dtstamp, sequences, fresh, updates)
     ledger.update(_write_cancellations(scenario, plan, previous_ledger or {}, ledger, folder, dtstamp))
     _write_expert_calendars(scenario, by_expert, folder / "experts", dtstamp, sequences)
-    _write_institution_calendars(scenario, visits, folder / "institutions", dtstamp, visit_sequence)
 
-    overview = _calendar("PUBLISH", f"{scenario.params.name} 巡查安排")
-    for visit in visits:
-        overview.add_component(
-            _event(
-                scenario,
-                visit,
-                uid=visit_uid(scenario, visit.institution),
-                sequence=visit_sequence(visit),
-                dtstamp=dtstamp,
-            )
+    published = {  # each visit as the institution and the overview show it
+        _key(v): _event(
+            scenario, v, uid=visit_uid(scenario, _key(v)), sequence=visit_sequence(v), dtstamp=dtstamp
         )
+        for v in visits
+    }
+    _write_institution_calendars(scenario, visits, folder / "institutions", published)
     if visits:
-        _write(folder / "overview.ics", overview)
+        overview = [published[_key(v)] for v in visits]
+        _write_events(folder / "overview.ics", "PUBLISH", f"{scenario.params.name} 巡查安排", overview)
 
     (folder / "ledger.json").write_text(
         json.dumps(ledger, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -343,29 +458,45 @@ def _write_requests(
     dtstamp: datetime,
     sequences: dict[tuple[str, str], int],
     fresh: set[tuple[str, str]],
+    updates: dict[tuple[str, str], str] | None = None,
 ) -> None:
-    pairs = [(v, m) for v in visits for m in v.members if (v.institution, m) in fresh]
-    names = unique_filenames(
-        (_pair_key(v, m), f"{m}_{expert_name(scenario, m)}_{v.institution}") for v, m in pairs
-    )
+    pairs = [(v, m) for v in visits for m in v.members if (_key(v), m) in fresh]
+    names = unique_filenames((_pair_key(v, m), f"{m}_{_key(v)}") for v, m in pairs)
     for visit, expert_id in pairs:
-        cal = _calendar("REQUEST")
-        cal.add_component(
-            _event(
-                scenario,
-                visit,
-                uid=request_uid(scenario, visit.institution, expert_id),
-                sequence=sequences[(visit.institution, expert_id)],
-                dtstamp=dtstamp,
-                expert_id=expert_id,
-                invite=True,
-            )
+        event = _event(
+            scenario,
+            visit,
+            uid=request_uid(scenario, _key(visit), expert_id),
+            sequence=sequences[(_key(visit), expert_id)],
+            dtstamp=dtstamp,
+            expert_id=expert_id,
+            invite=True,
+            update=(updates or {}).get((_key(visit), expert_id), ""),
         )
-        _write(folder / f"{names[_pair_key(visit, expert_id)]}.ics", cal)
+        _write_events(folder / f"{names[_pair_key(visit, expert_id)]}.ics", "REQUEST", None, [event])
+
+
+def _change_notes(changes: Sequence[Change]) -> dict[str, str]:
+    """Per invitation key (``_key``), what the replan changed on that visit, in a sentence."""
+    notes: dict[str, list[str]] = {}
+    for change in changes:
+        if not change.summary:
+            continue
+        text, key = change.summary, change.institution
+        if text.startswith(FOLLOWUP_PREFIX):
+            text, key = text[len(FOLLOWUP_PREFIX) :], f"{change.institution}~followup"
+        notes.setdefault(key, []).append(text)
+    return {key: "；".join(texts) for key, texts in notes.items()}
+
+
+def _was_sent(previous: Ledger | None, uid: str) -> bool:
+    """Whether the expert holds this invitation from before (not new, not cancelled)."""
+    entry = (previous or {}).get(uid)
+    return entry is not None and not entry.get("cancelled")
 
 
 def _pair_key(visit: Visit, expert_id: str) -> str:
-    return f"{visit.institution}\x1f{expert_id}"
+    return f"{_key(visit)}\x1f{expert_id}"
 
 
 def _write_expert_calendars(
@@ -375,46 +506,31 @@ def _write_expert_calendars(
     dtstamp: datetime,
     sequences: dict[tuple[str, str], int],
 ) -> None:
-    names = unique_filenames((e, f"{e}_{expert_name(scenario, e)}") for e in sorted(by_expert))
+    names = unique_filenames((e, e) for e in sorted(by_expert))
     for expert_id in sorted(by_expert):
-        cal = _calendar("PUBLISH", f"{expert_name(scenario, expert_id)}的巡查日程")
-        for visit in by_expert[expert_id]:
-            # Same UID as the expert's invitation: importing both gives one event.
-            cal.add_component(
-                _event(
-                    scenario,
-                    visit,
-                    uid=request_uid(scenario, visit.institution, expert_id),
-                    sequence=sequences[(visit.institution, expert_id)],
-                    dtstamp=dtstamp,
-                    expert_id=expert_id,
-                )
-            )
-        _write(folder / f"{names[expert_id]}.ics", cal)
-
-
-def _write_institution_calendars(
-    scenario: Scenario,
-    visits: list[Visit],
-    folder: Path,
-    dtstamp: datetime,
-    visit_sequence: Callable[[Visit], int],
-) -> None:
-    names = unique_filenames(
-        (v.institution, f"{v.institution}_{institution_name(scenario, v.institution)}") for v in visits
-    )
-    for visit in visits:
-        cal = _calendar("PUBLISH", f"{institution_name(scenario, visit.institution)}巡查安排")
-        cal.add_component(
+        # Same UID as the expert's invitation: importing both gives one event.
+        events = [
             _event(
                 scenario,
                 visit,
-                uid=visit_uid(scenario, visit.institution),
-                sequence=visit_sequence(visit),
+                uid=request_uid(scenario, _key(visit), expert_id),
+                sequence=sequences[(_key(visit), expert_id)],
                 dtstamp=dtstamp,
+                expert_id=expert_id,
             )
-        )
-        _write(folder / f"{names[visit.institution]}.ics", cal)
+            for visit in by_expert[expert_id]
+        ]
+        calname = f"{expert_name(scenario, expert_id)}的巡查日程"
+        _write_events(folder / f"{names[expert_id]}.ics", "PUBLISH", calname, events)
+
+
+def _write_institution_calendars(
+    scenario: Scenario, visits: list[Visit], folder: Path, published: dict[str, str]
+) -> None:
+    names = unique_filenames((_key(v), _key(v)) for v in visits)
+    for visit in visits:
+        calname = f"{institution_name(scenario, visit.institution)}巡查安排"
+        _write_events(folder / f"{names[_key(visit)]}.ics", "PUBLISH", calname, [published[_key(visit)]])
 
 
 def _write_cancellations(
@@ -425,12 +541,7 @@ def _write_cancellations(
     gone = sorted(uid for uid in previous if uid not in current)
     todo = [uid for uid in gone if not previous[uid].get("cancelled")]
     names = unique_filenames(
-        (
-            uid,
-            f"{previous[uid].get('expert', '')}_{expert_name(scenario, str(previous[uid].get('expert', '')))}"
-            f"_{previous[uid].get('institution', '')}",
-        )
-        for uid in todo
+        (uid, f"{previous[uid].get('expert', '')}_{previous[uid].get('institution', '')}") for uid in todo
     )
     for uid in gone:
         entry = previous[uid]

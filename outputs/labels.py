@@ -13,6 +13,8 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
 
 from inputs.calendar import UnknownYearError
 from inputs.scenario import OWNERSHIP_LABELS, TIER_LABELS, Expert, Institution, Scenario
@@ -26,9 +28,38 @@ STATUS_LABELS: dict[str, str] = {
     "partial": "部分安排（有机构未安排）",
     "infeasible": "未找到可行方案",
 }
+# The short status words of the console and the report's headline.
+STATUS_WORDS: dict[str, str] = {
+    "optimal": "最优",
+    "feasible": "可行",
+    "partial": "部分",
+    "infeasible": "无解",
+}
+
+# Every rule of SPEC §2 by the name a planner knows it by; codes stay in plan.json only.
+RULE_NAMES: dict[str, str] = {
+    "R0": "计划完整性",
+    "R1": "巡查天数",
+    "R2": "工作日",
+    "R3": "时间窗口",
+    "R4": "组队与分工",
+    "R5": "专家时间冲突与间隔",
+    "R6": "回避",
+    "R7": "交叉检查",
+    "R8": "专家不可用与年度上限",
+    "R9": "年度指标",
+    "R10": "同时巡查上限",
+    "R11": "固定巡查组",
+    "R12": "免检",
+    "R13": "调整规则",
+    "R14": "提前通知",
+    "R15": "回头看",
+    "R16": "指定安排",
+}
 
 ROLE_LEADER = "组长"
 ROLE_MEMBER = "组员"
+ROLE_SUB_LEADER = "小组长"  # leads one part of the work (R4 分工)
 
 # Kinds of institution in an annual plan, in the order of seed 003's annex 4.
 KIND_HOSPITAL = "大型医疗卫生机构"
@@ -71,6 +102,87 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
+def status_word(status: str) -> str:
+    """最优, 可行, 部分 or 无解."""
+    return STATUS_WORDS.get(status, status)
+
+
+def rule_name(code: str) -> str:
+    """The rule's Chinese name (「时间窗口」 for R3); an unknown code is given back as it is."""
+    return RULE_NAMES.get(code.strip().upper(), code)
+
+
+# A rule code as the checks and the scheduler write it into a reason: 「【R15 回头看】」, 「[R8] 」,
+# 「R6：」, 「(R3)」 or a bare 「R9」 in a sentence.
+_BRACKETED_CODE = re.compile(r"[【\[]\s*(R\d{1,2})(?:\s+[^】\]]*)?\s*[】\]]\s*")
+_LEADING_CODE = re.compile(r"(?<![A-Za-z0-9_\-])(R\d{1,2})\s*[：:]\s*")
+_PAREN_CODE = re.compile(r"\s*[（(]\s*(R\d{1,2})\s*[）)]")
+_BARE_CODE = re.compile(r"(?<![A-Za-z0-9_\-])(R\d{1,2})(?![A-Za-z0-9_\-])")
+
+
+def plain_rules(text: str) -> str:
+    """A reason or message with each rule code replaced by the rule's name.
+
+    「【R15 回头看】…」 → 「【回头看】…」, 「[R8] E01：…」 → 「【专家不可用与年度上限】E01：…」,
+    「R6：可派专家…」 → 「回避：可派专家…」, 「违反 R9」 → 「违反年度指标」. Codes the table does not know
+    are left alone.
+    """
+
+    def known(match: re.Match[str], form: str) -> str:
+        code = match.group(1)
+        return form.format(RULE_NAMES[code]) if code in RULE_NAMES else match.group(0)
+
+    text = _BRACKETED_CODE.sub(lambda m: known(m, "【{}】"), text)
+    text = _LEADING_CODE.sub(lambda m: known(m, "{}："), text)
+    text = _PAREN_CODE.sub(lambda m: known(m, "（{}）"), text)
+    return _BARE_CODE.sub(lambda m: known(m, "{}"), text)
+
+
+def violation_text(rule: str, subject: str, message: str) -> str:
+    """A broken rule as ``schedule validate`` prints it: 「【时间窗口（R3）】H1：…」 (the code kept in
+    parentheses for whoever compares with plan.json)."""
+    name = RULE_NAMES.get(rule)
+    head = f"【{name}（{rule}）】" if name else f"【{rule}】"
+    return f"{head}{subject}：{plain_rules(message)}"
+
+
+# -- solve facts ---------------------------------------------------------------------
+
+
+def load_lines(objective: dict[str, Any], bound: dict[str, Any]) -> list[str]:
+    """The solver's terms in words, one sentence per expert pool: 「长寿区专家库（巡查巴南区）：最重负荷
+    13 天，下界 13 天」, then 「未安排机构：0 家」. Terms named otherwise are left out."""
+    lines: list[str] = []
+    for key, value in objective.items():
+        if not key.startswith("max_load"):
+            continue
+        pool = key[len("max_load") :].strip("[]")
+        inspecting, _, inspected = pool.partition("→")
+        if not pool:
+            head = "专家库"
+        elif inspected:
+            head = f"{inspecting}专家库（巡查{inspected}）"
+        else:
+            head = f"{inspecting}专家库"
+        line = f"{head}：最重负荷 {_number(value)} 天"
+        if key in bound:
+            line += f"，下界 {_number(bound[key])} 天"
+        lines.append(line)
+    if "unscheduled" in objective:
+        line = f"未安排机构：{_number(objective['unscheduled'])} 家"
+        low = bound.get("unscheduled")
+        if low and low != objective["unscheduled"]:
+            line += f"（至少 {_number(low)} 家无法安排）"
+        lines.append(line)
+    return lines
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def institution_name(scenario: Scenario, inst_id: str) -> str:
     inst = scenario.institution_by_id.get(inst_id)
     return inst.name if inst else inst_id
@@ -96,6 +208,26 @@ def employer_label(scenario: Scenario, expert: Expert) -> str:
 
 def role_of(visit: Visit, expert_id: str) -> str:
     return ROLE_LEADER if expert_id == visit.leader else ROLE_MEMBER
+
+
+def parts_text(visit: Visit, expert_id: str) -> str:
+    """R4 分工: the parts ``expert_id`` inspects on ``visit`` (「党建、财务」), empty when none are stated."""
+    return "、".join(visit.parts_of(expert_id))
+
+
+def division_text(visit: Visit, expert_id: str) -> str:
+    """The parts, each part ``expert_id`` leads as 小组长 marked so: 「医疗管理（小组长）、财务」."""
+    leads = {part for part, lead in visit.part_leads if lead == expert_id}
+    return "、".join(f"{p}（{ROLE_SUB_LEADER}）" if p in leads else p for p in visit.parts_of(expert_id))
+
+
+def division_role(visit: Visit, expert_id: str) -> str:
+    """组长, 小组长 (of some part with two or more members) or 组员."""
+    if expert_id == visit.leader:
+        return ROLE_LEADER
+    if any(lead == expert_id for _, lead in visit.part_leads):
+        return ROLE_SUB_LEADER
+    return ROLE_MEMBER
 
 
 def ordered_members(visit: Visit) -> list[str]:
@@ -242,38 +374,66 @@ def reasons_text(reasons: Iterable[str]) -> str:
 
 # -- files ------------------------------------------------------------------------
 
-_UNSAFE_FILENAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+# Characters Windows refuses in a file name (the separators among them).
+_WINDOWS_FORBIDDEN = frozenset('<>:"/\\|?*')
 _RESERVED_NAMES = frozenset(
-    ["CON", "PRN", "AUX", "NUL"] + [f"COM{i}" for i in range(1, 10)] + [f"LPT{i}" for i in range(1, 10)]
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{port}{n}" for port in ("COM", "LPT") for n in [*"0123456789", "\u00b9", "\u00b2", "\u00b3"]]
 )
+# A stem leaves room for a clash suffix (9 bytes) and an extension within the 255 bytes a file
+# name may have on every common file system.
+MAX_STEM_BYTES = 200
 
 
-def safe_filename(text: str, *, max_length: int = 80) -> str:
-    """A file name stem safe on Windows, macOS and Linux; Chinese characters are kept."""
-    name = unicodedata.normalize("NFC", text)
-    name = _UNSAFE_FILENAME.sub("_", name)
-    name = re.sub(r"\s+", " ", name).strip()
-    name = name[:max_length].rstrip(" .")
+def safe_filename(text: str, *, max_bytes: int = MAX_STEM_BYTES) -> str:
+    """A file name stem safe on Windows, macOS and Linux; Chinese characters are kept.
+
+    Path separators, characters Windows forbids, control and format characters (bidi overrides,
+    zero-width marks) become ``_``; leading dots and trailing dots and spaces go (no hidden or
+    relative names); Windows device names get a leading ``_``; a stem longer than ``max_bytes`` in
+    UTF-8 is cut on a character boundary and ends in a short hash of the whole text.
+    """
+    name = "".join(_safe_char(ch) for ch in unicodedata.normalize("NFC", text))
+    name = re.sub(r"\s+", " ", name).strip().lstrip(".").rstrip(" .")
     if not name:
         name = "_"
-    if name.split(".")[0].upper() in _RESERVED_NAMES:
+    if name.split(".")[0].rstrip(" ").upper() in _RESERVED_NAMES:
         name = "_" + name
+    if len(name.encode("utf-8")) > max_bytes:
+        cut = name.encode("utf-8")[: max_bytes - 9].decode("utf-8", "ignore").rstrip(" .")
+        name = f"{cut}_{short_hash(text, 8)}"
     return name
 
 
-def unique_filenames(stems: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Map keys to safe, distinct file name stems; a clash gets a short hash of its key.
+def _safe_char(ch: str) -> str:
+    if ch in _WINDOWS_FORBIDDEN:
+        return "_"
+    category = unicodedata.category(ch)
+    if category.startswith("C") or category in ("Zl", "Zp"):
+        return "_"
+    return " " if category == "Zs" else ch
 
-    ``stems`` yields ``(key, wanted_stem)``. Comparison is case-insensitive, as on Windows.
+
+def unique_filenames(stems: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Map keys to safe, distinct file name stems (see :func:`safe_filename`).
+
+    ``stems`` yields ``(key, wanted_stem)``; only ids should be wanted, never names from the
+    workbook (SPEC §4). A stem that had to be changed, or that clashes with another, gets a short
+    hash of its key, so that ``a/b`` and ``a_b`` stay apart. Comparison is case-insensitive, as on
+    Windows.
     """
-    wanted = [(key, safe_filename(stem)) for key, stem in stems]
+    wanted = [(key, text, safe_filename(text)) for key, text in stems]
     counts: dict[str, int] = defaultdict(int)
-    for _, stem in wanted:
+    for _, _, stem in wanted:
         counts[stem.casefold()] += 1
     result: dict[str, str] = {}
-    for key, stem in wanted:
-        if counts[stem.casefold()] > 1:
+    taken: set[str] = set()
+    for key, text, stem in wanted:
+        if counts[stem.casefold()] > 1 or stem != unicodedata.normalize("NFC", text):
             stem = f"{stem}_{short_hash(key, 8)}"
+            if stem.casefold() in taken or counts[stem.casefold()]:
+                stem = f"{stem}{short_hash(key, 24)[8:]}"
+        taken.add(stem.casefold())
         result[key] = stem
     return result
 
@@ -282,6 +442,11 @@ def short_hash(text: str, length: int = 16) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
+@lru_cache(maxsize=1 << 16)
 def display_width(text: str) -> int:
-    """Width of text in columns of a Latin digit: CJK and full-width characters count 2."""
+    """Width of text in columns of a Latin digit: CJK and full-width characters count 2.
+
+    Cached: the workbook and the documents measure the same names and phrases many times."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -15,18 +15,24 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inputs.scenario import TIERS, Scenario
+from outputs import milestones
+from outputs.clean import printable
 from outputs.labels import (
     ROLE_LEADER,
+    date_cn,
     display_width,
     expert_label,
     institution_name,
     ordered_members,
     period_cn,
+    plain_rules,
     plan_years,
     reasons_text,
     role_of,
+    rule_name,
     sorted_visits,
     status_label,
     tier_label,
@@ -34,6 +40,9 @@ from outputs.labels import (
     workload,
 )
 from scheduler.plan import Plan, Visit
+
+if TYPE_CHECKING:
+    from scheduler.replan import Change
 
 TIER_COLOURS: dict[str, str] = {
     "tertiary_general": "#c0504d",
@@ -74,6 +83,7 @@ svg text { fill: var(--ink); }
 svg .tick { stroke: #9ca3af; stroke-width: 1; }
 svg .minor { stroke: var(--line); stroke-width: 1; }
 svg .deadline { stroke: #dc2626; stroke-width: 1.5; stroke-dasharray: 5 3; }
+svg .today { stroke: #059669; stroke-width: 1.5; }
 svg .row:nth-child(even) rect.bg { fill: #f9fafb; }
 svg rect.bar.lead { stroke: #111827; stroke-width: 1.5; }
 .legend { display: flex; flex-wrap: wrap; gap: 14px; margin: 8px 2px 0; font-size: 13px;
@@ -127,44 +137,69 @@ class _Row:
     bars: tuple[_Bar, ...]
 
 
-def write_report(scenario: Scenario, plan: Plan, path: Path) -> None:
-    """Write the report page to ``path`` (UTF-8)."""
-    Path(path).write_text(report_html(scenario, plan), encoding="utf-8")
+def write_report(
+    scenario: Scenario, plan: Plan, path: Path, *, changes: Sequence[Change] | None = None
+) -> None:
+    """Write the report page to ``path`` (UTF-8); a replan's ``changes`` add a 变更 section."""
+    Path(path).write_text(report_html(scenario, plan, changes=changes), encoding="utf-8")
 
 
-def report_html(scenario: Scenario, plan: Plan) -> str:
+def replan_day(plan: Plan) -> date | None:
+    """The ``--today`` of the replan that made ``plan`` (plan.stats), None for a plain solve."""
+    facts = plan.stats.get("replan")
+    text = facts.get("today") if isinstance(facts, dict) else None
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def report_html(scenario: Scenario, plan: Plan, *, changes: Sequence[Change] | None = None) -> str:
     name = scenario.params.name or plan.scenario
     has_teams = any(v.team for v in plan.visits)
+    today = replan_day(plan)
+
     body = [
         '<div class="toolbar"><button id="print-button" type="button">打印</button></div>',
         f"<h1>{escape(name)}</h1>",
         f'<p class="sub">巡查计划报告 · {escape(status_label(plan.status))} · 巡查周期 '
         f"{escape(period_cn(scenario.params.start, scenario.params.deadline))}</p>",
         _cards(scenario, plan),
-        _section("按机构的巡查时间", _timeline(scenario, _institution_rows(scenario, plan)) + _tier_legend()),
+    ]
+    if changes is not None or today is not None:
+        body.append(_section("变更", _changes(scenario, changes or (), today)))
+    body += [
+        _section(
+            "按机构的巡查时间", _timeline(scenario, _institution_rows(scenario, plan), today) + _tier_legend()
+        ),
     ]
     if has_teams:
         body.append(
-            _section("按巡查组的时间安排", _timeline(scenario, _team_rows(scenario, plan)) + _tier_legend())
+            _section(
+                "按巡查组的时间安排", _timeline(scenario, _team_rows(scenario, plan), today) + _tier_legend()
+            )
         )
     body += [
         _section(
             "按专家的时间安排",
-            _timeline(scenario, _expert_rows(scenario, plan)) + _tier_legend(lead_note=True),
+            _timeline(scenario, _expert_rows(scenario, plan), today) + _tier_legend(lead_note=True),
         ),
         _section("专家工作量（工作日）", _workload(scenario, plan)),
+        _section("时间节点（通知、自查、反馈、整改、回头看）", _milestones(scenario, plan)),
         _section("未安排的机构", _left_out(scenario, plan)),
         _section("免检机构", _exempt(scenario, plan)),
         _footer(plan),
     ]
-    return (
+    # No control or format character reaches the page, whatever text the plan or scenario holds.
+    return printable(
         "<!DOCTYPE html>\n"
         '<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(name)} · 巡查计划报告</title>\n"
         f"<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
         + "\n".join(body)
-        + f"\n</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+        + f"\n</main>\n<script>{SCRIPT}</script>\n</body>\n</html>\n",
+        keep_lines=True,
     )
 
 
@@ -234,7 +269,7 @@ def _visit_tooltip(scenario: Scenario, visit: Visit, expert_id: str | None = Non
 def _institution_rows(scenario: Scenario, plan: Plan) -> list[_Row]:
     return [
         _Row(
-            institution_name(scenario, v.institution),
+            institution_name(scenario, v.institution) + ("（回头看）" if v.kind == "followup" else ""),
             (_Bar(v.start, v.end, _tier_colour(scenario, v), _visit_tooltip(scenario, v)),),
         )
         for v in sorted_visits(plan)
@@ -294,8 +329,9 @@ def _shorten(text: str) -> str:
     return out + "…"
 
 
-def _timeline(scenario: Scenario, rows: Sequence[_Row]) -> str:
-    """A Gantt chart as inline SVG: a row per item, ticks at each year and month."""
+def _timeline(scenario: Scenario, rows: Sequence[_Row], today: date | None = None) -> str:
+    """A Gantt chart as inline SVG: a row per item, ticks at each year and month; after a replan a
+    line at its ``--today``."""
     if not rows:
         return '<p class="empty">本计划没有巡查安排。</p>'
     first, stop = _span(scenario, rows)
@@ -336,6 +372,15 @@ def _timeline(scenario: Scenario, rows: Sequence[_Row]) -> str:
         )
         parts.append(
             f'<text x="{dx - 4:.1f}" y="{AXIS_HEIGHT - 24}" text-anchor="end" fill="#dc2626">完成时限</text>'
+        )
+    if today is not None and first <= today <= stop:
+        tx = x(today)
+        parts.append(
+            f'<line class="today" x1="{tx:.1f}" x2="{tx:.1f}" y1="{AXIS_HEIGHT - 6}" y2="{height}"/>'
+        )
+        parts.append(
+            f'<text x="{tx + 4:.1f}" y="{AXIS_HEIGHT - 24}" fill="#059669">'
+            f"调整日期 {escape(date_cn(today))}</text>"
         )
     parts.append("</svg>")
     return '<div class="panel">' + "".join(parts) + "</div>"
@@ -431,10 +476,46 @@ def _left_out(scenario: Scenario, plan: Plan) -> str:
     if not plan.unscheduled:
         return '<p class="empty">所有机构均已安排巡查。</p>'
     rows = [
-        [*_inst_cells(scenario, u.institution), reasons_text(u.reasons), u.rule or ""]
+        [
+            *_inst_cells(scenario, u.institution),
+            plain_rules(reasons_text(u.reasons)),
+            rule_name(u.rule) if u.rule else "",
+        ]
         for u in plan.unscheduled
     ]
     return _table(["编号", "机构名称", "区县", "类别", "原因", "规则"], rows)
+
+
+def _changes(scenario: Scenario, changes: Sequence[Change], today: date | None) -> str:
+    """A replan's change list: one row per changed visit, what changed in words, and why."""
+    head = ""
+    if today is not None:
+        head = (
+            f'<p class="sub">调整日期：{escape(date_cn(today))}。此前已开始的巡查不变；'
+            "新增或改动的巡查均在通知期之后开始。</p>"
+        )
+    if not changes:
+        return head + '<p class="empty">与原计划相比没有变更。</p>'
+    rows = [
+        [
+            c.institution,
+            institution_name(scenario, c.institution),
+            c.label,
+            c.summary or " → ".join(part or "—" for part in (c.before, c.after)),
+            plain_rules(c.reason),
+        ]
+        for c in changes
+    ]
+    return head + _table(["编号", "机构名称", "变更类型", "变更内容", "原因"], rows)
+
+
+def _milestones(scenario: Scenario, plan: Plan) -> str:
+    """The whole round per visited institution (R14, R15): the 时间节点 sheet's table."""
+    rows = milestones.rows(scenario, plan)
+    if not rows:
+        return '<p class="empty">没有安排巡查。</p>'
+    cells = [[c.isoformat() if isinstance(c, date) else str(c) for c in row[1:]] for row in rows]
+    return _table(milestones.HEADERS[1:], cells)
 
 
 def _exempt(scenario: Scenario, plan: Plan) -> str:

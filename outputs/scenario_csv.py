@@ -5,12 +5,13 @@ written (header only when empty), the tiers sheet with the effective rules of al
 five tiers and the params sheet with every key, so that reading the folder back
 with ``inputs.reader.read_scenario`` gives an equal Scenario. Codes stay English
 (tier, ownership, holiday kind); booleans are ``true``/``false``; lists are joined
-with ``;``; dates are ISO.
+with ``;``; dates are ISO. An expert's employer is written as resolved when the
+scenario was read (R6: the institution's id where the text named one), so a later
+validate or replan of ``OUT/scenario`` sees the same recusals.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from inputs.scenario import TIERS, Scenario
 from inputs.schema import PARAM_KEYS, SHEETS, Sheet
+from outputs.csvsafe import write_csv
 
 # Where each sheet's records come from.
 _RECORDS: dict[str, Callable[[Scenario], Iterable[Any]]] = {
@@ -33,7 +35,10 @@ _RECORDS: dict[str, Callable[[Scenario], Iterable[Any]]] = {
     "holidays": lambda s: s.holidays,
 }
 # Columns whose dataclass field has another name.
-_FIELDS: dict[tuple[str, str], str] = {("teams", "team"): "name"}
+_FIELDS: dict[tuple[str, str], str] = {
+    ("teams", "team"): "name",
+    ("tiers", "required_skills"): "written_skills",  # `医疗管理*2` where a part needs more (R4)
+}
 
 
 def write_scenario_csv(scenario: Scenario, folder: Path) -> None:
@@ -69,8 +74,6 @@ def cell(value: Any) -> str:
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    # A byte-order mark, so that Excel opens the Chinese text correctly; the reader accepts it.
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    # A byte-order mark, so that Excel opens the Chinese text correctly, and formula-like cells
+    # neutralised with a leading ' (outputs.csvsafe); the reader accepts both and undoes the '.
+    write_csv(path, header, rows)

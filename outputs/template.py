@@ -49,6 +49,8 @@ _FORMATS: dict[str, str] = {
     "items": "列表，用 ; 、 或 , 分隔",
     "tiers": "类别列表，用 ; 、 或 , 分隔",
     "kind": "下拉选择：放假 / 上班",
+    "email": "电子邮箱地址，如 name@example.cn",
+    "pace": "均衡 或 尽早",
 }
 _INTRO = (
     "巡查计划输入模板",

@@ -28,21 +28,31 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from inputs.scenario import TIERS, Scenario
+from inputs.employers import review
+from inputs.scenario import TIERS, Institution, Scenario
+from outputs import milestones
+from outputs.clean import printable
 from outputs.labels import (
     KIND_ORDER,
+    STATUS_LABELS,
     chinese_ordinal,
     display_width,
+    division_role,
+    division_text,
     employer_label,
     expert_label,
     institution_name,
     kind_of,
+    load_lines,
     ordered_members,
     other_members,
     ownership_label,
+    parts_text,
+    plain_rules,
     plan_years,
     reasons_text,
     role_of,
+    rule_name,
     sorted_visits,
     status_label,
     tier_label,
@@ -73,19 +83,33 @@ MAX_WIDTH = 48
 WEEK_WIDTH = 3.2  # a week column of the Gantt sheet
 PAGE_UNITS = 200  # column widths that fit a landscape A4 page at a legible scale
 WRAP_WIDTH = 40
+ROW_POINTS = 15  # the height of one line of 11-point 宋体
 
 SHEET_ASSIGNMENTS = "巡查安排"
 SHEET_ROSTERS = "专家组名单"
+SHEET_DIVISION = "分工"
 SHEET_EXPERT_SCHEDULE = "专家日程"
 SHEET_ANNUAL = "年度计划"
 SHEET_PAIRINGS = "交叉检查关系表"
 SHEET_WORKLOAD = "工作量"
 SHEET_UNSCHEDULED = "未安排"
+SHEET_MILESTONES = "时间节点"
 SHEET_GANTT = "巡查进度图"
 SHEET_FACTS = "求解信息"
 SHEET_CHANGES = "变更"
 
-STATS_LABELS = {"solve_seconds": "求解用时（秒）", "objective": "目标值", "bound": "下界"}
+STATS_LABELS = {"solve_seconds": "求解用时（秒）", "seed": "随机种子", "replan": "调整"}
+REPLAN_LABELS = {
+    "today": "调整日期",
+    "notice_days": "通知期（天）",
+    "announced": "已通知未开始的巡查",
+    "changed_visits": "其中改动的巡查",
+    "changes": "变更项数",
+}
+# The solver's objective terms, shown as sentences (labels.load_lines), never as raw terms; the
+# facts may name them so (older callers pass 状态, 目标值 and 下界 as the solver gave them).
+_SOLVER_TERMS = frozenset({"objective", "bound", "状态", "目标值", "下界"})
+LOAD_FACTS = ("各专家库最重负荷与下界", "各专家库最重负荷")
 
 
 @dataclass(frozen=True)
@@ -164,11 +188,13 @@ def write_workbook(
         _changes_sheet(wb, fmt, scenario, changes)
     _assignments_sheet(wb, fmt, scenario, plan)
     _rosters_sheet(wb, fmt, scenario, plan)
+    _division_sheet(wb, fmt, scenario, plan)
     _expert_schedule_sheet(wb, fmt, scenario, plan)
     _annual_sheet(wb, fmt, scenario, plan)
     _pairings_sheet(wb, fmt, scenario, plan)
     _workload_sheet(wb, fmt, scenario, plan)
     _unscheduled_sheet(wb, fmt, scenario, plan)
+    _milestones_sheet(wb, fmt, scenario, plan)
     _gantt_sheet(wb, fmt, scenario, plan)
     _facts_sheet(wb, fmt, scenario, plan, facts)
     wb.close()
@@ -245,8 +271,8 @@ def _write_cell(ws: Worksheet, row: int, col: int, value: Any, cell_format: Form
         ws.write_string(row, col, "是" if value else "否", cell_format)
     elif isinstance(value, int | float):
         ws.write_number(row, col, value, cell_format)
-    else:
-        ws.write_string(row, col, str(value), cell_format)
+    else:  # no control character in a cell, whatever text the plan holds (outputs.clean)
+        ws.write_string(row, col, printable(str(value)), cell_format)
 
 
 def _names(scenario: Scenario, ids: Sequence[str]) -> str:
@@ -258,6 +284,18 @@ def _title(scenario: Scenario, what: str) -> str:
 
 
 # -- the sheets ------------------------------------------------------------------------------
+
+
+def _pins(inst: Institution) -> str:
+    """The institution's pins (R16) as the 指定 cell: 「开始日期 2025-04-07；组长 E01；成员 E02、E05」."""
+    parts = []
+    if inst.fixed_start is not None:
+        parts.append(f"开始日期 {inst.fixed_start.isoformat()}")
+    if inst.fixed_leader is not None:
+        parts.append(f"组长 {inst.fixed_leader}")
+    if inst.fixed_members:
+        parts.append(f"成员 {'、'.join(inst.fixed_members)}")
+    return "；".join(parts)
 
 
 def _assignments_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, plan: Plan) -> None:
@@ -279,6 +317,12 @@ def _assignments_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenari
     ]
     if has_teams:
         columns.append(Column("巡查组", "center"))
+    has_followups = any(v.kind == "followup" for v in plan.visits)  # R15: 回头看 rows say so
+    if has_followups:
+        columns.append(Column("类型", "center"))
+    has_pins = any(_pins(i) for i in scenario.institutions)  # R16: what the planner fixed
+    if has_pins:
+        columns.append(Column("指定", "wrap"))
     rows = []
     for n, visit in enumerate(sorted_visits(plan), start=1):
         inst = scenario.institution_by_id.get(visit.institution)
@@ -299,6 +343,10 @@ def _assignments_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenari
         ]
         if has_teams:
             row.append(visit.team or "")
+        if has_followups:
+            row.append("回头看" if visit.kind == "followup" else "首次巡查")
+        if has_pins:
+            row.append(_pins(inst) if inst is not None and visit.kind == "visit" else "")
         rows.append(row)
     _write_table(wb, fmt, SHEET_ASSIGNMENTS, _title(scenario, "巡查安排表"), columns, rows)
 
@@ -313,6 +361,7 @@ def _rosters_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, p
         Column("角色", "center"),
         Column("姓名"),
         Column("专家编号", "center"),
+        Column("分工", "wrap"),
         Column("所在区县", "center"),
         Column("工作单位"),
         Column("专长", "wrap"),
@@ -333,6 +382,7 @@ def _rosters_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, p
                     role_of(visit, expert_id),
                     expert.name if expert else expert_id,
                     expert_id,
+                    parts_text(visit, expert_id),
                     expert.district if expert else "",
                     employer_label(scenario, expert) if expert else "",
                     "、".join(expert.skills) if expert else "",
@@ -342,6 +392,43 @@ def _rosters_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, p
             )
             shading.append(n % 2 == 0)
     _write_table(wb, fmt, SHEET_ROSTERS, _title(scenario, "巡查组名单"), columns, rows, shading=shading)
+
+
+def _division_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, plan: Plan) -> None:
+    """分工 (R4): each visit's members, their role (组长, 小组长, 组员) and the parts they inspect."""
+    columns = [
+        Column("序号", "int"),
+        Column("机构名称"),
+        Column("类别", "center"),
+        Column("开始日期", "date"),
+        Column("结束日期", "date"),
+        Column("角色", "center"),
+        Column("姓名"),
+        Column("专家编号", "center"),
+        Column("分工", "wrap"),
+        Column("专长", "wrap"),
+    ]
+    rows, shading = [], []
+    for n, visit in enumerate(sorted_visits(plan), start=1):
+        inst = scenario.institution_by_id.get(visit.institution)
+        for expert_id in ordered_members(visit):
+            expert = scenario.expert_by_id.get(expert_id)
+            rows.append(
+                [
+                    n,
+                    institution_name(scenario, visit.institution),
+                    tier_label(inst.tier) if inst else "",
+                    visit.start,
+                    visit.end,
+                    division_role(visit, expert_id),
+                    expert.name if expert else expert_id,
+                    expert_id,
+                    division_text(visit, expert_id),
+                    "、".join(expert.skills) if expert else "",
+                ]
+            )
+            shading.append(n % 2 == 0)
+    _write_table(wb, fmt, SHEET_DIVISION, _title(scenario, "巡查分工表"), columns, rows, shading=shading)
 
 
 def _expert_schedule_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, plan: Plan) -> None:
@@ -391,15 +478,16 @@ def _annual_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, pl
     """Per year, the visited institutions grouped by kind, as in seed 003's annex 4."""
     columns = [
         Column("序号", "int"),
-        Column("机构名称"),
+        Column("机构名称", "wrap"),
         Column("区县", "center"),
         Column("类别", "center"),
         Column("开始日期", "date"),
         Column("结束日期", "date"),
         Column("工作日数", "int"),
-        Column("组长"),
+        Column("组长", "wrap"),
     ]
     ws = wb.add_worksheet(SHEET_ANNUAL)
+    merged: dict[int, str] = {}  # row → the text of a heading merged across the table
     for col, column in enumerate(columns):
         ws.write_string(0, col, column.header, fmt.header)
     last = len(columns) - 1
@@ -407,14 +495,17 @@ def _annual_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, pl
     for visit in sorted_visits(plan):
         by_year[visit_year(visit)].append(visit)
     detail_rows: list[list[Any]] = []
+    details: dict[int, list[Any]] = {}
     row = 1
     for y, year in enumerate(plan_years(scenario, plan), start=1):
         visits = by_year.get(year, [])
         heading = f"{chinese_ordinal(y)}、{year}年度巡查单位（共 {len(visits)} 家）"
         ws.merge_range(row, 0, row, last, heading, fmt.section)
+        merged[row] = heading
         row += 1
         if not visits:
             ws.merge_range(row, 0, row, last, "本年度未安排巡查。", fmt.subsection)
+            merged[row] = "本年度未安排巡查。"
             row += 1
             continue
         by_kind: dict[str, list[Visit]] = defaultdict(list)
@@ -424,7 +515,8 @@ def _annual_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, pl
         n = 0
         for k, kind in enumerate(kind for kind in KIND_ORDER if kind in by_kind):
             names = "、".join(institution_name(scenario, v.institution) for v in by_kind[kind])
-            ws.merge_range(row, 0, row, last, f"（{chinese_ordinal(k + 1)}）{kind}：{names}", fmt.subsection)
+            merged[row] = f"（{chinese_ordinal(k + 1)}）{kind}：{names}"
+            ws.merge_range(row, 0, row, last, merged[row], fmt.subsection)
             row += 1
             for visit in by_kind[kind]:
                 n += 1
@@ -442,11 +534,31 @@ def _annual_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, pl
                 for col, column in enumerate(columns):
                     _write_cell(ws, row, col, values[col], fmt.cell(column.kind))
                 detail_rows.append(values)
+                details[row] = values
                 row += 1
-    for col, width in enumerate(_column_widths(columns, detail_rows)):
+    widths = _column_widths(columns, detail_rows)
+    for col, width in enumerate(widths):
         ws.set_column(col, col, width)
+    # Excel does not fit the height of merged or wrapped cells when it prints: give each row the
+    # lines its text needs in the widths set above.
+    for r, text in merged.items():
+        ws.set_row(r, _row_height([(text, sum(widths))]))
+    for r, values in details.items():
+        wrapped = [(str(v), widths[c]) for c, v in enumerate(values) if columns[c].kind == "wrap"]
+        ws.set_row(r, _row_height(wrapped))
     ws.freeze_panes(1, 0)
     _print_setup(ws, _title(scenario, "年度巡查计划"))
+
+
+def _row_height(texts: Sequence[tuple[str, float]]) -> float:
+    """The height in points of a row whose cells hold ``texts``, each with its column width in Excel's
+    units (a digit's width; a Chinese character takes two): enough lines for the longest of them."""
+    lines = 1
+    for text, width in texts:
+        room = max(width - 1, 1)  # the cell's inner padding
+        needed = sum(max(1, math.ceil(display_width(part) / room)) for part in text.split("\n"))
+        lines = max(lines, needed)
+    return ROW_POINTS * lines + 4
 
 
 def _pairings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, plan: Plan) -> None:
@@ -538,12 +650,30 @@ def _changes_sheet(
         Column("原因", "wrap"),
     ]
     rows: list[list[Any]] = [
-        [n, c.institution, institution_name(scenario, c.institution), c.label, c.before, c.after, c.reason]
+        [
+            n,
+            c.institution,
+            institution_name(scenario, c.institution),
+            c.label,
+            c.before,
+            c.after,
+            plain_rules(c.reason),
+        ]
         for n, c in enumerate(changes, start=1)
     ]
     ws = _write_table(wb, fmt, SHEET_CHANGES, _title(scenario, "计划变更清单"), columns, rows)
     if not rows:
         ws.write_string(1, 0, "与原计划相比没有变更。", fmt.note)
+
+
+def _milestones_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, plan: Plan) -> None:
+    """时间节点: per visited institution, the round's dates (R14, R15; ``outputs.milestones``)."""
+    kinds = ["int", "text", "text", "date", "date", "date", "date", "date", "date", "center"]
+    columns = [Column(h, k) for h, k in zip(milestones.HEADERS, kinds, strict=True)]
+    rows = milestones.rows(scenario, plan)
+    ws = _write_table(wb, fmt, SHEET_MILESTONES, _title(scenario, "时间节点"), columns, rows)
+    if not rows:
+        ws.write_string(1, 0, "没有安排巡查。", fmt.note)
 
 
 def _unscheduled_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, plan: Plan) -> None:
@@ -570,9 +700,11 @@ def _unscheduled_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenari
         ]
 
     for item in plan.unscheduled:
-        rows.append([*head(item.institution), "未安排", reasons_text(item.reasons), item.rule or ""])
+        status = "回头看未安排" if item.kind == "followup" else "未安排"
+        reasons = plain_rules(reasons_text(item.reasons))
+        rows.append([*head(item.institution), status, reasons, rule_name(item.rule) if item.rule else ""])
     for inst_id in plan.exempt:
-        rows.append([*head(inst_id), "免检", "已列为免检机构，本轮不安排巡查", "R12"])
+        rows.append([*head(inst_id), "免检", "已列为免检机构，本轮不安排巡查", rule_name("R12")])
     ws = _write_table(wb, fmt, SHEET_UNSCHEDULED, _title(scenario, "未安排巡查的机构"), columns, rows)
     if not rows:
         ws.write_string(1, 0, "所有机构均已安排巡查。", fmt.note)
@@ -663,12 +795,31 @@ def _facts_sheet(
         ["专家总数", len(scenario.experts)],
         ["参与巡查的专家", len(experts_used)],
     ]
-    rows += [[str(key), _fact_value(value)] for key, value in facts.items()]
+    rows += [[str(key), _plain_fact(value)] for key, value in facts.items() if key not in _SOLVER_TERMS]
     rows += _stats_rows(plan.stats, {str(k) for k in facts})
     columns = [Column("项目"), Column("内容", "wrap")]
     ws = _write_table(wb, fmt, SHEET_FACTS, _title(scenario, "求解信息"), columns, rows, autofilter=False)
     ws.set_column(1, 1, 60)
     ws.set_portrait()
+    _employer_review(ws, fmt, scenario, len(rows) + 2)
+
+
+def _employer_review(ws: Worksheet, fmt: _Formats, scenario: Scenario, first: int) -> None:
+    """R6, below the facts: a section 工作单位核对 listing each employer text that names no institution
+    of the round, or that was recognised from a short name or alias, with its experts."""
+    items = review(scenario)
+    if not items:
+        return
+    ws.write_string(first, 0, "工作单位核对", fmt.section)
+    ws.write_string(first, 1, "专家填写的工作单位（请核对，专家不巡查本单位）", fmt.section)
+    for row, item in enumerate(items, start=first + 1):
+        people = "、".join(expert_label(scenario, e) for e in item.experts)
+        if item.institution is None:
+            note = f"不是本轮受检机构：{people}"
+        else:
+            note = f"识别为 {institution_name(scenario, item.institution)}（{item.institution}）：{people}"
+        ws.write_string(row, 0, item.text, fmt.cell("text"))
+        ws.write_string(row, 1, note, fmt.cell("wrap"))
 
 
 def _fact_value(value: Any) -> Any:
@@ -679,15 +830,31 @@ def _fact_value(value: Any) -> Any:
     return str(value)
 
 
+def _plain_fact(value: Any) -> Any:
+    """A fact in words: a status word as 最优方案 etc., rule codes as the rules' names."""
+    if isinstance(value, str):
+        return plain_rules(status_label(value)) if value in STATUS_LABELS else plain_rules(value)
+    return _fact_value(value)
+
+
 def _stats_rows(stats: dict[str, Any], seen: set[str]) -> list[list[Any]]:
+    """plan.stats in words: the solver's terms as one sentence per expert pool (「长寿区专家库：最重负荷
+    18 天，下界 16 天」), the seed as 随机种子; what the facts already gave is left out."""
     rows: list[list[Any]] = []
+    objective, bound = stats.get("objective"), stats.get("bound")
+    if isinstance(objective, dict) and not seen & set(LOAD_FACTS):
+        lines = load_lines(objective, bound if isinstance(bound, dict) else {})
+        if lines:
+            rows.append([LOAD_FACTS[0], "；".join(lines)])
     for key, value in stats.items():
+        if key in _SOLVER_TERMS:
+            continue
         label = STATS_LABELS.get(key, key)
         if isinstance(value, dict):
             for sub, subvalue in value.items():
-                name = f"{label}：{sub}"
+                name = REPLAN_LABELS.get(sub, f"{label}：{sub}") if key == "replan" else f"{label}：{sub}"
                 if name not in seen:
-                    rows.append([name, _fact_value(subvalue)])
+                    rows.append([name, _plain_fact(subvalue)])
         elif label not in seen:
-            rows.append([label, _fact_value(value)])
+            rows.append([label, _plain_fact(value)])
     return rows

@@ -72,5 +72,7 @@ def pool_bound(instance: Instance, tasks: list[int], experts: list[int]) -> int:
         for skill in sorted({s for v in visits for s in v.skills}):
             holders = sum(1 for e in people if skill in e.skills)
             if holders:
-                terms.append(sum(v.days for v in visits if skill in v.skills) / holders)
+                # a part written `技能*n` needs n holders on the visit (R4 分工)
+                need = sum(v.days * v.count(skill) for v in visits)
+                terms.append(need / holders)
     return math.ceil(max(terms) - 1e-9)

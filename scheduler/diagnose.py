@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
+from constraints.quotas import allowed
 from inputs.calendar import UnknownYearError
 from inputs.scenario import (
     OWNERSHIP_LABELS,
@@ -40,6 +41,7 @@ from inputs.scenario import (
     TierRule,
     Unavailability,
 )
+from scheduler.parts import division_problem
 
 RULE_TITLES: dict[str, str] = {
     "R1": "巡查天数",
@@ -511,6 +513,10 @@ def _team_notes(
             )
     if len(chosen) < rule.team_min:
         notes.append(_headcount_note(pool, rule, base, chosen, excl_rule, excl_short))
+    if not notes and rule.divides_work:  # R4 分工: part counts, one part each (scheduler.parts)
+        lack = division_problem(rule, [e.skills for e in chosen], whole_team=False)
+        if lack is not None:
+            notes.append(_Note("R4", f"{pool.scope}{lack}", f"在{pool.where}增加具备所缺分工专长的专家"))
     if notes:
         return notes, None
     cover = _smallest_cover(chosen, rule.required_skills)
@@ -641,6 +647,10 @@ def _team_problems(
                     "R11", f"{name}中没有具备“{skill}”专长的成员", f"为{name}增加一名具备“{skill}”专长的成员"
                 )
             )
+    if not problems and rule.divides_work:  # R4 分工 (scheduler.parts)
+        lack = division_problem(rule, [e.skills for e in present], whole_team=True)
+        if lack is not None:
+            problems.append(_Note("R4", f"{name}{lack}", f"调整{name}的成员，使其能按分工要求分组"))
     return problems, present
 
 
@@ -1037,8 +1047,40 @@ def _quota_shortfalls(ctx: _Context, infos: Sequence[_InstInfo], blocked: set[st
                     tuple(i.id for i in matching if i.id not in able),
                 )
             )
+        findings += _cap_shortfall(
+            ctx, q, matching, [info_by_id[i.id] for i in matching if i.id not in blocked]
+        )
     findings += _quota_totals(open_, totals)
     return findings
+
+
+def _cap_shortfall(
+    ctx: _Context, q: Quota, matching: Sequence[Institution], infos: Sequence[_InstInfo]
+) -> list[Finding]:
+    """R9's cap (``max_share``, ``max_count``): more matching institutions can be visited only in the
+    quota's year than the year allows."""
+    cap = allowed(q, len(matching))
+    if cap is None:
+        return []
+    years = range(ctx.scenario.params.start.year, ctx.scenario.params.deadline.year + 1)
+    forced = [
+        x.inst
+        for x in infos
+        if _visitable_in(ctx, x, q.year) and not any(_visitable_in(ctx, x, y) for y in years if y != q.year)
+    ]
+    if len(forced) <= cap:
+        return []
+    subject = _quota_subject(q)
+    return [
+        Finding(
+            "R9",
+            f"{q.year} 年指标规定至多巡查 {cap} 家{subject}，而只能在 {q.year} 年巡查的{subject}有 "
+            f"{len(forced)} 家（{_insts_text(forced)}），至少 {len(forced) - cap} 家无法安排",
+            f"将 {q.year} 年的最高数量或比例提高到 {len(forced)} 家，或把其中 {len(forced) - cap} 家的年度、"
+            "批次或起止日期调整到其他年份",
+            tuple(i.id for i in forced),
+        )
+    ]
 
 
 def _quota_totals(

@@ -50,6 +50,7 @@ from scheduler.diagnose import Diagnosis, Finding, describe, diagnose
 from scheduler.greedy import Assignment, quota_targets
 from scheduler.instance import Instance, Task, build_instance
 from scheduler.model import Model, build_variables
+from scheduler.pins import with_pins
 from scheduler.solve import pools
 
 DEFAULT_BUDGET = 10.0  # seconds of analysis when a caller gives none
@@ -106,8 +107,9 @@ def explain(
                 done[sig] = analysis.examine(inst)
                 pending.remove(sig)
             verdicts[inst.id] = done[sig].about(inst.id)
+    analysed = analysis is not None
     return {
-        inst.id: _explain_one(instance, inst, diagnosis, verdicts.get(inst.id), analysis is not None)
+        inst.id: with_pins(_explain_one(instance, inst, diagnosis, verdicts.get(inst.id), analysed), inst)
         for inst in left
     }
 

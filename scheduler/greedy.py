@@ -12,7 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from constraints.pins import pinned
+from scheduler import pins
 from scheduler.instance import Instance, Task
+from scheduler.parts import divided_team
+from scheduler.precedence import depths, earliest_start
+from scheduler.quota_caps import CapCounter, caps_for
 
 
 @dataclass
@@ -52,7 +57,8 @@ def quota_targets(instance: Instance) -> list[QuotaTarget]:
         ]
         need = max(quota.min_count, math.ceil(quota.min_share * len(matching) - 1e-9))
         ids = {i.id for i in matching}
-        targets.append((quota.year, [t.index for t in instance.tasks if t.inst.id in ids], need))
+        tasks = [t.index for t in instance.tasks if t.kind == "visit" and t.inst.id in ids]
+        targets.append((quota.year, tasks, need))
     return targets
 
 
@@ -77,10 +83,13 @@ def quota_years(instance: Instance, targets: list[QuotaTarget]) -> dict[int, int
 
 
 def _order(instance: Instance, reserved: dict[int, int]) -> list[Task]:
+    depth = depths(instance)  # a task linked after another (R15 follow-ups) comes after it
+
     def key(t: Task) -> tuple:
         span = sum(b - a + 1 for a, b in t.starts)
         staff = len(t.teams) if t.team_staffed else len(t.candidates)
-        return (t.index not in reserved, span * staff, -t.days, t.inst.id)
+        pin = t.kind == "visit" and pinned(t.inst)  # R16: pinned visits first, exactly as pinned
+        return (depth.get(t.index, 0), not pin, t.index not in reserved, span * staff, -t.days, t.name)
 
     return sorted(instance.tasks, key=key)
 
@@ -99,6 +108,8 @@ def _cap_ok(state: GreedyState, k: int, year: int, days: int) -> bool:
 
 
 def _pick_pool_team(state: GreedyState, task: Task, w: int, year: int) -> tuple[int, tuple[int, ...]] | None:
+    if task.kind == "visit" and pinned(task.inst):  # R16: the team is built around the pins
+        return pins.pick(state, task, w, year)
     experts = state.instance.experts
     free = [
         k for k in task.candidates if _free(state, k, w, task.days) and _cap_ok(state, k, year, task.days)
@@ -132,6 +143,8 @@ def _cover(
 ) -> list[int] | None:
     """A team around ``leader`` covering the required skills: load-aware, or fewest members first."""
     experts = state.instance.experts
+    if task.divides_work:  # R4 分工: part counts or one part each (scheduler.parts)
+        return divided_team(state.load, experts, task, free, leader, coverage_first)
     team = [leader]
     uncovered = set(task.skills) - set(experts[leader].skills)
     while uncovered:
@@ -221,14 +234,18 @@ def compact(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assign
     for t, a in plan.items():
         _place(state, instance.tasks[t], a.start, a)
     out = dict(plan)
+    followers = {link.after for link in instance.precedences}
     for t, a in sorted(plan.items(), key=lambda p: (p[1].start, instance.tasks[p[0]].inst.id)):
         task = instance.tasks[t]
         _unplace(state, task, a)
         best = a
+        floor = 0
+        if t in followers:  # R15 follow-ups: never before their visit's end plus the lag
+            floor = earliest_start(instance, t, {u: b.start for u, b in out.items()}) or 0
         for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
             if not lo <= a.start <= hi:
                 continue
-            for w in range(lo, a.start):
+            for w in range(max(lo, floor), a.start):
                 if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
                     continue
                 if year == -1 and instance.year_of(w) != instance.year_of(a.start):
@@ -243,18 +260,28 @@ def compact(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assign
 
 def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict[int, Assignment]:
     """A plan for as many tasks as the heuristic can place; task index -> assignment."""
+    from scheduler import followups
+
     scenario = instance.scenario
     state = _new_state(instance)
     cap = scenario.params.max_concurrent_visits
+    followers = {link.after for link in instance.precedences}
     reserved = quota_years(instance, quota_targets(instance) if targets is None else targets)
+    room = CapCounter(caps_for(instance, instance.tasks))  # R9 at-most caps
+    reserved = room.allowing(reserved)
     plan: dict[int, Assignment] = {}
     for task in _order(instance, reserved):
         want = reserved.get(task.index)
+        floor: int | None = 0
+        if task.index in followers:
+            floor = earliest_start(instance, task.index, {t: a.start for t, a in plan.items()})
+        if floor is None:
+            continue  # a task it must follow is not placed
         for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
-            if want is not None and year != want:
+            if (want is not None and year != want) or not room.fits(task.index, year):
                 continue
             placed = None
-            for w in range(lo, hi + 1):
+            for w in range(max(lo, floor), hi + 1):
                 if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
                     continue
                 wy = instance.year_of(w)
@@ -263,6 +290,10 @@ def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict
                     if picked is not None:
                         ti, leader, members = picked
                         placed = Assignment(w, members, leader, ti)
+                elif task.kind == "followup":
+                    picked_followup = followups.pick_team(state, task, w, wy, plan)
+                    if picked_followup is not None:
+                        placed = Assignment(w, picked_followup[1], picked_followup[0])
                 else:
                     pool = _pick_pool_team(state, task, w, wy)
                     if pool is not None:
@@ -272,5 +303,6 @@ def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict
             if placed is not None:
                 _place(state, task, placed.start, placed)
                 plan[task.index] = placed
+                room.take(task.index, year)
                 break
     return plan

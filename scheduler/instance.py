@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from functools import cached_property
+from typing import Any
 
 from constraints.conflicts import excluded
 from constraints.pairings import team_districts
 from inputs.scenario import Expert, Institution, Scenario, Team
+from scheduler.parts import parts_team_min, team_divides
+from scheduler.pins import narrow
+from scheduler.precedence import Precedence
 
 
 @dataclass(frozen=True)
@@ -33,9 +37,32 @@ class Task:
     teams: tuple[int, ...] = ()  # standing-team indices that may make it (team staffing)
     team_members: tuple[tuple[int, ...], ...] = ()  # per entry of ``teams``: members after recusal
     skills: tuple[str, ...] = ()
+    counts: tuple[int, ...] = ()  # per entry of ``skills``: members the part needs (R4 分工); empty: all 1
+    one_part_each: bool = False  # 分组巡查: every member takes exactly one part (R4)
     team_min: int = 1
     team_max: int = 99
     team_staffed: bool = False  # the tier is covered by some standing team (R11)
+    kind: str = "visit"  # "visit", or "followup" (回头看, R15: see scheduler.followups)
+    parent: int | None = None  # for a follow-up: the index of its first visit's task
+
+    @property
+    def name(self) -> str:
+        """A unique, readable name for model variables: the institution id, marked for a follow-up."""
+        return self.inst.id if self.kind == "visit" else f"{self.inst.id}~{self.kind}"
+
+    @property
+    def divides_work(self) -> bool:
+        """Whether R4's division asks more than covering each skill once (counts, one part each);
+        never for a task without parts (a follow-up)."""
+        return bool(self.skills) and (self.one_part_each or any(n > 1 for n in self.part_counts()))
+
+    def part_counts(self) -> tuple[int, ...]:
+        """Members each part of ``skills`` needs (R4 分工)."""
+        return self.counts if len(self.counts) == len(self.skills) else (1,) * len(self.skills)
+
+    def count(self, skill: str) -> int:
+        """Members the part of ``skill`` needs; 0 for a skill the task does not require."""
+        return dict(zip(self.skills, self.part_counts(), strict=True)).get(skill, 0)
 
     def years(self) -> set[int]:
         return set(self.start_years)
@@ -54,6 +81,11 @@ class Instance:
     blocked: dict[int, set[int]] = field(default_factory=dict)  # expert index -> unavailable workday idx
     no_window: list[Institution] = field(default_factory=list)  # no start fits (R1-R3)
     no_staff: list[Institution] = field(default_factory=list)  # nobody may visit (R6/R7/R11)
+    announce: date | None = None  # the day the plan is announced (R14); None: no lead time posted
+    lead_cut: list[Institution] = field(default_factory=list)  # no start fits only because of R14
+    # "task b starts at least lag days after task a ends" (scheduler.precedence)
+    precedences: list[Precedence] = field(default_factory=list)
+    followup_for: tuple[str, ...] = ()  # institutions designated for a follow-up (R15)
 
     @property
     def horizon(self) -> int:
@@ -74,9 +106,12 @@ class Instance:
         return {e.id: k for k, e in enumerate(self.experts)}
 
 
-def _window(scenario: Scenario, inst: Institution) -> tuple[date, date]:
+def _window(scenario: Scenario, inst: Institution, first: date | None = None) -> tuple[date, date]:
+    """The dates a visit of ``inst`` must lie in (R3), starting no earlier than ``first`` (R14)."""
     p = scenario.params
     lo, hi = p.start, p.deadline
+    if first is not None:
+        lo = max(lo, first)
     if inst.year is not None:
         lo, hi = max(lo, date(inst.year, 1, 1)), min(hi, date(inst.year, 12, 31))
     if inst.batch is not None and inst.batch in scenario.batch_by_name:
@@ -121,10 +156,19 @@ def _start_ranges(workdays: list[date], lo: date, hi: date, days: int) -> list[t
     return ranges
 
 
-def build_instance(scenario: Scenario) -> Instance:
+def build_instance(
+    scenario: Scenario, *, announce: date | None = None, followups: bool = False, seed: int = 0
+) -> Instance:
+    """The instance of ``scenario``. With ``announce`` every start honours R14's lead time; with
+    ``followups`` the follow-ups of R15 (chosen with ``seed`` where a share asks for them) are tasks
+    of their own, each after its first visit (``scheduler.followups``)."""
     p = scenario.params
+    first = None if announce is None else lead_first(scenario, announce)
     cal = scenario.calendar
-    workdays = list(cal.workdays(p.start, p.deadline))
+    last_day = p.deadline
+    if followups and p.followup_deadline is not None:
+        last_day = max(last_day, p.followup_deadline)  # follow-ups may end after the visits' deadline
+    workdays = list(cal.workdays(p.start, last_day))
     experts = scenario.experts
     expert_idx = {e.id: k for k, e in enumerate(experts)}
 
@@ -145,6 +189,7 @@ def build_instance(scenario: Scenario) -> Instance:
     inst_of_team = scenario.teams
     listed = {(c.expert_id, c.institution_id) for c in scenario.conflicts}
     tasks: list[Task] = []
+    lead_cut: list[Institution] = []
     no_window: list[Institution] = []
     no_staff: list[Institution] = []
     for inst in scenario.institutions:
@@ -152,10 +197,12 @@ def build_instance(scenario: Scenario) -> Instance:
             continue
         rule = scenario.rule(inst.tier)
         days = scenario.min_days(inst)
-        first_day, last_day = _window(scenario, inst)
+        first_day, last_day = _window(scenario, inst, first)
         ranges = _start_ranges(workdays, first_day, last_day, days)
         if not ranges:
             no_window.append(inst)
+            if first is not None and _start_ranges(workdays, *_window(scenario, inst), days):
+                lead_cut.append(inst)
             continue
         districts = team_districts(scenario, inst)
         pool: Sequence[int]
@@ -182,6 +229,8 @@ def build_instance(scenario: Scenario) -> Instance:
                 skills = {s for k in present for s in experts[k].skills}
                 if not set(rule.required_skills) <= skills:
                     continue
+                if rule.divides_work and not team_divides(rule, [experts[k].skills for k in present]):
+                    continue
                 teams.append(ti)
                 members_after.append(present)
             if not teams:
@@ -201,12 +250,15 @@ def build_instance(scenario: Scenario) -> Instance:
                 teams=tuple(teams),
                 team_members=tuple(members_after),
                 skills=rule.required_skills,
-                team_min=rule.team_min,
+                counts=tuple(rule.count(s) for s in rule.required_skills) if rule.divides_work else (),
+                one_part_each=rule.one_part_each,
+                team_min=parts_team_min(rule),
                 team_max=rule.team_max,
                 team_staffed=team_staffed,
             )
         )
-    return Instance(
+    tasks = [narrow(scenario, workdays, task) for task in tasks]  # R16 pins (scheduler.pins)
+    instance = Instance(
         scenario=scenario,
         workdays=workdays,
         experts=experts,
@@ -215,4 +267,26 @@ def build_instance(scenario: Scenario) -> Instance:
         blocked=blocked,
         no_window=no_window,
         no_staff=no_staff,
+        announce=announce,
+        lead_cut=lead_cut,
     )
+    if followups:
+        from scheduler.followups import add_followups
+
+        add_followups(instance, seed)
+    return instance
+
+
+def lead_first(scenario: Scenario, announce: date) -> date:
+    """R14: the first day a visit may start when the plan is announced on ``announce``."""
+    return announce + timedelta(days=scenario.params.notice_days)
+
+
+def first_visits(instance: Instance, chosen: dict[int, Any]) -> tuple[Instance, dict[int, Any]]:
+    """The instance without its follow-up tasks (R15) and the assignments of its first visits, for
+    the analyses that reason one task per institution (``scheduler.explain``)."""
+    if all(t.kind == "visit" for t in instance.tasks):
+        return instance, chosen
+    tasks = [t for t in instance.tasks if t.kind == "visit"]  # follow-ups come after, indices hold
+    kept = {t: a for t, a in chosen.items() if t < len(tasks)}
+    return replace(instance, tasks=tasks, precedences=[]), kept

@@ -37,6 +37,7 @@ class Model:
     tasks_of: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     require_all: bool = False  # when True every task must be present
     quotas: list[tuple[int, list[int], int]] = field(default_factory=list)  # R9 targets for these tasks
+    caps: list[tuple[int, list[int], int]] = field(default_factory=list)  # R9 at-most caps (year, tasks, cap)
 
     @property
     def scenario(self):
@@ -63,12 +64,18 @@ def build_variables(
     tasks: list[Task],
     quotas: list[tuple[int, list[int], int]] | None = None,
     require_all: bool = False,
+    caps: list[tuple[int, list[int], int]] | None = None,
 ) -> Model:
-    m = Model(instance=instance, tasks=tasks, require_all=require_all, quotas=quotas or [])
+    """The variables for ``tasks``; ``caps`` defaults to this part's share of the at-most quotas."""
+    if caps is None:
+        from scheduler.quota_caps import caps_for
+
+        caps = caps_for(instance, tasks)
+    m = Model(instance=instance, tasks=tasks, require_all=require_all, quotas=quotas or [], caps=caps)
     cp = m.cp
     for task in tasks:
         t = task.index
-        name = task.inst.id
+        name = task.name
         m.present[t] = cp.new_constant(1) if require_all else cp.new_bool_var(f"present[{name}]")
         m.start[t] = cp.new_int_var_from_domain(_domain(task), f"start[{name}]")
         years = m.years_of(t)

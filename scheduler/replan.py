@@ -45,6 +45,7 @@ from ortools.sat.python import cp_model
 from constraints import (
     conflicts,
     pairings,
+    pins,
     replanning,
     standing_teams,
     team_composition,
@@ -58,6 +59,7 @@ from constraints.quotas import matching, required
 from constraints.registry import post_all, validate
 from constraints.replanning import Occupation, first_start, restrict, same_visit
 from inputs.scenario import Scenario
+from scheduler import followups
 from scheduler.greedy import (
     Assignment,
     GreedyState,
@@ -72,7 +74,9 @@ from scheduler.greedy import (
 )
 from scheduler.instance import Instance, Task, build_instance
 from scheduler.model import Model, build_variables
+from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit
+from scheduler.quota_caps import CapTarget, full_caps
 from scheduler.solve import (
     Progress,
     SolveStatus,
@@ -103,17 +107,27 @@ FOLLOW_ON = "为安排其他变更而联动调整"
 
 @dataclass(frozen=True)
 class Change:
-    """One row of the change list: what changed for one institution, before and after, and why."""
+    """One row of the change list: what changed for one institution, before and after, and why.
+
+    A visit that changed in several ways (moved and given a new leader) is one row whose ``kind``
+    joins the keys with ``+`` (「moved+leader_changed」); ``summary`` says it in a sentence for the
+    people told (「日期由2025年3月10日至3月14日改为…；组长由张三改为李四」).
+    """
 
     institution: str
-    kind: str  # a key of KIND_LABELS
+    kind: str  # a key of KIND_LABELS, or several joined by "+"
     before: str
     after: str
     reason: str
+    summary: str = ""
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.kind.split("+"))
 
     @property
     def label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return "、".join(KIND_LABELS.get(kind, kind) for kind in self.kinds)
 
 
 class BaselineError(Exception):
@@ -136,9 +150,12 @@ class ReplanResult:
     changed_visits: int = 0  # of those, how many changed or were cancelled
 
     def summary(self) -> str:
+        from outputs.labels import status_word
+
         plan = self.plan
         return (
-            f"状态：{self.status.value}；已安排 {len(plan.visits)} 家，未安排 {len(plan.unscheduled)} 家，"
+            f"状态：{status_word(self.status.value)}；已安排 {len(plan.visits)} 家，"
+            f"未安排 {len(plan.unscheduled)} 家，"
             f"免检 {len(plan.exempt)} 家；变更 {len(self.changes)} 项"
             f"（已通知未开始的 {self.announced} 次巡查中改动 {self.changed_visits} 次）；"
             f"用时 {self.wall_time:.1f} 秒"
@@ -159,6 +176,7 @@ class _Problem:
     held: Occupation
     targets: list[QuotaTarget]
     no_dates: list[str]  # institutions without a start after the notice period
+    caps: list[CapTarget] = field(default_factory=list)  # R9 at-most caps the fixed visits leave
 
     @property
     def tasks(self) -> list[Task]:
@@ -234,7 +252,7 @@ def _problem(
         teams=instance.teams,
         blocked=held.blocked(instance),
     )
-    return _Problem(free, base, visits, keep, held, _targets(free, fixed), no_dates)
+    return _Problem(free, base, visits, keep, held, _targets(free, fixed), no_dates, full_caps(free, fixed))
 
 
 def _reindex(task: Task, index: int) -> Task:
@@ -400,7 +418,7 @@ def _solve(
     """Solve the free part; (outcome or None, whether the model was proved infeasible)."""
     instance = problem.instance
     tasks = instance.tasks
-    m = build_variables(instance, tasks, problem.targets)
+    m = build_variables(instance, tasks, problem.targets, caps=problem.caps)
     post_all(m)
     replanning.add(m, problem.held)
     cp = m.cp
@@ -416,7 +434,7 @@ def _solve(
 
     solver = cp_model.CpSolver()
     _parameters(solver, (deadline - time.monotonic()) * 0.75, seed, workers)
-    status = solver.solve(cp, _Watch(progress, started))
+    status = solver.solve(cp, _Watch(progress, started, scale2 * change + scale3 * missing_new))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, status == cp_model.INFEASIBLE
     chosen = _read(m, solver)
@@ -565,6 +583,7 @@ _PER_VISIT_CHECKS = (
     conflicts,
     pairings,
     standing_teams,
+    pins,  # R16: a visit whose pin changed moves to it
 )
 
 
@@ -621,8 +640,8 @@ def started_conflicts(scenario: Scenario, started: list[Visit]) -> list[Violatio
     alone = Plan(scenario=scenario.params.name, status="feasible", visits=tuple(started))
     out = []
     for v in validate(scenario, alone):
-        if v.rule == "R9":
-            continue  # quotas are judged on the whole plan
+        if v.rule in ("R9", "R14", "R15"):
+            continue  # quotas, the announcement's lead time and follow-ups are judged on the whole plan
         if v.subject in ids or v.subject in people or v.rule == "R10":
             out.append(v)
     return out
@@ -644,6 +663,8 @@ def replan(
     """The new plan, as close to ``baseline`` as the changed ``scenario`` allows (see the module doc)."""
     started_at = time.monotonic()
     deadline = started_at + time_limit * 0.95
+    full_baseline = baseline
+    baseline = followups.first_visits_of(baseline)  # follow-ups (R15) are replanned after their visits
     _check_baseline(scenario, baseline)
     instance = build_instance(scenario)
     to_visit = {i.id for i in scenario.institutions if not i.exempt}
@@ -696,14 +717,17 @@ def replan(
     result_objective["unscheduled"] = float(len(plan.unscheduled))
     elapsed = time.monotonic() - started_at
     waiting = [v for v in baseline.visits if v.start >= today]
+    plan = followups.with_followups(scenario, full_baseline, plan, today, seed)
+    changes += followups.changes(scenario, full_baseline, plan)
     plan = Plan(
         scenario=plan.scenario,
         status=plan.status,
         visits=plan.visits,
         unscheduled=plan.unscheduled,
         exempt=plan.exempt,
-        stats={
-            "solve_seconds": round(elapsed, 2),
+        announced=plan.announced,
+        milestones=plan.milestones,
+        stats={  # deterministic facts only: timings go to run.json (SPEC §4)
             "objective": result_objective,
             "replan": {
                 "today": today.isoformat(),
@@ -762,6 +786,7 @@ def _visit(instance: Instance, task: Task, a: Assignment) -> Visit:
     start = instance.workdays[a.start]
     end = instance.workdays[a.start + task.days - 1]
     others = sorted(instance.experts[k].id for k in a.members if k != a.leader)
+    parts, part_leads = visit_parts(instance, task, a.leader, a.members)
     return Visit(
         institution=task.inst.id,
         start=start,
@@ -771,6 +796,8 @@ def _visit(instance: Instance, task: Task, a: Assignment) -> Visit:
         members=(instance.experts[a.leader].id, *others),
         team=None if a.team is None else instance.teams[a.team].name,
         batch=_batch_of(instance.scenario, start, end, task.inst.batch),
+        parts=parts,
+        part_leads=part_leads,
     )
 
 
@@ -795,7 +822,11 @@ def _assemble(
         visit = _visit(free, task, a)
         announced = problem.visits.get(task.index)
         # an announced visit that did not change keeps its own words (batch label, order of members)
-        visits.append(announced if announced is not None and same_visit(announced, visit) else visit)
+        if announced is not None and same_visit(announced, visit):
+            # … and its division of work (R4), named now if the baseline did not
+            parts, leads = visit.parts, visit.part_leads
+            visit = announced if announced.parts else replace(announced, parts=parts, part_leads=leads)
+        visits.append(visit)
     planned = {v.institution for v in visits}
     to_decide = {t.inst.id for t in free.tasks}
     notice = scenario.params.notice_days
@@ -842,12 +873,15 @@ def _visit_text(scenario: Scenario, visit: Visit) -> str:
 
 
 def _differences(scenario: Scenario, before: Visit, after: Visit) -> list[tuple[str, str, str]]:
-    """(kind, before, after) for each way one institution's visit changed."""
+    """(kind, before, after) for each way one institution's visit changed.
+
+    A leader replaced by someone new to the team is one change (leader_changed), not also a member
+    swap: the members taken off and put on leave out the old and the new leader.
+    """
     found = []
     if (before.start, before.end) != (after.start, after.end):
         found.append(("moved", span_text(before.start, before.end), span_text(after.start, after.end)))
-    off = [m for m in before.members if m not in after.members]
-    on = [m for m in after.members if m not in before.members]
+    off, on = _swapped(before, after)
     if off or on:
         found.append(
             ("member_swapped", experts_text(scenario, off) or "无", experts_text(scenario, on) or "无")
@@ -857,6 +891,67 @@ def _differences(scenario: Scenario, before: Visit, after: Visit) -> list[tuple[
             ("leader_changed", expert_text(scenario, before.leader), expert_text(scenario, after.leader))
         )
     return found
+
+
+def _swapped(before: Visit, after: Visit) -> tuple[list[str], list[str]]:
+    """The members taken off and put on, but for a leader who left and one who came with the lead."""
+    off = [m for m in before.members if m not in after.members]
+    on = [m for m in after.members if m not in before.members]
+    if before.leader != after.leader:
+        off = [m for m in off if m != before.leader]
+        on = [m for m in on if m != after.leader]
+    return off, on
+
+
+def _day_cn(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _span_cn(first: date, last: date) -> str:
+    if first == last:
+        return _day_cn(first)
+    tail = f"{last.month}月{last.day}日" if last.year == first.year else _day_cn(last)
+    return f"{_day_cn(first)}至{tail}"
+
+
+def _names_cn(scenario: Scenario, ids: list[str]) -> str:
+    return "、".join(scenario.expert_by_id[e].name if e in scenario.expert_by_id else e for e in ids)
+
+
+def change_sentence(scenario: Scenario, before: Visit, after: Visit) -> str:
+    """What changed on a visit, as the people told would say it: 「日期由2025年3月10日至3月14日改为
+    2025年4月7日至4月11日；组长由张三改为李四；组员由王五改为赵六」."""
+    parts = []
+    if (before.start, before.end) != (after.start, after.end):
+        parts.append(f"日期由{_span_cn(before.start, before.end)}改为{_span_cn(after.start, after.end)}")
+    if before.leader != after.leader:
+        parts.append(f"组长由{_names_cn(scenario, [before.leader])}改为{_names_cn(scenario, [after.leader])}")
+    off, on = _swapped(before, after)
+    if off and on:
+        parts.append(f"组员由{_names_cn(scenario, off)}改为{_names_cn(scenario, on)}")
+    elif on:
+        parts.append(f"增加组员{_names_cn(scenario, on)}")
+    elif off:
+        parts.append(f"减少组员{_names_cn(scenario, off)}")
+    return "；".join(parts)
+
+
+def visit_change(
+    scenario: Scenario, inst_id: str, before: Visit, after: Visit, reason: str, prefix: str = ""
+) -> Change | None:
+    """The one row of a visit that changed, naming every way it changed; None when it did not."""
+    found = _differences(scenario, before, after)
+    if not found:
+        return None
+    kinds = [kind for kind, _, _ in found]
+    if len(found) == 1:
+        was, now = found[0][1], found[0][2]
+    else:
+        aspect = {"moved": "日期", "member_swapped": "组员", "leader_changed": "组长"}
+        was = "；".join(f"{aspect[kind]} {text}" for kind, text, _ in found)
+        now = "；".join(f"{aspect[kind]} {text}" for kind, _, text in found)
+    summary = change_sentence(scenario, before, after)
+    return Change(inst_id, "+".join(kinds), prefix + was, prefix + now, reason, prefix + summary)
 
 
 def diff(
@@ -888,9 +983,10 @@ def diff(
                 reason = "新增机构"
             rows.append((after.start, Change(inst_id, "added", "", _visit_text(scenario, after), reason)))
         elif before is not None and after is not None:
-            for kind, was, now in _differences(scenario, before, after):
-                rows.append((before.start, Change(inst_id, kind, was, now, reason)))
-    rows.sort(key=lambda r: (r[0], r[1].institution, _KIND_ORDER.get(r[1].kind, 9)))
+            change = visit_change(scenario, inst_id, before, after, reason)
+            if change is not None:
+                rows.append((before.start, change))
+    rows.sort(key=lambda r: (r[0], r[1].institution, _KIND_ORDER.get(r[1].kinds[0], 9)))
     return [change for _, change in rows]
 
 

@@ -15,6 +15,7 @@ and a deterministic time budget; the wall-clock limit is only a safety net.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,15 +24,19 @@ from enum import Enum
 
 from ortools.sat.python import cp_model
 
+from constraints import lead_time
 from constraints.registry import post_all
 from inputs.scenario import Scenario
+from scheduler import executor, followups, pacing
 from scheduler.bounds import pool_bound
 from scheduler.greedy import Assignment, QuotaTarget, compact, greedy, quota_targets
-from scheduler.instance import Instance, Task, build_instance
+from scheduler.instance import Instance, Task, build_instance, first_visits
+from scheduler.milestones import milestones
 from scheduler.model import Model, build_variables
+from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit
 
-Progress = Callable[[float, float, float], None]  # elapsed s, best objective, bound
+Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
 
 
 class SolveStatus(Enum):
@@ -49,13 +54,25 @@ class Result:
     bound: dict[str, float] = field(default_factory=dict)
     wall_time: float = 0.0
     breakdown: dict[str, int] = field(default_factory=dict)  # named terms: load(pool=…), …
+    # the wall-clock last resort ended some search: this plan may differ from a run on an idle machine
+    wall_clock_fired: bool = False
 
     def summary(self) -> str:
-        n = len(self.plan.visits)
-        left = len(self.plan.unscheduled)
+        from outputs.labels import status_word
+
+        n = sum(1 for v in self.plan.visits if v.kind == "visit")
+        followups = sum(1 for v in self.plan.visits if v.kind == "followup")
+        left = sum(1 for u in self.plan.unscheduled if u.kind == "visit")
+        extra = f"（另有回头看 {followups} 次）" if followups else ""
         return (
-            f"状态：{self.status.value}；已安排 {n} 家，未安排 {left} 家，"
+            f"状态：{status_word(self.status.value)}；已安排 {n} 家{extra}，未安排 {left} 家，"
             f"免检 {len(self.plan.exempt)} 家；用时 {self.wall_time:.1f} 秒"
+            + (
+                "。注意：机器过于繁忙，求解因超出时限的安全上限而提前停止，"
+                "本次计划可能与空闲时相同输入和种子的计划不同"
+                if self.wall_clock_fired
+                else ""
+            )
         )
 
 
@@ -78,6 +95,12 @@ def pools(instance: Instance, tasks: list[Task]) -> list[tuple[list[int], list[i
             a = parent[a]
         return a
 
+    inside = {task.index for task in tasks}
+    for link in instance.precedences:  # linked tasks (R15 follow-ups) are solved together
+        if link.before in inside and link.after in inside:
+            ra, rb = find(("t", link.before)), find(("t", link.after))
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
     for task in tasks:
         find(("t", task.index))
         for k in sorted(_people(task)):
@@ -111,28 +134,74 @@ class GroupOutcome:
     objective: float
     pool_bounds: dict[str, int] = field(default_factory=dict)
     feasible: bool = True  # False: no plan for this group meets every rule (e.g. its quota)
+    wall_clock_fired: bool = False  # the wall-clock last resort, not a deterministic budget, ended a search
 
 
 class _Watch(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress | None, started: float) -> None:
+    """Reports each better plan: the objective less its ``penalty`` terms (left-out and changed
+    visits), i.e. the heaviest loads in days the progress line names, and the bound on them."""
+
+    def __init__(self, progress: Progress | None, started: float, penalty: cp_model.LinearExprT = 0) -> None:
         super().__init__()
         self._progress = progress
         self._started = started
+        self._penalty = penalty
 
     def on_solution_callback(self) -> None:
         if self._progress is not None:
-            self._progress(time.monotonic() - self._started, self.objective_value, self.best_objective_bound)
+            paid = float(self.value(self._penalty))
+            loads = self.objective_value - paid
+            bound = min(max(self.best_objective_bound - paid, 0.0), loads)
+            self._progress(time.monotonic() - self._started, loads, bound)
 
 
-def _parameters(solver: cp_model.CpSolver, budget: float, seed: int, workers: int) -> None:
+def _parameters(
+    solver: cp_model.CpSolver, budget: float, seed: int, workers: int, deterministic: float | None = None
+) -> None:
+    """``budget`` wall seconds; with ``deterministic`` (``scheduler.executor``), that deterministic
+    budget alone ends the search and ``budget`` is not used (the last resort: ``_solve_until``)."""
     p = solver.parameters
     p.random_seed = seed
     p.num_workers = workers
     p.interleave_search = True
-    p.max_deterministic_time = max(budget * 0.5, 0.2)
-    p.max_time_in_seconds = max(budget, 0.5)
+    if deterministic is None:
+        p.max_deterministic_time = max(budget * 0.5, 0.2)
+        p.max_time_in_seconds = max(budget, 0.5)
+    else:  # no wall-clock limit inside CP-SAT: near it, its search changes (``_solve_until``)
+        p.interleave_batch_size = executor.INTERLEAVE_BATCH
+        p.max_deterministic_time = max(deterministic, 0.0)
     p.cp_model_probing_level = 0
     p.log_search_progress = False
+
+
+def _solve_until(
+    solver: cp_model.CpSolver,
+    cp: cp_model.CpModel,
+    until: float,
+    callback: cp_model.CpSolverSolutionCallback | None = None,
+) -> tuple[cp_model.CpSolverStatus, bool]:
+    """Solve with the deterministic budget set by ``_parameters``; a timer stops the search at
+    ``until`` (monotonic seconds), the wall-clock last resort. Returns the status and whether that
+    timer stopped an unfinished search.
+
+    The last resort is a timer and not CP-SAT's ``max_time_in_seconds``: measured here, CP-SAT's
+    interleaved search already changes as the wall time left comes close, before the limit is hit,
+    so a wall-clock limit inside CP-SAT makes the plan depend on the load.
+    """
+    stopped = threading.Event()
+
+    def stop() -> None:
+        stopped.set()
+        solver.stop_search()
+
+    timer = threading.Timer(max(0.0, until - time.monotonic()), stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        status = solver.solve(cp, callback)
+    finally:
+        timer.cancel()
+    return status, stopped.is_set() and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
 
 
 def _hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
@@ -195,7 +264,10 @@ def _solve_group(
     workers: int,
     progress: Progress | None,
     started: float,
+    budgets: tuple[float, float] | None = None,
 ) -> GroupOutcome:
+    """Stages 1 and 2 on one group; ``budgets`` (deterministic time of each stage, from
+    ``scheduler.executor.budgets``) end the searches, ``deadline`` is then only the last resort."""
     m = build_variables(instance, tasks, targets)
     post_all(m)
     cp = m.cp
@@ -228,11 +300,16 @@ def _solve_group(
     optimal = at_bound
     objective = float(sum(extra_hint.values()) + weight * (len(tasks) - len(start_plan)))
     bound = float(sum(bounds))
+    fired = False
     if not at_bound:
         solver = cp_model.CpSolver()
-        share = (deadline - time.monotonic()) * 0.75
-        _parameters(solver, share, seed, workers)
-        status = solver.solve(cp, _Watch(progress, started))
+        watch = _Watch(progress, started, weight * missing)
+        if budgets is None:
+            _parameters(solver, (deadline - time.monotonic()) * 0.75, seed, workers)
+            status = solver.solve(cp, watch)
+        else:
+            _parameters(solver, deadline - time.monotonic(), seed, workers, deterministic=budgets[0])
+            status, fired = _solve_until(solver, cp, deadline, watch)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             chosen = _read(m, solver)
             optimal = status == cp_model.OPTIMAL
@@ -242,11 +319,14 @@ def _solve_group(
             # the greedy plan misses a quota and the model found nothing better: no valid plan
             return GroupOutcome(chosen, False, {}, 0.0, float("nan"), feasible=False)
     elif progress is not None:
-        progress(time.monotonic() - started, objective, bound)
+        progress(time.monotonic() - started, float(sum(extra_hint.values())), float(sum(bounds)))
 
     # stage 2: keep who visits what, finish as early as possible
-    finished, finish_optimal = _finish_early(m, chosen, deadline, seed, workers)
-    chosen = finished if finished is not None else compact(instance, chosen)
+    finished, finish_optimal, finish_fired = _finish_early(
+        m, chosen, deadline, seed, workers, deterministic=None if budgets is None else budgets[1]
+    )
+    fired = fired or finish_fired
+    chosen = finished if finished is not None else pacing.settle(instance, chosen, m.quotas, m.caps)
     optimal = optimal and finish_optimal
     loads = _loads(instance, chosen)
     named = {
@@ -254,32 +334,54 @@ def _solve_group(
         for mx, (_, es) in zip(maxima, group_pools, strict=True)
     }
     pool_bounds = {mx.name: lb for mx, lb in zip(maxima, bounds, strict=True)}
-    return GroupOutcome(chosen, optimal, named, bound, objective, pool_bounds)
+    return GroupOutcome(chosen, optimal, named, bound, objective, pool_bounds, wall_clock_fired=fired)
 
 
 def _finish_early(
-    m: Model, chosen: dict[int, Assignment], until: float, seed: int, workers: int
-) -> tuple[dict[int, Assignment] | None, bool]:
+    m: Model,
+    chosen: dict[int, Assignment],
+    until: float,
+    seed: int,
+    workers: int,
+    paced: bool | None = None,
+    deterministic: float | None = None,
+) -> tuple[dict[int, Assignment] | None, bool, bool]:
     """Objective 3 on ``m``: pin who makes each visit as in ``chosen`` and make the last visit end as
     early as possible, then move each visit to its earliest free start in its year (``compact``).
-    Returns the plan (None when no timing was found in time) and whether it is proven optimal."""
+    Returns the plan (None when no timing was found in time), whether it is proven optimal and
+    whether the wall clock ended the search (``deterministic``: its budget, see ``_parameters``)."""
     cp = m.cp
     instance = m.instance
     cp.clear_hints()
     cp.clear_objective()
     _fix(m, chosen)
-    finish = cp.new_int_var(0, instance.horizon, "finish")
-    for task in m.tasks:
-        cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
-    _hint(m, chosen, {})
-    cp.add_hint(finish, max((a.start + instance.tasks[t].days for t, a in chosen.items()), default=0))
-    cp.minimize(finish)
+    paced = pacing.even(instance) if paced is None else paced
+    if paced:  # pace = even: the busiest month of each window, then early starts (scheduler.pacing)
+        chosen = pacing.spread(instance, chosen, m.quotas, m.caps)
+        # follow-ups (R15) are paced by their visits' rectification periods, not by the month counts:
+        # counting them too makes this stage many times slower to prove
+        firsts = {t: a for t, a in chosen.items() if instance.tasks[t].kind == "visit"}
+        objective, extra = pacing.objective(m, firsts)
+        _hint(m, chosen, extra)
+        cp.minimize(objective)
+    else:
+        finish = cp.new_int_var(0, instance.horizon, "finish")
+        for task in m.tasks:
+            cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
+        _hint(m, chosen, {})
+        cp.add_hint(finish, max((a.start + instance.tasks[t].days for t, a in chosen.items()), default=0))
+        cp.minimize(finish)
     solver = cp_model.CpSolver()
-    _parameters(solver, until - time.monotonic(), seed, workers)
-    status = solver.solve(cp)
+    _parameters(solver, until - time.monotonic(), seed, workers, deterministic=deterministic)
+    if deterministic is None:
+        status, fired = solver.solve(cp), False
+    else:
+        status, fired = _solve_until(solver, cp, until)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, False
-    return compact(instance, _read(m, solver)), status == cp_model.OPTIMAL
+        return None, False, fired
+    timed = _read(m, solver)
+    placed = pacing.pull(instance, timed) if paced else compact(instance, timed)
+    return placed, status == cp_model.OPTIMAL, fired
 
 
 def _quotas_met(instance: Instance, plan: dict[int, Assignment], targets: list[QuotaTarget]) -> bool:
@@ -387,51 +489,91 @@ def _solve_groups(
     instance: Instance,
     groups: list[Group],
     start_plan: dict[int, Assignment],
-    until: float,
+    engine: Engine,
     seed: int,
     workers: int,
     progress: Progress | None,
     started: float,
-) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool]:
-    """Solve each group in turn; returns the plan, whether all proved optimal, the objective and
-    bound terms, and whether some group has no valid plan."""
-    # Groups the greedy already solved to their bound need only the finishing stage: do them first
-    # and share the time among the others, in proportion to their size.
-    weights = [
-        len(ts) * (0.05 if _greedy_at_bound(instance, ts, gp, start_plan) else 1.0) for ts, gp, _ in groups
-    ]
-    order = sorted(range(len(groups)), key=lambda g: (weights[g] >= len(groups[g][0]), g))
-    remaining = sum(weights) or 1.0
+) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool, bool]:
+    """Solve the groups (``scheduler.executor``: here, in processes or on Ray); returns the plan,
+    whether all proved optimal, the objective and bound terms, whether some group has no valid
+    plan and whether the wall-clock last resort ended some search.
+
+    Each group's deterministic budgets are fixed here, before any solving, from ``engine``'s time
+    limit and the groups' sizes (groups the greedy already solved to their bound get only a small
+    finishing stage), so the plan never depends on the machine's load or the number of processes.
+    """
+    live = [g for g, (tasks, _, _) in enumerate(groups) if tasks]
+    pairs = [sum(max(1, len(_people(t))) for t in groups[g][0]) for g in live]
+    done = []
+    for g in live:
+        tasks, group_pools, targets = groups[g]
+        seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
+        done.append(
+            _quotas_met(instance, seeded, targets) and _greedy_at_bound(instance, tasks, group_pools, seeded)
+        )
+    sized = executor.budgets(engine.time_limit, pairs, done)
+    processes = 1 if engine.ray is None and len(live) <= 1 else engine.processes
+    # CP-SAT's search depends on its number of workers, so that number must not depend on how many
+    # processes run: one group gets all ``workers``; several get one each and run side by side
+    per_pool = executor.workers_per_pool(workers, len(live))
+    jobs = []
+    for g, (search, finish) in zip(live, sized, strict=True):
+        tasks, group_pools, targets = groups[g]
+        jobs.append(
+            executor.PoolJob(
+                index=g,
+                tasks=tuple(t.index for t in tasks),
+                pools=tuple((tuple(ts), tuple(es)) for ts, es in group_pools),
+                targets=tuple((year, tuple(ts), need) for year, ts, need in targets),
+                start=tuple((t.index, start_plan[t.index]) for t in tasks if t.index in start_plan),
+                search=search,
+                finish=finish,
+                seed=executor.pool_seed(seed, g),
+                workers=per_pool,
+                deadline=engine.deadline,
+            )
+        )
+    loads_so_far: dict[str, float] = {}
+    bounds_so_far: dict[str, float] = {}
+
+    def finished(result: executor.PoolResult) -> None:
+        loads_so_far.update(result.loads)
+        bounds_so_far.update(result.bounds)
+        if progress is not None and processes > 1:
+            progress(time.monotonic() - started, sum(loads_so_far.values()), sum(bounds_so_far.values()))
+
+    results = executor.run_pools(
+        instance,
+        jobs,
+        processes=processes,
+        ray=engine.ray,
+        done=finished,
+        progress=progress,
+        started=started,
+    )
     chosen: dict[int, Assignment] = {}
-    optimal = True
-    failed = False
     objective: dict[str, float] = {}
     bound: dict[str, float] = {}
-    for g in order:
-        tasks, group_pools, targets = groups[g]
-        if not tasks:
-            continue
-        budget = (until - time.monotonic()) * weights[g] / remaining
-        remaining -= weights[g]
-        seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
-        outcome = _solve_group(
-            instance,
-            tasks,
-            group_pools,
-            targets,
-            seeded,
-            time.monotonic() + max(budget, 0.5),
-            seed,
-            workers,
-            progress,
-            started,
-        )
-        failed = failed or not outcome.feasible
-        chosen.update(outcome.values)
-        optimal = optimal and outcome.optimal
-        objective.update({k: float(v) for k, v in outcome.loads.items()})
-        bound.update({k: float(v) for k, v in outcome.pool_bounds.items()})
-    return chosen, optimal, objective, bound, failed
+    for result in results:  # in group order, whatever order they finished in
+        chosen.update(result.values)
+        objective.update({k: float(v) for k, v in result.loads})
+        bound.update({k: float(v) for k, v in result.bounds})
+    optimal = all(r.optimal for r in results)
+    failed = not all(r.feasible for r in results)
+    fired = any(r.wall_clock_fired for r in results)
+    return chosen, optimal, objective, bound, failed, fired
+
+
+@dataclass(frozen=True)
+class Engine:
+    """How the groups are solved: the time limit their deterministic budgets are sized from, the
+    wall-clock last resort (epoch seconds), and where (``processes`` here, or a Ray address)."""
+
+    time_limit: float
+    deadline: float
+    processes: int = 1
+    ray: str | None = None
 
 
 # A round whose office capacity (R10) ties otherwise independent pools together is solved as one
@@ -442,12 +584,12 @@ SPLIT_UNDER_CAPACITY = 15_000
 
 def _split_under_capacity(
     instance: Instance,
-    until: float,
+    engine: Engine,
     seed: int,
     workers: int,
     progress: Progress | None,
     started: float,
-) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float]] | None:
+) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool] | None:
     """For a large round with an office capacity (R10): teams per independent pool without R10, then
     one model that pins those teams and finds starts that honour every rule together.
 
@@ -459,28 +601,41 @@ def _split_under_capacity(
         return None
     if sum(len(t.candidates) for t in instance.tasks) <= SPLIT_UNDER_CAPACITY:
         return None
-    relaxed = build_instance(replace(scenario, params=replace(scenario.params, max_concurrent_visits=None)))
+    relaxed = build_instance(
+        replace(scenario, params=replace(scenario.params, max_concurrent_visits=None)),
+        announce=instance.announce,
+        followups=True,
+        seed=seed,
+    )
     groups = _groups(relaxed)
     if len(groups) <= 1:
         return None
     start_plan = greedy(relaxed, [q for _, _, targets in groups for q in targets])
-    first_until = started + (until - started) * 0.75
-    chosen, optimal, objective, bound, failed = _solve_groups(
-        relaxed, groups, start_plan, first_until, seed, workers, progress, started
+    first = replace(engine, time_limit=engine.time_limit * 0.75)
+    chosen, optimal, objective, bound, failed, fired = _solve_groups(
+        relaxed, groups, start_plan, first, seed, workers, progress, started
     )
     if failed:
         return None
     # the same tasks in the same order: R10 changes no window and no candidate
     m = build_variables(instance, list(instance.tasks), quota_targets(instance))
     post_all(m)
-    timed, finish_optimal = _finish_early(m, chosen, until, seed, workers)
+    # the pools' teams timed together within R10 as early as possible, then paced by the heuristic
+    # (the paced model has no valid hint here: the pools' own timings may break R10)
+    until = time.monotonic() + (engine.deadline - time.time())
+    deterministic = engine.time_limit * 0.25 * executor.DETERMINISTIC_PER_SECOND
+    timed, finish_optimal, finish_fired = _finish_early(
+        m, chosen, until, seed, workers, paced=False, deterministic=deterministic
+    )
     if timed is None:
         return None
+    if pacing.even(instance):
+        timed = pacing.settle(instance, timed, m.quotas, m.caps)
     loads = _loads(instance, timed)
     for ts, es in pools(instance, instance.tasks):
         name = f"max_load[{pool_name(instance, es, ts)}]"
         objective[name] = float(max((loads.get(k, 0) for k in es), default=0))
-    return timed, optimal and finish_optimal, objective, bound
+    return timed, optimal and finish_optimal, objective, bound, fired or finish_fired
 
 
 def _no_plan(instance: Instance, elapsed: float, seed: int) -> Result:
@@ -499,7 +654,7 @@ def _no_plan(instance: Instance, elapsed: float, seed: int) -> Result:
         visits=(),
         unscheduled=tuple(Unscheduled(i.id, reasons, "R9") for i in scenario.institutions if not i.exempt),
         exempt=tuple(i.id for i in scenario.institutions if i.exempt),
-        stats={"solve_seconds": round(elapsed, 2), "objective": {}, "bound": {}, "seed": seed},
+        stats={"objective": {}, "bound": {}, "seed": seed},  # timings go to run.json (SPEC §4)
     )
     return Result(SolveStatus.INFEASIBLE, plan, {}, {}, elapsed, {})
 
@@ -511,30 +666,43 @@ def solve(
     seed: int = 0,
     workers: int = 2,
     progress: Progress | None = None,
+    today: date | None = None,
+    processes: int = 1,
+    ray: str | None = None,
 ) -> Result:
+    """Plan the round; ``today`` is the day the plan is announced (R14, default the cycle's start).
+
+    Independent pools are solved in ``processes`` local processes (1: here), or as Ray tasks when
+    ``ray`` is an address or ``"local"`` (``scheduler.executor``); the plan is the same either way.
+    """
     started = time.monotonic()
-    instance = build_instance(scenario)
+    engine = Engine(time_limit, executor.last_resort(time.time(), time_limit), max(1, processes), ray)
+    announced = today if today is not None else scenario.params.start
+    instance = build_instance(scenario, announce=announced, followups=True, seed=seed)
     for year, tasks, need in quota_targets(instance):
         if need > sum(1 for t in tasks if year in instance.tasks[t].years()):
             # a quota asks for more visits in its year than there are institutions that fit in it
             return _no_plan(instance, time.monotonic() - started, seed)
-    split = _split_under_capacity(instance, started + time_limit * 0.8, seed, workers, progress, started)
+    split = _split_under_capacity(
+        instance, replace(engine, time_limit=time_limit * 0.8), seed, workers, progress, started
+    )
     if split is not None:
-        chosen, optimal, objective, bound = split
+        chosen, optimal, objective, bound, fired = split
         failed = False
     else:
         groups = _groups(instance)
         start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
-        chosen, optimal, objective, bound, failed = _solve_groups(
-            instance, groups, start_plan, started + time_limit * 0.95, seed, workers, progress, started
+        chosen, optimal, objective, bound, failed, fired = _solve_groups(
+            instance, groups, start_plan, engine, seed, workers, progress, started
         )
         if failed and len(groups) > 1 and instance.scenario.quotas:
             # a quota shared among groups could not be met group by group: solve them as one
             whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
             retry_plan = greedy(instance, whole[0][2])
-            chosen, optimal, objective, bound, failed = _solve_groups(
-                instance, whole, retry_plan, started + time_limit, seed, workers, progress, started
+            chosen, optimal, objective, bound, failed, retried = _solve_groups(
+                instance, whole, retry_plan, engine, seed, workers, progress, started
             )
+            fired = fired or retried
     if failed:
         return _no_plan(instance, time.monotonic() - started, seed)
     elapsed = time.monotonic() - started
@@ -550,15 +718,16 @@ def solve(
         visits=plan.visits,
         unscheduled=plan.unscheduled,
         exempt=plan.exempt,
-        stats={
-            "solve_seconds": round(elapsed, 2),
+        announced=plan.announced,
+        milestones=plan.milestones,
+        stats={  # deterministic facts only: timings go to run.json (SPEC §4)
             "objective": objective,
             "bound": bound,
             "finish": last.isoformat() if last else None,
             "seed": seed,
         },
     )
-    return Result(status, plan, objective, bound, elapsed, breakdown)
+    return Result(status, plan, objective, bound, elapsed, breakdown, wall_clock_fired=fired)
 
 
 def _batch_of(scenario: Scenario, start: date, end: date, given: str | None) -> str | None:
@@ -587,6 +756,7 @@ def to_plan(
         end = instance.workdays[a.start + task.days - 1]
         others = sorted(instance.experts[k].id for k in a.members if k != a.leader)
         members = (instance.experts[a.leader].id, *others)
+        parts, part_leads = visit_parts(instance, task, a.leader, a.members)
         visits.append(
             Visit(
                 institution=task.inst.id,
@@ -597,14 +767,21 @@ def to_plan(
                 members=members,
                 team=None if a.team is None else instance.teams[a.team].name,
                 batch=_batch_of(scenario, start, end, task.inst.batch),
+                parts=parts,
+                part_leads=part_leads,
+                kind=task.kind,
             )
         )
     from scheduler.explain import explain
 
     planned = {v.institution for v in visits}
     left = [i for i in scenario.institutions if not i.exempt and i.id not in planned]
-    explained = explain(instance, chosen, left, budget=explain_budget, proven=optimal)
-    unscheduled = tuple(Unscheduled(i.id, explained[i.id].reasons, explained[i.id].rule) for i in left)
+    firsts, kept = first_visits(instance, chosen)
+    explained = explain(firsts, kept, left, budget=explain_budget, proven=optimal)
+    unscheduled = tuple(
+        lead_time.unscheduled(instance, i) or Unscheduled(i.id, explained[i.id].reasons, explained[i.id].rule)
+        for i in left
+    ) + followups.left_out(instance, chosen)
     status = (
         ("partial" if visits else "infeasible") if unscheduled else ("optimal" if optimal else "feasible")
     )
@@ -614,5 +791,7 @@ def to_plan(
         visits=tuple(visits),
         unscheduled=unscheduled,
         exempt=tuple(i.id for i in scenario.institutions if i.exempt),
-        stats={"solve_seconds": round(elapsed, 2)},
+        stats={},
+        announced=instance.announce,
+        milestones=milestones(scenario.params, visits, instance.announce) if instance.announce else (),
     )

@@ -23,7 +23,7 @@ def _run(*args: str):
 @pytest.fixture(scope="module")
 def sample_out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("solve") / "plan"
-    result = _run("solve", "--out", str(out), "--time-limit", "10", "--workers", "1")
+    result = _run("solve", "--out", str(out), "--time-limit", "10", "--workers", "1", "--today", "2024/11/18")
     assert result.exit_code == EXIT_OK, result.output
     return out
 
@@ -35,7 +35,10 @@ def test_solve_sample_writes_the_whole_plan_folder(sample_out):
     plan = json.loads((sample_out / "plan.json").read_text(encoding="utf-8"))
     assert plan["schema"] == "inspection-plan/1"
     assert plan["status"] in ("optimal", "feasible")
-    assert len(plan["visits"]) == 18 and plan["unscheduled"] == []
+    firsts = [v for v in plan["visits"] if v["kind"] == "visit"]
+    assert len(firsts) == 18 and plan["unscheduled"] == []
+    assert len(plan["visits"]) == 24  # and a follow-up (R15) of each of the six hospitals
+    assert len(plan["milestones"]) == 18 and len(list((sample_out / "letters").iterdir())) == 18
     # one invitation per visit and member
     pairs = sum(len(v["members"]) for v in plan["visits"])
     assert len(list((sample_out / "calendars" / "requests").glob("*.ics"))) == pairs
@@ -52,7 +55,21 @@ def test_validate_accepts_the_solved_plan_and_rejects_a_broken_one(sample_out, t
     broken.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
     bad = _run("validate", str(sample_out / "scenario"), str(broken))
     assert bad.exit_code == 1
-    assert "[R2]" in bad.output and "[R3]" in bad.output
+    assert "（R2）" in bad.output and "（R3）" in bad.output
+
+
+def test_validate_today_is_the_announcement_day(sample_out):
+    """The sample was announced on its start, 2024-11-18 (30 days' notice: visits from 12-18);
+    ``validate --today 2024-12-01`` says it was announced later, so its first visits start too early."""
+    plan = json.loads((sample_out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["announced"] == "2024-11-18"
+    assert min(v["start"] for v in plan["visits"]) >= "2024-12-18"
+    late = _run(
+        "validate", str(sample_out / "scenario"), str(sample_out / "plan.json"), "--today", "2024年12月1日"
+    )
+    assert late.exit_code == 1 and "【提前通知（R14）】" in late.output
+    bad = _run("validate", str(sample_out / "scenario"), str(sample_out / "plan.json"), "--today", "明天")
+    assert bad.exit_code == EXIT_USAGE and "--today" in bad.output
 
 
 def test_solve_json_summary_on_stdout(tmp_path):
@@ -76,6 +93,10 @@ def test_same_seed_gives_the_same_plan_and_uids(sample_out, tmp_path):
     ledger1 = json.loads((sample_out / "calendars" / "ledger.json").read_text(encoding="utf-8"))
     ledger2 = json.loads((again / "calendars" / "ledger.json").read_text(encoding="utf-8"))
     assert sorted(ledger1) == sorted(ledger2)
+    # plan.json byte for byte; the timings are in run.json beside it (SPEC §4)
+    assert (sample_out / "plan.json").read_bytes() == (again / "plan.json").read_bytes()
+    run = json.loads((again / "run.json").read_text(encoding="utf-8"))
+    assert run["seed"] == 0 and run["time_limit"] == 10 and "solve_seconds" in run and "version" in run
 
 
 def _copy_sample(tmp_path: Path) -> Path:
@@ -149,3 +170,131 @@ def test_unwritable_out_is_a_usage_error_without_traceback(tmp_path):
     )
     assert result.exit_code == EXIT_USAGE
     assert "无法写出输出文件夹" in result.output and "Traceback" not in result.output
+
+
+# -- --out never destroys what the tool did not write (SPEC §4) ---------------------------------------
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_out_dot_in_a_folder_with_user_files_is_refused_before_solving(tmp_path, monkeypatch):
+    """``--out .`` in a folder holding the scenario and a user's file: exit 2, a Chinese message,
+    and every file there is still byte for byte the same (nothing added, nothing hidden)."""
+    scenario = _copy_sample(tmp_path)
+    (tmp_path / "工作笔记.docx").write_bytes(b"PK\x03\x04 notes")
+    before = _snapshot(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for args in (["--out", "."], ["--out", ".", "--force"]):
+        result = _run("solve", "scenario", *args, "--time-limit", "5", "--workers", "1")
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert "无法写出输出文件夹" in result.output and "Traceback" not in result.output
+    assert _snapshot(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scenario", "工作笔记.docx"]
+    assert scenario.is_dir()
+
+
+@pytest.mark.parametrize("where", ["scenario", "scenario/plan", "."], ids=["is-it", "inside-it", "holds-it"])
+def test_out_may_not_be_inside_or_around_the_scenario(tmp_path, monkeypatch, where):
+    """--out equal to the scenario folder, inside it, or holding it: exit 2 even with --force."""
+    _copy_sample(tmp_path)
+    before = _snapshot(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = _run("solve", "scenario", "--out", where, "--force", "--time-limit", "5", "--workers", "1")
+    assert result.exit_code == EXIT_USAGE
+    assert "输入方案" in result.output
+    assert _snapshot(tmp_path) == before
+
+
+def test_out_naming_a_file_is_refused(tmp_path):
+    """--out naming an existing file: exit 2, and the file stays a file with its content."""
+    path = tmp_path / "somefile.txt"
+    path.write_text("keep me", encoding="utf-8")
+    result = _run("solve", "--out", str(path), "--time-limit", "5", "--workers", "1")
+    assert result.exit_code == EXIT_USAGE and "已有的文件" in result.output
+    assert path.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_previous_plan_is_replaced_only_with_force_and_never_over_a_users_file(tmp_path):
+    """A second solve into a plan folder needs --force; a user's 备注.docx inside it blocks even
+    --force (it is named and survives); once it is moved away --force replaces the plan."""
+    out = tmp_path / "plan"
+    args = ("solve", "--out", str(out), "--time-limit", "10", "--workers", "1")
+    assert _run(*args).exit_code == EXIT_OK
+    again = _run(*args)
+    assert again.exit_code == EXIT_USAGE and "--force" in again.output
+    (out / "备注.docx").write_bytes(b"PK\x03\x04 the office's own notes")
+    before = _snapshot(out)
+    blocked = _run(*args, "--force")
+    assert blocked.exit_code == EXIT_USAGE and "备注.docx" in blocked.output
+    assert _snapshot(out) == before
+    (out / "备注.docx").rename(tmp_path / "备注.docx")
+    assert _run(*args, "--force").exit_code == EXIT_OK
+    assert (out / "run.json").is_file() and not (out / "备注.docx").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan", "备注.docx"]
+
+
+def test_replan_out_into_its_baseline_is_refused_and_the_announced_plan_survives(sample_out, tmp_path):
+    """replan --out the baseline's folder (or a folder inside it), even with --force: exit 2, and the
+    announced plan and its invitation ledger stay byte for byte."""
+    scenario = tmp_path / "调整后"
+    shutil.copytree(sample_out / "scenario", scenario)
+    before = _snapshot(sample_out)
+    for out in (sample_out, sample_out / "调整"):
+        result = _run(
+            "replan", str(scenario), "--baseline", str(sample_out), "--today", "2025-06-02",
+            "--out", str(out), "--force", "--time-limit", "5", "--workers", "1",
+        )  # fmt: skip
+        assert result.exit_code == EXIT_USAGE, result.output
+        assert "原计划文件夹" in result.output
+    assert _snapshot(sample_out) == before
+
+
+_WRONG_VISIT = {"institution": "BN-H1", "start": "2025-13-45", "end": "2025-01-01", "days": "x", "members": 5}
+_BAD_PLANS = {
+    "visits-not-a-list": (b'{"visits": 5}', "visits"),
+    "stats-a-list": (b'{"stats": [1, 2]}', "stats"),
+    "binary": (b"\x00\x01\x02PK\x03\x04\xff", "UTF-8"),
+    "invalid-utf8": ('{"scenario": "巡查"}'.encode("gbk"), "UTF-8"),
+    "deep-nesting": (b"[" * 200_000, "嵌套"),
+    "huge-int": (b'{"visits": [{"days": ' + b"9" * 400 + b"}]}", "visits[0].days"),
+    "wrong-types": (json.dumps({"visits": [_WRONG_VISIT]}).encode(), "visits[0].members"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BAD_PLANS))
+def test_validate_exits_3_on_a_plan_it_cannot_read(tmp_path, name):
+    """A plan.json that is not the schema: exit 3, naming the field or the reason, no traceback."""
+    content, named = _BAD_PLANS[name]
+    plan = tmp_path / "plan.json"
+    plan.write_bytes(content)
+    result = _run("validate", str(SAMPLE_DIR), str(plan))
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "计划文件格式有误" in result.output and named in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_refuses_an_oversized_plan_file(tmp_path, monkeypatch):
+    """A file over the size cap is refused before it is read whole (the cap made small here)."""
+    monkeypatch.setattr("scheduler.plan.MAX_PLAN_BYTES", 1024)
+    plan = tmp_path / "plan.json"
+    plan.write_bytes(b"[" + b"0," * 2000 + b"0]")
+    result = _run("validate", str(SAMPLE_DIR), str(plan))
+    assert result.exit_code == EXIT_INPUT and "MiB" in result.output
+
+
+def test_validate_reports_thousands_of_copies_of_one_visit_compactly(sample_out, tmp_path):
+    """3,000 copies of one visit: R0 names the institution visited again, R5 lists a few overlaps per
+    expert and counts the rest, and the output stays short."""
+    plan = json.loads((sample_out / "plan.json").read_text(encoding="utf-8"))
+    plan["visits"] += [plan["visits"][0]] * 3000
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    result = _run("validate", str(sample_out / "scenario"), str(path))
+    assert result.exit_code == 1
+    assert "被安排了 3001 次巡查" in result.output
+    assert "未逐一列出" in result.output
+    assert len(result.output.splitlines()) < 100

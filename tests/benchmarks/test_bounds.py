@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 from datetime import date
 
+import pytest
+
 from benchmarks.bounds import (
+    ATTAINABLE,
+    ATTAINED,
     LEADERS,
+    LP,
     PERSON_DAYS,
+    SEARCH_GAP,
+    WEAK_BOUND,
+    Bound,
+    Stronger,
+    attainable,
+    diagnosis,
     eligible,
     loads,
     lower_bound,
     pools,
     skill_term,
     smallest_team,
+    stronger_bound,
+    year_capacity,
 )
 from inputs.scenario import (
     DEFAULT_TIER_RULES,
@@ -286,3 +301,223 @@ def test_loads_count_on_the_calendar_when_days_are_missing() -> None:
         "测试", "feasible", (Visit("G1", date(2025, 3, 3), date(2025, 3, 7), -1, "E1", ("E1", "E2")),)
     )
     assert loads(s, plan) == {"E1": 5, "E2": 5}
+
+
+# -- part counts in the smallest team ------------------------------------------------------------------------
+def test_smallest_team_counts_parts_that_need_two() -> None:
+    """`财务*2` needs two holders: an all-round leader alone is not enough."""
+    pool = [expert("A", TWO_SKILLS, leader=True), expert("B", ("财务",)), expert("C", ("党建",))]
+    assert smallest_team(TWO_SKILLS, pool, 1, 4) == 1
+    assert smallest_team(TWO_SKILLS, pool, 1, 4, counts={"财务": 2}) == 2
+    assert smallest_team(TWO_SKILLS, pool[:1], 1, 4, counts={"财务": 2}) is None
+
+
+def test_smallest_team_one_part_each_needs_a_member_per_slot() -> None:
+    """With one part each a member fills one slot: 党建 + 财务*2 takes three members, and a member
+    holding no required skill cannot join."""
+    pool = [expert("A", TWO_SKILLS, leader=True), expert("B", TWO_SKILLS), expert("C", ("财务",))]
+    assert smallest_team(TWO_SKILLS, pool, 1, 4, counts={"财务": 2}) == 2
+    assert smallest_team(TWO_SKILLS, pool, 1, 4, counts={"财务": 2}, one_each=True) == 3
+    outsider = [*pool[:2], expert("D", ("行风",))]
+    assert smallest_team(TWO_SKILLS, outsider, 1, 4, counts={"财务": 2}, one_each=True) is None
+
+
+# -- the stronger bound ---------------------------------------------------------------------------------
+def test_attainable_loads_are_sums_of_visit_lengths() -> None:
+    """7- and 5-day visits cannot make 8 or 9: the next load is 10; one-day visits make anything."""
+    assert attainable([7, 7, 5, 5], 8) == 10
+    assert attainable([7, 7, 5, 5], 12) == 12
+    assert attainable([1, 1, 1], 2) == 2
+    assert attainable([7], 9) == 9  # nothing reaches it: the bound stays
+    assert attainable([], 0) == 0
+
+
+def test_year_capacity_sums_the_cap_over_the_cycles_years() -> None:
+    """A cap of 10 over a one-year cycle is 10; no cap, no capacity; a cycle of two calendar years
+    counts each year, limited to its working days inside the cycle (31 Dec 2024 is one)."""
+    s = scenario([grassroots("G1")], [expert("E1", TWO_SKILLS, leader=True, max_days=10)])
+    assert year_capacity(s, s.experts[0]) == 10
+    assert year_capacity(s, expert("E2", TWO_SKILLS)) is None
+    two = Scenario(
+        params=Params("测试", date(2024, 12, 31), date(2025, 12, 31)),
+        institutions=s.institutions,
+        experts=s.experts,
+    )
+    assert year_capacity(two, two.experts[0]) == 11
+
+
+ONE = ("党建",)
+
+
+def single(tier: str, days: int) -> TierRule:
+    return TierRule(tier, days, 1, 1, ONE)
+
+
+def test_integrality_makes_the_stronger_bound() -> None:
+    """Two 7-day and one 5-day visit by two interchangeable experts, one at a time: person-days
+    19/2 → 10, but no expert's load can be 10 or 11: the stronger bound is 12, which a plan reaches."""
+    rules = {
+        **DEFAULT_TIER_RULES,
+        "tertiary_general": single("tertiary_general", 7),
+        "secondary": single("secondary", 5),
+    }
+    s = Scenario(
+        params=Params("测试", date(2025, 1, 1), date(2025, 12, 31)),
+        institutions=(
+            Institution("H1", "一院", "A", "tertiary_general"),
+            Institution("H2", "二院", "A", "tertiary_general"),
+            Institution("H3", "三院", "A", "secondary"),
+        ),
+        experts=(expert("E1", ONE, leader=True), expert("E2", ONE, leader=True)),
+        tier_rules=rules,
+    )
+    (pool,) = pools(s)
+    bound, stronger = lower_bound(s, pool), stronger_bound(s, pool)
+    assert (bound.ceil, stronger.value, stronger.decided_by) == (10, 12, ATTAINABLE)
+    assert best_worst_load(s) == 12
+
+
+def test_caps_make_the_stronger_bound() -> None:
+    """Six one-day visits, one expert each, three experts of whom one may work a single day: the
+    averages say 2, the relaxation 2.5, so 3 — what the best plan gives."""
+    s = scenario(
+        [grassroots(f"G{n}") for n in range(6)],
+        [
+            expert("E1", ONE, leader=True, max_days=1),
+            expert("E2", ONE, leader=True),
+            expert("E3", ONE, leader=True),
+        ],
+        grassroots=single("grassroots", 1),
+    )
+    (pool,) = pools(s)
+    bound, stronger = lower_bound(s, pool), stronger_bound(s, pool)
+    assert (bound.ceil, stronger.lp, stronger.value, stronger.decided_by) == (2, 2.5, 3, LP)
+    assert best_worst_load(s) == 3
+
+
+def test_conflicts_make_the_stronger_bound() -> None:
+    """Four one-day visits, two experts, one of them recused from three: the averages say 2, but the
+    other must make three visits."""
+    s = scenario(
+        [grassroots(f"G{n}") for n in range(4)],
+        [expert("E1", ONE, leader=True), expert("E2", ONE, leader=True)],
+        grassroots=single("grassroots", 1),
+        conflicts=tuple(Conflict("E1", f"G{n}") for n in range(3)),
+    )
+    (pool,) = pools(s)
+    assert (lower_bound(s, pool).ceil, stronger_bound(s, pool).value) == (2, 3)
+    assert best_worst_load(s) == 3
+
+
+def test_an_infeasible_relaxation_is_reported_and_the_old_bound_kept() -> None:
+    """Caps that leave too few days for the visits: the relaxation has no solution, said so."""
+    s = scenario(
+        [grassroots(f"G{n}") for n in range(3)],
+        [expert("E1", ONE, leader=True, max_days=1)],
+        grassroots=single("grassroots", 1),
+    )
+    (pool,) = pools(s)
+    stronger = stronger_bound(s, pool)
+    assert (stronger.lp, stronger.lp_infeasible, stronger.value) == (None, True, 3)
+
+
+def test_diagnosis_labels() -> None:
+    """At the bound: attained; above it but at the stronger one: weak bound; above both: search gap."""
+    bound = Bound("A", 4.0, 4, PERSON_DAYS)
+    stronger = Stronger("A", 5, 4.5, LP)
+    assert diagnosis(4, bound, stronger) == ATTAINED
+    assert diagnosis(5, bound, stronger) == WEAK_BOUND
+    assert diagnosis(6, bound, stronger) == SEARCH_GAP
+
+
+# -- the bounds never exceed what a plan can do: brute force on tiny random rounds -------------------------
+def _valid_team(s: Scenario, inst: Institution, team: tuple[Expert, ...]) -> bool:
+    """R4 (size, a leader, parts with their counts, one part each) and R6/R7, checked by enumeration."""
+    rule = s.rule(inst.tier)
+    if not rule.team_min <= len(team) <= rule.team_max or not any(e.leader for e in team):
+        return False
+    if not all(eligible(s, e, inst) for e in team):
+        return False
+    need = {skill: rule.count(skill) for skill in rule.required_skills}
+    if rule.one_part_each:
+        choices = [[x for x in e.skills if x in need] for e in team]
+        return any(
+            all(list(parts).count(x) >= n for x, n in need.items()) for parts in itertools.product(*choices)
+        )
+    return all(sum(x in e.skills for e in team) >= n for x, n in need.items())
+
+
+def best_worst_load(s: Scenario) -> int:
+    """The smallest heaviest load over every choice of valid teams, visits at their minimum days and
+    each expert within their yearly caps over the cycle (dates aside: a relaxation of a plan)."""
+    options = []
+    for inst in s.institutions:
+        teams = [
+            team
+            for size in range(1, len(s.experts) + 1)
+            for team in itertools.combinations(s.experts, size)
+            if _valid_team(s, inst, team)
+        ]
+        options.append([(s.min_days(inst), team) for team in teams])
+    best = None
+    for choice in itertools.product(*options):
+        load = dict.fromkeys((e.id for e in s.experts), 0)
+        for days, team in choice:
+            for e in team:
+                load[e.id] += days
+        if any((cap := year_capacity(s, e)) is not None and load[e.id] > cap for e in s.experts):
+            continue
+        heaviest = max(load.values())
+        best = heaviest if best is None else min(best, heaviest)
+    assert best is not None, "the tiny round has no valid assignment"
+    return best
+
+
+def _tiny_round(rng: random.Random) -> Scenario:
+    skills = ("党建", "财务")
+    rules = {
+        "grassroots": TierRule("grassroots", 1, 1, 2, skills),
+        "secondary": TierRule("secondary", 5, 1, 2, skills, part_counts=(("财务", 2),)),
+        "tertiary_general": TierRule("tertiary_general", 7, 2, 3, skills, one_part_each=True),
+    }
+    tiers = list(rules)
+    institutions = tuple(
+        Institution(f"I{n}", f"机构{n}", "A", rng.choice(tiers)) for n in range(rng.randint(2, 3))
+    )
+    experts = tuple(
+        expert(
+            f"E{n}",
+            tuple(x for x in skills if rng.random() < 0.6) or (rng.choice(skills),),
+            leader=n == 0 or rng.random() < 0.4,
+            max_days=rng.choice((None, None, 1, 5, 7, 12)),
+        )
+        for n in range(rng.randint(2, 4))
+    )
+    conflicts = tuple(Conflict(e.id, i.id) for e in experts[1:] for i in institutions if rng.random() < 0.15)
+    return Scenario(
+        params=Params("测试", date(2025, 1, 1), date(2025, 12, 31)),
+        institutions=institutions,
+        experts=experts,
+        tier_rules={**DEFAULT_TIER_RULES, **rules},
+        conflicts=conflicts,
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bounds_never_exceed_the_best_plan_on_tiny_rounds(seed: int) -> None:
+    """On tiny random rounds (caps, conflicts, part counts, one part each, 1-, 5- and 7-day visits),
+    old bound ≤ stronger bound ≤ the smallest heaviest load any assignment reaches."""
+    rng = random.Random(seed)
+    while True:  # draws until every institution has a team and the caps leave an assignment
+        s = _tiny_round(rng)
+        rows = [(lower_bound(s, p), stronger_bound(s, p)) for p in pools(s)]
+        if any(b.unservable for b, _ in rows):
+            continue
+        try:
+            best = best_worst_load(s)
+        except AssertionError:
+            continue
+        break
+    for bound, stronger in rows:
+        assert bound.ceil is not None and stronger.value is not None
+        assert bound.ceil <= stronger.value <= best

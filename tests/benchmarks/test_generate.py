@@ -10,35 +10,53 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bounds import lower_bound, pools
+from benchmarks.bounds import Eligibility, lower_bound, pools, year_capacity
 from benchmarks.generate import HOSPITAL_TIERS, KINDS, generate, main
 from inputs.scenario import DEFAULT_SKILLS, TIERS, Scenario
 
 SEED = 11
+SMALL_NATIONAL = 500  # the national kind at a size tests can afford
+ROUNDS = [(kind, hard) for kind in KINDS for hard in (False, True)]
+
+
+def make(kind: str, seed: int, hard: bool) -> Scenario:
+    size = SMALL_NATIONAL if kind == "national" else None
+    return generate(kind, seed, hard=hard, size=size)
 
 
 @cache
-def round_of(kind: str) -> Scenario:
-    return generate(kind, SEED)
+def round_of(kind: str, hard: bool = False) -> Scenario:
+    return make(kind, SEED, hard)
+
+
+@pytest.mark.parametrize(("kind", "hard"), ROUNDS)
+def test_same_seed_same_round_other_seed_other_round(kind: str, hard: bool) -> None:
+    """A seed fixes the round, hardened or not; another seed gives another one."""
+    assert make(kind, SEED, hard) == round_of(kind, hard)
+    assert make(kind, SEED + 1, hard) != round_of(kind, hard)
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_same_seed_same_round_other_seed_other_round(kind: str) -> None:
-    """A seed fixes the round; another seed gives another one."""
-    assert generate(kind, SEED) == round_of(kind)
-    assert generate(kind, SEED + 1) != round_of(kind)
+def test_hardening_changes_the_round_and_easy_is_the_default(kind: str) -> None:
+    """``hard=False`` (the default, and ``--easy``) is the old round; hardening makes another one of
+    the same institutions."""
+    assert make(kind, SEED, False) == round_of(kind)
+    assert round_of(kind, True) != round_of(kind)
+    assert round_of(kind, True).institutions == round_of(kind).institutions
 
 
-def test_unknown_kind_is_refused() -> None:
-    """Only district, city and province exist."""
+def test_unknown_kind_and_misplaced_size_are_refused() -> None:
+    """Only the listed kinds exist; a size applies to the national kind only."""
     with pytest.raises(ValueError, match="unknown kind"):
         generate("county", 1)
+    with pytest.raises(ValueError, match="national"):
+        generate("province", 1, size=100)
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_round_is_a_valid_scenario(kind: str) -> None:
+@pytest.mark.parametrize(("kind", "hard"), ROUNDS)
+def test_round_is_a_valid_scenario(kind: str, hard: bool) -> None:
     """Ids are unique, every reference resolves, dates are in order inside the cycle, skills are known."""
-    s = round_of(kind)
+    s = round_of(kind, hard)
     assert len({i.id for i in s.institutions}) == len(s.institutions)
     assert len({i.name for i in s.institutions}) == len(s.institutions)
     assert len({e.id for e in s.experts}) == len(s.experts)
@@ -58,10 +76,11 @@ def test_round_is_a_valid_scenario(kind: str) -> None:
             assert s.params.start <= inst.earliest < inst.latest <= s.params.deadline
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_every_institution_has_a_team_in_its_pool(kind: str) -> None:
-    """Every non-exempt institution lies in a pool that can form a valid team for it."""
-    s = round_of(kind)
+@pytest.mark.parametrize(("kind", "hard"), ROUNDS)
+def test_every_institution_has_a_team_in_its_pool(kind: str, hard: bool) -> None:
+    """Every non-exempt institution lies in a pool that can form a valid team for it (hardening never
+    takes that away)."""
+    s = round_of(kind, hard)
     found = pools(s)
     covered = {i for p in found for i in p.institutions}
     assert covered == {i.id for i in s.institutions if not i.exempt}
@@ -132,17 +151,105 @@ def test_every_prefecture_covers_every_skill_and_has_leaders() -> None:
 def test_cli_writes_a_csv_folder(tmp_path: Path) -> None:
     """``python -m benchmarks.generate district --out DIR`` writes the institutions and experts sheets."""
     pytest.importorskip("outputs.scenario_csv")
-    assert main(["district", "--seed", "3", "--out", str(tmp_path / "round")]) == 0
+    assert main(["district", "--seed", "3", "--easy", "--out", str(tmp_path / "round")]) == 0
     written = {p.name for p in (tmp_path / "round").iterdir()}
     assert {"institutions.csv", "experts.csv", "params.csv"} <= written
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_round_survives_the_csv_folder(kind: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("kind", "hard"), ROUNDS)
+def test_round_survives_the_csv_folder(kind: str, hard: bool, tmp_path: Path) -> None:
     """Written as a CSV folder and read back by the planner's reader, the round is unchanged (so the
     reader's own validation accepts it)."""
     writer = pytest.importorskip("outputs.scenario_csv")
     reader = pytest.importorskip("inputs.reader")
-    writer.write_scenario_csv(round_of(kind), tmp_path / kind)
+    writer.write_scenario_csv(round_of(kind, hard), tmp_path / kind)
     back = reader.read_scenario(tmp_path / kind)
-    assert replace(back, source=round_of(kind).source) == round_of(kind)
+    assert replace(back, source=round_of(kind, hard).source) == round_of(kind, hard)
+
+
+# -- the harder rounds -------------------------------------------------------------------------------------
+def _by_district(s: Scenario) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for e in s.experts:
+        out.setdefault(e.district, []).append(e)
+    return out
+
+
+def test_hard_province_keeps_seed_004s_shape() -> None:
+    """Hardened, the province round still has ~1,600 grassroots institutions in 9 prefectures of
+    different sizes and ~250 experts with 1–3 skills."""
+    s = round_of("province", True)
+    assert all(i.tier == "grassroots" for i in s.institutions) and 1500 <= len(s.institutions) <= 1700
+    sizes = Counter(i.district for i in s.institutions)
+    assert len(sizes) == 9 and max(sizes.values()) >= 1.5 * min(sizes.values())
+    assert 220 <= len(s.experts) <= 280 and all(1 <= len(e.skills) <= 3 for e in s.experts)
+
+
+def test_hard_province_has_scarcity_that_differs_by_prefecture() -> None:
+    """Some prefecture has only 2–3 holders of 财务 or 安全生产, another has more of both; leaders are
+    concentrated in a few experts somewhere and not everywhere; some experts hold a single skill."""
+    staff = _by_district(round_of("province", True))
+    scarce = {
+        d
+        for d, people in staff.items()
+        if min(sum(s in e.skills for e in people) for s in ("财务", "安全生产")) <= 3
+    }
+    assert scarce and scarce != set(staff)
+    few_leaders = {d for d, people in staff.items() if sum(e.leader for e in people) <= 4}
+    assert few_leaders and few_leaders != set(staff)
+    assert sum(len(e.skills) == 1 for people in staff.values() for e in people) >= 20
+
+
+def test_hard_province_has_binding_caps_absences_and_conflicts_that_bite() -> None:
+    """Some experts have a yearly cap that holds them below their prefecture's average person-days;
+    some are absent for a while; every conflicts row keeps an otherwise eligible expert away."""
+    s = round_of("province", True)
+    capped = [e for e in s.experts if e.max_days is not None]
+    assert len(capped) >= 20
+    bounds = {p.experts[0]: lower_bound(s, p) for p in pools(s)}
+    by_pool = {x: bounds[p.experts[0]] for p in pools(s) for x in p.experts}
+    binding = [e for e in capped if (year_capacity(s, e) or 0) < by_pool[e.id].terms["person-days"]]
+    assert binding
+    assert len({u.expert_id for u in s.unavailability}) >= 20
+    rules = Eligibility(s)
+    assert s.conflicts
+    for c in s.conflicts:
+        expert, inst = s.expert_by_id[c.expert_id], s.institution_by_id[c.institution_id]
+        districts = rules.districts(inst)
+        assert districts is None or expert.district in districts
+        assert expert.employer not in (inst.id, inst.name)
+
+
+def test_hospitals_round_is_hospital_heavy() -> None:
+    """~300 hospitals of every hospital tier (5- and 7-day visits) and a few grassroots ones, teams of
+    4–9 with tertiary general hospitals inspected by groups (one part each, two on 医疗管理),
+    cross-city pairings, conflicts with employers among the institutions, a private-hospital quota."""
+    s = round_of("hospitals", True)
+    tiers = Counter(i.tier for i in s.institutions)
+    assert 290 <= sum(n for t, n in tiers.items() if t != "grassroots") <= 310
+    assert set(tiers) == set(TIERS) and tiers["grassroots"] < tiers["secondary"]
+    assert {s.min_days(i) for i in s.institutions if i.tier != "grassroots"} == {5, 7}
+    general = s.rule("tertiary_general")
+    assert (general.team_min, general.team_max, general.one_part_each) == (4, 9, True)
+    assert general.count("医疗管理") == 2
+    assert s.pairings and all(p.inspecting_district != p.inspected_district for p in s.pairings)
+    rules = Eligibility(s)
+    biting = [
+        e
+        for e in s.experts
+        if e.employer in s.institution_by_id
+        and e.district in (rules.districts(s.institution_by_id[e.employer]) or ())
+    ]
+    assert biting and s.conflicts
+    assert any(q.ownership == "private" for q in s.quotas)
+
+
+def test_national_round_has_the_size_asked_for() -> None:
+    """A national round of N institutions has exactly N, in about N/117 prefectures of different
+    sizes, each with its own experts; names stay unique."""
+    s = generate("national", 3, size=2000)
+    assert len(s.institutions) == 2000
+    sizes = Counter(i.district for i in s.institutions)
+    assert 15 <= len(sizes) <= 19 and max(sizes.values()) > min(sizes.values())
+    assert set(_by_district(s)) == set(sizes)
+    assert len({i.name for i in s.institutions}) == 2000

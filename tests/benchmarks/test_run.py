@@ -10,8 +10,20 @@ from datetime import date
 import pytest
 from rich.console import Console
 
-from benchmarks.bounds import LEADERS, PERSON_DAYS
-from benchmarks.run import BenchmarkError, _kinds, _solver, pool_rows, render, worst
+from benchmarks.bounds import ATTAINED, LEADERS, PERSON_DAYS, SEARCH_GAP
+from benchmarks.run import (
+    INCOMPLETE,
+    BenchmarkError,
+    _kinds,
+    _sizes,
+    _solver,
+    add_growth,
+    pool_rows,
+    render,
+    render_sweep,
+    sweep,
+    worst,
+)
 from inputs.scenario import DEFAULT_TIER_RULES, Expert, Institution, Params, Scenario, TierRule
 from scheduler.plan import Plan, Visit
 
@@ -62,6 +74,15 @@ def test_pool_rows_set_heaviest_load_beside_the_bound() -> None:
     assert summary == [("A区", 3, 2, 2, 1.0, LEADERS), ("B区", 2, 2, 1, 2.0, PERSON_DAYS)]
     assert [(r["visited"], r["institutions"]) for r in rows] == [(2, 2), (1, 1)]
     assert worst(rows)["pool"] == "B区"
+    # B区's 2-day visit is above the stronger bound too (1: one-day visits make any load)
+    assert [(r["stronger"], r["label"]) for r in rows] == [(2, ATTAINED), (1, SEARCH_GAP)]
+
+
+def test_a_pool_with_institutions_left_out_is_incomplete() -> None:
+    """A pool whose plan leaves an institution out is not diagnosed as at its bound."""
+    partial = Plan("测试", "partial", plan().visits[1:])
+    rows = pool_rows(two_district_round(), partial)
+    assert [r["label"] for r in rows] == [INCOMPLETE, SEARCH_GAP]
 
 
 def test_render_prints_both_tables() -> None:
@@ -86,6 +107,8 @@ def test_render_prints_both_tables() -> None:
     text = out.getvalue()
     assert "A区" in text and "B区" in text and "2.00" in text
     assert "error: exit code 1" in text
+    assert "search gap" in text and "bound attained" in text
+    assert "pd 1.3 · ld 2.0 · 党建 0.7 · 财务 0.7" in text  # A区's terms beside its loads
 
 
 def test_kinds_option_accepts_only_known_kinds() -> None:
@@ -93,6 +116,42 @@ def test_kinds_option_accepts_only_known_kinds() -> None:
     assert _kinds("city, province") == ["city", "province"]
     with pytest.raises(argparse.ArgumentTypeError, match="district"):
         _kinds("county")
+
+
+def test_sizes_option_takes_whole_numbers() -> None:
+    """--sizes takes a comma-separated list of sizes."""
+    assert _sizes("400,1600, 6400") == [400, 1600, 6400]
+    for bad in ("", "4k", "0,100"):
+        with pytest.raises(argparse.ArgumentTypeError, match="sizes"):
+            _sizes(bad)
+
+
+def test_sweep_runs_the_cli_in_a_child_and_measures_it() -> None:
+    """A tiny national round through ``schedule solve`` in a child process: scheduled in full, valid,
+    with its times, its child's peak memory and the worst ratio."""
+    pytest.importorskip("outputs.scenario_csv")
+    (r,) = sweep([8], seed=2, time_limit=5)
+    assert r.get("error") is None
+    assert r["exit_code"] == 0 and r["scheduled"] == r["institutions"] == 8 and r["violations"] == 0
+    assert r["wall_s"] > 0 and r["solve_s"] is not None and r["outputs_s"] > 0 and r["peak_mib"] > 50
+    assert r["worst_ratio"] >= 1.0 and sum(r["labels"].values()) == r["pools"]
+    out = io.StringIO()
+    render_sweep([r, {"size": 16, "error": "exit code 1"}], Console(file=out, width=250))
+    assert "growth/doubling" in out.getvalue() and "error: exit code 1" in out.getvalue()
+
+
+def test_growth_per_doubling() -> None:
+    """Wall time ×2 over ×2 the size is 2.0 (linear); ×16 over ×4 the size is 4.0 (quadratic); a
+    failed size has none and gives none to the next."""
+    results = [
+        {"size": 100, "wall_s": 1.0},
+        {"size": 200, "wall_s": 2.0},
+        {"size": 800, "wall_s": 32.0},
+        {"size": 1600, "error": "x"},
+        {"size": 3200, "wall_s": 5.0},
+    ]
+    add_growth(results)
+    assert [r.get("growth_per_doubling") for r in results] == [None, 2.0, 4.0, None, None]
 
 
 def test_missing_solver_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,7 +72,11 @@ def make_scenario(
     holidays=(),
     **params,
 ) -> Scenario:
-    """A scenario from the given rows; extra keyword arguments are ``params`` keys."""
+    """A scenario from the given rows; extra keyword arguments are ``params`` keys.
+
+    The lead time of R14 is off (``notice_days`` 0) unless a test sets it: most scenarios here span
+    a month or two from their start, and their visits may begin on its first day."""
+    params.setdefault("notice_days", 0)
     return Scenario(
         params=Params(name="测试巡查", start=start, deadline=deadline, **params),
         institutions=tuple(institutions),

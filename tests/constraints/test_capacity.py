@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
-from constraints import capacity
+from constraints import capacity, working_days
 from constraints.registry import validate
 from tests.constraints.builders import replace_visit, rules, small_scenario, subjects
 
@@ -45,3 +46,23 @@ def test_limit_met_exactly(small_valid):
     """Two visits on one day with a limit of two is fine."""
     plan = replace_visit(small_valid, "G2", start=date(2024, 10, 14), end=date(2024, 10, 14))
     assert capacity.check(small_scenario(max_concurrent_visits=2), plan) == []
+
+
+def test_a_crowded_day_names_a_few_institutions_and_counts_them_all(small, small_valid):
+    """G1 repeated 30 times on 10-14: one violation, 31 + 0 visits that day over the limit of 1, each
+    institution named once."""
+    g1 = next(v for v in small_valid.visits if v.institution == "G1")
+    plan = dataclasses.replace(small_valid, visits=small_valid.visits + (g1,) * 30)
+    found = capacity.check(small, plan)
+    assert [v.subject for v in found] == ["2024-10-14"]
+    assert "31 项巡查" in found[0].message and found[0].message.count("李家沱社区卫生服务中心") == 1
+
+
+def test_crowded_stretches_are_capped(small):
+    """More crowded stretches than MAX_SPANS: the first ones are listed, then one line for the rest."""
+    from tests.constraints.builders import make_plan, visit
+
+    days = [d for d in working_days.WorkdayIndex.of(small.calendar).days if d.year == 2025][:120]
+    visits = [visit("G1", d.isoformat(), d.isoformat(), "E1", ["E1"]) for d in days for _ in range(2)]
+    found = capacity.check(small, make_plan(visits))
+    assert len(found) == capacity.MAX_SPANS + 1 and "未逐一列出" in found[-1].message

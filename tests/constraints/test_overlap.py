@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from constraints import overlap
@@ -49,3 +50,27 @@ def test_three_visits_sharing_a_day_report_each_pair(small, small_valid):
     plan = replace_visit(plan, "H2", end=date(2024, 10, 14), days=8, members=("E2", "E6", "E7", "E8", "E5"))
     found = overlap.check(small, plan)
     assert sorted(v.subject for v in found) == ["E2", "E5", "E5", "E5", "E7"]
+
+
+def test_copies_of_one_visit_are_reported_compactly(small, small_valid):
+    """G1 (E1, E4, E5 on 10-14) repeated 200 times: 201 visits give 20,100 overlapping pairs per
+    expert; each expert gets at most MAX_PAIRS pair lines (identical here, so one survives) and one
+    line counting the rest."""
+    g1 = next(v for v in small_valid.visits if v.institution == "G1")
+    plan = dataclasses.replace(small_valid, visits=small_valid.visits + (g1,) * 200)
+    found = overlap.check(small, plan)
+    for expert_id in ("E1", "E4", "E5"):
+        mine = [v for v in found if v.subject == expert_id]
+        assert len(mine) == overlap.MAX_PAIRS + 1
+        assert "共 20100 对" in mine[-1].message
+    assert len([v for v in validate(small, plan) if v.rule == "R5"]) == 6  # duplicates merged
+
+
+def test_rest_days_with_many_visits_use_the_nearest_next_visit(small_valid):
+    """With rest_days=1, E5's G1 (10-14) followed by G2 (10-15) is reported once per copy of G1,
+    each time against G2, the nearest visit starting after it."""
+    g1 = next(v for v in small_valid.visits if v.institution == "G1")
+    plan = dataclasses.replace(small_valid, visits=small_valid.visits + (g1,) * 50)
+    found = [v for v in overlap.check(small_scenario(rest_days=1), plan) if "休息" in v.message]
+    assert {v.subject for v in found} == {"E5"}
+    assert all("南坪镇卫生院（G2）" in v.message for v in found)

@@ -60,3 +60,52 @@ def test_quota_without_tier_or_ownership_counts_everyone(small, small_valid):
     assert quotas.check(scenario, small_valid) == []
     found = quotas.check(scenario, drop_visit(small_valid, "H2"))
     assert [v.subject for v in found] == ["2024年 全部机构"]
+
+
+# -- at-most caps (max_share, max_count) -----------------------------------------------------------
+
+
+def _grassroots_round(n: int, quota: Quota):
+    institutions = [inst(f"G{k}", f"卫生院{k}", "grassroots") for k in range(n)]
+    return make_scenario(institutions, [], quotas=[quota])
+
+
+def _visits(count: int, month: str = "2024-03"):
+    return make_plan(
+        [visit(f"G{k}", f"{month}-{4 + k:02d}", f"{month}-{4 + k:02d}", "A", ["A"]) for k in range(count)]
+    )
+
+
+def test_cap_bites_above_max_count():
+    """At most 2 of 10 grassroots institutions in 2024: a plan visiting 3 of them in 2024 breaks R9,
+    one visiting 2 does not."""
+    scenario = _grassroots_round(10, Quota(2024, tier="grassroots", max_count=2))
+    found = quotas.check(scenario, _visits(3))
+    assert len(found) == 1 and "至多巡查 2 家" in found[0].message and "安排了 3 家" in found[0].message
+    assert quotas.check(scenario, _visits(2)) == []
+
+
+def test_cap_by_share_rounds_down():
+    """max_share 25% of 10 allows floor(2.5) = 2."""
+    scenario = _grassroots_round(10, Quota(2024, tier="grassroots", max_share=0.25))
+    assert quotas.allowed(scenario.quotas[0], 10) == 2
+    assert quotas.check(scenario, _visits(2)) == []
+    assert "比例不超过 25%" in quotas.check(scenario, _visits(3))[0].message
+
+
+def test_about_ten_percent_meets_exactly():
+    """Seed 004's "about 10%" (min_share = max_share = 10%) of 25 needs ceil(2.5) = 3 and allows 3, not
+    floor(2.5) = 2: the two bounds always meet, so exactly 3 passes and 2 or 4 fail."""
+    quota = Quota(2024, tier="grassroots", min_share=0.1, max_share=0.1)
+    scenario = _grassroots_round(25, quota)
+    assert quotas.required(quota, 25) == 3 and quotas.allowed(quota, 25) == 3
+    assert quotas.check(scenario, _visits(3)) == []
+    assert len(quotas.check(scenario, _visits(2))) == 1
+    assert len(quotas.check(scenario, _visits(4))) == 1
+
+
+def test_cap_counts_only_visits_wholly_in_its_year():
+    """Visits in 2025 do not count against a 2024 cap of 1."""
+    scenario = _grassroots_round(10, Quota(2024, tier="grassroots", max_count=1))
+    assert quotas.check(scenario, _visits(3, "2025-03")) == []
+    assert quotas.allowed(Quota(2024), 10) is None

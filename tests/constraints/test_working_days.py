@@ -88,3 +88,27 @@ def test_workdays_between_helper():
     ]
     assert working_days.workdays_between(cal, date(2024, 10, 8), date(2024, 10, 1)) == []
     assert working_days.workdays_between(cal, date(2029, 12, 30), date(2030, 1, 2)) is None
+
+
+def test_workday_index_counts_like_the_calendar():
+    """The index the checks count with agrees with walking the calendar day by day, across the
+    2024 National Day holiday and a year boundary; a range touching an unknown year gives None."""
+    cal = working_days.WorkdayIndex.of(small_scenario().calendar)
+    for first, last in [
+        (date(2024, 9, 28), date(2024, 10, 8)),
+        (date(2024, 12, 30), date(2025, 1, 3)),
+        (date(2024, 10, 8), date(2024, 10, 1)),
+        (date(2025, 1, 1), date(2025, 12, 31)),
+    ]:
+        assert cal.count(first, last) == small_scenario().calendar.count_workdays(first, last)
+    assert cal.count(date(2026, 12, 30), date(2027, 1, 4)) is None
+    assert cal.count(date(1900, 1, 1), date(2999, 12, 31)) is None
+
+
+def test_a_visit_over_many_unknown_years_names_a_few():
+    """A visit from 1900 to 2999 is reported once, naming the first unknown years and their count."""
+    scenario = make_scenario([inst("G", "花溪社区卫生服务中心", "grassroots")], [])
+    plan = make_plan([visit("G", "2024-10-14", "2024-10-14", "E1", ["E1"])])
+    plan = replace_visit(plan, "G", start=date(1900, 1, 1), end=date(2999, 12, 31))
+    found = working_days.check(scenario, plan)
+    assert len(found) == 1 and "1900、1901、1902、1903、1904 等 1077 个年份" in found[0].message

@@ -233,3 +233,90 @@ def test_numbers_from_excel_become_plain_ids() -> None:
     """An id typed as a number in Excel (1001 or 1001.0) reads as the text "1001"."""
     assert cells.key(1001.0) == "1001"
     assert cells.key(1001) == "1001"
+
+
+# -- hostile and oversized cells (issue 9) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["9" * 400, "1e400", "10^20", "1" + "0" * 16, "-" + "9" * 30, float("inf"), float("-inf"), "nan", "inf"],
+)
+def test_huge_or_odd_integers_are_refused_cleanly(raw: object) -> None:
+    """Numbers too long for any range, exponents and infinities are a CellError, never an OverflowError."""
+    with pytest.raises(CellError, match="整数"):
+        cells.integer(raw)
+
+
+def test_long_integers_within_reason_still_read() -> None:
+    """Leading zeros do not count against the length limit; 10^20 typed by Excel as a number is an int
+    (the reader's range check refuses it)."""
+    assert cells.integer("0" * 40 + "42") == 42
+    assert cells.integer(1e20) == 10**20
+
+
+@pytest.mark.parametrize(
+    "raw", ["1899-12-31", "9999-12-31", "0001-01-01", datetime(2201, 1, 1), date(1066, 10, 14)]
+)
+def test_dates_outside_1900_to_2200_are_refused(raw: object) -> None:
+    """A date with an absurd year is refused, naming the years accepted."""
+    with pytest.raises(CellError, match="1900 到 2200 年"):
+        cells.day(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("张\x1b[31m三", "张[31m三"),
+        ("E0\x001", "E01"),
+        ("\u202eexe.txt", "exe.txt"),
+        ("市\u200d人民\u2066医院\u2069", "市人民医院"),
+        ("\ufeff编号", "编号"),
+        ("a\tb\nc", "a b c"),
+        ("重庆市（巴南区）人民医院，“一院”", "重庆市（巴南区）人民医院，“一院”"),
+        ("\x85\x9b", ""),
+    ],
+)
+def test_control_and_format_characters_are_dropped(raw: str, expected: str) -> None:
+    """ESC, NUL, C1 controls, bidi overrides and zero-width joiners never reach the scenario; line breaks
+    become spaces; Chinese punctuation stays."""
+    assert cells.text(raw) == expected
+    assert cells.key(raw) == unicodedata.normalize("NFKC", expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("'=HYPERLINK(1)", "=HYPERLINK(1)"), ("'+cmd", "+cmd"), ("'-1", "-1"), ("'@x", "@x"), ("'abc", "'abc")],
+)
+def test_formula_quote_is_taken_off(raw: str, expected: str) -> None:
+    """The `'` our CSV writers put before = + - @ reads back without it; any other `'` stays."""
+    assert cells.text(raw) == expected
+
+
+def test_quoted_negative_number_reads_as_that_number() -> None:
+    """`'-1` (neutralised on writing) is the number -1 again."""
+    assert cells.integer("'-1") == -1
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("zhangzm@example.cn", "zhangzm@example.cn"),
+        (" Zhang@Example.CN ", "Zhang@example.cn"),
+        ("ｘｃｂ＠ｅｘａｍｐｌｅ．ｃｎ", "xcb@example.cn"),
+        ("张三@例子.中国", "张三@例子.中国"),
+    ],
+)
+def test_email_addresses_are_normalised(raw: str, expected: str) -> None:
+    """Well-formed addresses read as their normalised form (domain lower-cased, full-width made plain)."""
+    assert cells.email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["a@b", "zhang", "a@b.com ATTENDEE:mailto:evil@x", "a@@b.cn", "张三 <a@b.cn>", "a@b.cn\nBCC:c@d.cn"],
+)
+def test_bad_email_addresses(raw: str) -> None:
+    """Anything but one plain address is refused (no network look-up is made)."""
+    with pytest.raises(CellError, match="邮箱"):
+        cells.email(raw)

@@ -296,7 +296,7 @@ def test_minimal_folder_uses_defaults(tmp_path: Path) -> None:
     assert scenario.experts[1].skills == ("医疗管理", "财务")
     assert [e.leader for e in scenario.experts] == [True, False, True]
     assert scenario.tier_rules == DEFAULT_TIER_RULES
-    assert scenario.params.notice_days == 15 and scenario.params.max_concurrent_visits is None
+    assert scenario.params.notice_days == 30 and scenario.params.max_concurrent_visits is None
     assert scenario.batches == () and scenario.holidays == ()
 
 

@@ -76,6 +76,16 @@ def _param(key: str, value: str) -> Callable[[Sheets], None]:
     return lambda sheets: sheets["params"].append([key, value])
 
 
+def _header(sheet: str, old: str, new: str) -> Callable[[Sheets], None]:
+    """Rename a column header of ``sheet``."""
+
+    def change(sheets: Sheets) -> None:
+        header = sheets[sheet][0]
+        header[header.index(old)] = new
+
+    return change
+
+
 _BATCH = _add("batches", ["第一批", "2025-03-03", "2025-06-30"])
 
 # (what, change, source, row, column, value, words the message holds)
@@ -307,10 +317,201 @@ CASES = [
         2,
         "min_days",
         "0",
-        "不小于 1",
+        "超出范围，应为 1 到 60 之间的整数",
     ),
     ("unknown param", _param("颜色", "红"), "params.csv", 6, "key", "颜色", "不是已知的参数"),
     ("duplicate param", _param("开始日期", "2025-02-03"), "params.csv", 6, "key", "开始日期", "重复"),
+    # -- the cell as typed, not as converted
+    (
+        "unknown expert typed full-width",
+        _add("conflicts", ["Ｅ９", "H1", ""]),
+        "conflicts.csv",
+        2,
+        "expert_id",
+        "Ｅ９",
+        "未找到",
+    ),
+    (
+        "deadline before start, as typed",
+        _set("params", 4, "value", "2024年12月31日"),
+        "params.csv",
+        4,
+        "value",
+        "2024年12月31日",
+        "截止日期早于",
+    ),
+    # -- every number has a range (SPEC §3: days and sizes in the hundreds at most)
+    (
+        "400 nines of minimum days",
+        _institution_column("min_days", "9" * 400),
+        "institutions.csv",
+        2,
+        "min_days",
+        "9" * 59 + "…",
+        "应为 1 到 60 之间的整数",
+    ),
+    (
+        "minimum days as an exponent",
+        _institution_column("min_days", "1e400"),
+        "institutions.csv",
+        2,
+        "min_days",
+        "1e400",
+        "应为 1 到 60 之间的整数",
+    ),
+    (
+        "team size 10^20",
+        _add("tiers", ["基层", "", "", "100000000000000000000", ""]),
+        "tiers.csv",
+        2,
+        "team_max",
+        "100000000000000000000",
+        "超出范围，应为 1 到 50 之间的整数",
+    ),
+    (
+        "concurrent visits 10^20",
+        _param("max_concurrent_visits", "100000000000000000000"),
+        "params.csv",
+        6,
+        "value",
+        "100000000000000000000",
+        "1 到 10000 之间的整数",
+    ),
+    (
+        "rest days 2^31",
+        _param("rest_days", "2147483648"),
+        "params.csv",
+        6,
+        "value",
+        "2147483648",
+        "0 到 60 之间的整数",
+    ),
+    ("notice days negative", _param("notice_days", "-1"), "params.csv", 6, "value", "-1", "0 到 365"),
+    (
+        "expert days above a year",
+        _both(
+            lambda sheets: sheets["experts"][0].append("max_days"),
+            lambda sheets: sheets["experts"][3].append("367"),
+        ),
+        "experts.csv",
+        4,
+        "max_days",
+        "367",
+        "0 到 366 之间的整数",
+    ),
+    (
+        "year far outside every cycle",
+        _set("institutions", 2, "year", "99999"),
+        "institutions.csv",
+        2,
+        "year",
+        "99999",
+        "1900 到 2200 之间的整数",
+    ),
+    (
+        "quota count beyond reason",
+        _add("quotas", ["2025", "", "", "", "1000001"]),
+        "quotas.csv",
+        2,
+        "min_count",
+        "1000001",
+        "0 到 100000",
+    ),
+    (
+        "date with an absurd year",
+        _add("unavailability", ["E1", "2025-03-03", "9999-12-31", ""]),
+        "unavailability.csv",
+        2,
+        "end",
+        "9999-12-31",
+        "1900 到 2200 年之间的日期",
+    ),
+    (
+        "round longer than ten years",
+        _set("params", 4, "value", "2199-12-31"),
+        "params.csv",
+        4,
+        "value",
+        "2199-12-31",
+        "超过 10 年",
+    ),
+    (
+        "holiday row of a century",
+        _add("holidays", ["2025-01-01", "2125-01-01", "holiday"]),
+        "holidays.csv",
+        2,
+        "end",
+        "2125-01-01",
+        "不超过 366 天",
+    ),
+    # -- e-mail addresses are checked
+    (
+        "expert e-mail with a second attendee",
+        _both(
+            lambda sheets: sheets["experts"][0].append("email"),
+            lambda sheets: sheets["experts"][1].append("a@b.com ATTENDEE:mailto:evil@x"),
+        ),
+        "experts.csv",
+        2,
+        "email",
+        "a@b.com ATTENDEE:mailto:evil@x",
+        "电子邮箱地址",
+    ),
+    (
+        "office e-mail without a domain",
+        _param("office_email", "xcb@"),
+        "params.csv",
+        6,
+        "value",
+        "xcb@",
+        "邮箱",
+    ),
+    (
+        "institution e-mail",
+        _institution_column("邮箱", "yb.example.cn"),
+        "institutions.csv",
+        2,
+        "邮箱",
+        "yb.example.cn",
+        "电子邮箱地址",
+    ),
+    # -- an unknown name near a known one: one "did you mean", no knock-on problems
+    (
+        "header near a required column",
+        _header("experts", "id", "ids"),
+        "experts.csv",
+        1,
+        "ids",
+        None,
+        "是否是指 “编号”（id）",
+    ),
+    (
+        "header near an optional column",
+        _header("institutions", "address", "adress"),
+        "institutions.csv",
+        1,
+        "adress",
+        None,
+        "是否是指 “地址”（address）",
+    ),
+    (
+        "param near a required one",
+        _set("params", 3, "key", "开始日朝"),
+        "params.csv",
+        3,
+        "key",
+        "开始日朝",
+        "是否是指 “开始日期”（start）",
+    ),
+    (
+        "param near an optional one",
+        _param("监督电活", "023-1"),
+        "params.csv",
+        6,
+        "key",
+        "监督电活",
+        "是否是指 “监督电话”（hotline）",
+    ),
 ]
 
 
@@ -414,12 +615,13 @@ def test_old_xls_is_refused_with_advice(tmp_path: Path) -> None:
     assert ".xlsx" in str(problem)
 
 
-def test_csv_not_utf8(tmp_path: Path) -> None:
-    """A CSV saved in GBK is reported as not UTF-8, naming the file."""
+def test_csv_in_no_known_encoding(tmp_path: Path) -> None:
+    """A CSV whose bytes no encoding reads (a UTF-16 mark before bytes that are not UTF-16) is reported
+    naming the file and the encodings that are read."""
     folder = write_folder(tmp_path, base_sheets())
-    (folder / "experts.csv").write_bytes("id,name,district,skills\nE1,张一,巴南区,党建\n".encode("gbk"))
+    (folder / "experts.csv").write_bytes(b"\xff\xfei\x00d\x00\x00\xd8")
     (problem,) = problems(folder)
-    assert problem.source == "experts.csv" and "UTF-8" in str(problem)
+    assert problem.source == "experts.csv" and "编码" in str(problem) and "GB18030" in str(problem)
 
 
 def test_same_sheet_twice(tmp_path: Path) -> None:
@@ -436,3 +638,9 @@ def test_empty_institutions_sheet(tmp_path: Path) -> None:
     sheets["institutions"] = sheets["institutions"][:1]
     (problem,) = problems(write_folder(tmp_path, sheets))
     assert problem.source == "institutions.csv" and "没有数据" in str(problem)
+
+
+def test_problem_lines_carry_no_control_characters() -> None:
+    """A file name or value holding ESC or a right-to-left override prints without them."""
+    problem = Problem("a\x1b[2Jb.csv", 2, "名称", "x\u202ey", "文字")
+    assert str(problem) == "a[2Jb.csv 第 2 行 “名称” 列：值 “xy” 无效，应为 文字"

@@ -11,6 +11,7 @@ carry ICS-special characters (comma, semicolon) to exercise escaping.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +105,13 @@ def plan() -> Plan:
 @pytest.fixture
 def clock() -> datetime:
     return datetime(2024, 11, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def plan_folder(tmp_path_factory: pytest.TempPathFactory, clock: datetime) -> Path:
+    """The hand-made plan written as a whole plan folder (what `schedule send` reads)."""
+    from outputs.folder import write_plan_folder
+
+    out = tmp_path_factory.mktemp("plans") / "plan"
+    write_plan_folder(make_scenario(), make_plan(), out, facts={}, now=clock)
+    return out

@@ -36,23 +36,24 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_changes_csv_has_one_row_per_change(tmp_path: Path, scenario: Scenario) -> None:
-    """Each change is a row with the institution's id and name, the kind in Chinese and as a code,
+    """Each change is a row under Chinese headers with the institution's id and name, the kind,
     before, after and the reason; the file starts with a byte-order mark for Excel."""
     path = tmp_path / "changes.csv"
     write_changes(scenario, CHANGES, path)
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     rows = _rows(path)
     assert list(rows[0]) == list(COLUMNS)
-    assert [(r["institution"], r["kind"], r["kind_code"]) for r in rows] == [
-        ("G2", "取消", "cancelled"),
-        ("H2", "换人", "member_swapped"),
-        ("H2", "更换组长", "leader_changed"),
-        ("G1", "改期", "moved"),
-        ("H1", "新增", "added"),
+    assert list(rows[0]) == ["机构编号", "机构名称", "变更类型", "变更前", "变更后", "原因"]
+    assert [(r["机构编号"], r["变更类型"]) for r in rows] == [
+        ("G2", "取消"),
+        ("H2", "换人"),
+        ("H2", "更换组长"),
+        ("G1", "改期"),
+        ("H1", "新增"),
     ]
-    assert rows[1]["name"] == "南岸区妇幼保健院"
-    assert rows[1]["before"] == "李红（E02）" and rows[1]["after"] == "王磊（E04）"
-    assert "病假" in rows[1]["reason"]
+    assert rows[1]["机构名称"] == "南岸区妇幼保健院"
+    assert rows[1]["变更前"] == "李红（E02）" and rows[1]["变更后"] == "王磊（E04）"
+    assert "病假" in rows[1]["原因"]
 
 
 def test_changes_csv_without_changes_has_the_header_only(tmp_path: Path, scenario: Scenario) -> None:

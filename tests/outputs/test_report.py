@@ -49,7 +49,7 @@ def test_the_page_shows_headline_figures_and_the_left_out(scenario: Scenario, pl
         assert scenario.institution_by_id[visit.institution].name in html
     for expert in scenario.experts:
         assert f"{expert.name}（{expert.id}）" in html
-    assert "R6：可派专家均与该机构存在回避关系" in html
+    assert "回避：可派专家均与该机构存在回避关系" in html
     assert "区第二人民医院" in html  # exempt
     assert "2025年" in html and "2026年" in html  # year ticks
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inputs.employers import Named, Resolver
 from inputs.reader import read_scenario
 from inputs.sample import SAMPLE_DIR
 from inputs.scenario import (
@@ -149,6 +150,9 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
     expert_ids = [e.id for e in experts]
     districts = sorted({i.district for i in institutions} | {e.district for e in experts})
+    # R6: the reader resolves employer texts, so a valid scenario carries what they resolve to.
+    resolver = Resolver([Named(i.id, i.name) for i in institutions], districts, params.name)
+    experts = tuple(dataclasses.replace(e, employer=_resolved(resolver, e.employer)) for e in experts)
     teams = []
     for name in draw(st.lists(_key, max_size=2, unique=True)):
         members = draw(st.lists(st.sampled_from(expert_ids), min_size=1, unique=True))
@@ -195,6 +199,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         teams=tuple(teams),
         holidays=tuple(holidays),
     )
+
+
+def _resolved(resolver: Resolver, employer: str | None) -> str | None:
+    """The employer as the reader resolves it; a text it would refuse (ambiguous, a near miss) left out."""
+    if employer is None:
+        return None
+    resolution = resolver.resolve(employer)
+    return None if resolution.problem() else resolution.employer
 
 
 @settings(max_examples=60, deadline=None)

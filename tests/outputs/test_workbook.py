@@ -16,11 +16,13 @@ from scheduler.plan import Plan
 SHEETS = [
     "巡查安排",
     "专家组名单",
+    "分工",
     "专家日程",
     "年度计划",
     "交叉检查关系表",
     "工作量",
     "未安排",
+    "时间节点",
     "巡查进度图",
     "求解信息",
 ]
@@ -50,7 +52,7 @@ def _header(ws) -> list[str]:
 
 
 def test_the_workbook_has_the_sheets_in_order(book) -> None:
-    """All nine Chinese sheets are there, in the order an office reads them."""
+    """All the Chinese sheets are there, in the order an office reads them."""
     assert book.sheetnames == SHEETS
 
 
@@ -156,16 +158,18 @@ def test_unscheduled_sheet_gives_reasons_and_lists_exempt(book) -> None:
     header = _header(book["未安排"])
     rows = {row[1]: dict(zip(header, row, strict=True)) for row in _rows(book["未安排"])[1:]}
     assert rows["G2"]["情况"] == "未安排"
-    assert "R6：可派专家均与该机构存在回避关系" in rows["G2"]["原因"]
-    assert "R8：剩余专家年度天数已满" in rows["G2"]["原因"]
+    assert "回避：可派专家均与该机构存在回避关系" in rows["G2"]["原因"]
+    assert "专家不可用与年度上限：剩余专家年度天数已满" in rows["G2"]["原因"]
+    assert rows["G2"]["规则"] == "回避" and rows["S1"]["规则"] == "免检"
     assert rows["S1"]["情况"] == "免检"
 
 
 def test_facts_sheet_shows_the_facts_in_order_then_the_stats(book) -> None:
-    """求解信息: the given facts in their order, then plan.stats not already given."""
+    """求解信息: the given facts in their order, then plan.stats not already given, all in plain words:
+    the solver's raw status and terms become 计划状态 and a sentence per expert pool."""
     rows = _rows(book["求解信息"])[1:]
     keys = [row[0] for row in rows]
-    assert keys[: keys.index("状态")] == [
+    assert keys[: keys.index("输入校验和")] == [
         "方案名称",
         "计划状态",
         "巡查周期",
@@ -177,11 +181,12 @@ def test_facts_sheet_shows_the_facts_in_order_then_the_stats(book) -> None:
         "参与巡查的专家",
     ]
     given = [k for k in keys if k in FACTS]
-    assert given == list(FACTS)
+    assert given == [k for k in FACTS if k not in ("状态", "目标值", "下界")]
     facts = dict(rows)
+    assert facts["计划状态"] == "部分安排（有机构未安排）"
     assert facts["输入校验和"] == "sha256:0123abcd"
     assert facts["求解用时（秒）"] == 1.25
-    assert facts["目标值：max_load"] == 12
+    assert facts["各专家库最重负荷与下界"] == "专家库：最重负荷 12 天，下界 12 天；未安排机构：1 家"
 
 
 def test_gantt_sheet_colours_the_weeks_of_each_visit(book) -> None:

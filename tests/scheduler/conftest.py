@@ -58,9 +58,9 @@ def check_plan(sc: Scenario, plan: Plan) -> None:
     if plan.status == "infeasible" and not plan.visits:
         violations = [v for v in violations if v.rule != "R9"]
     assert violations == [], "\n".join(f"{v.rule} {v.subject}: {v.message}" for v in violations)
-    visited = Counter(v.institution for v in plan.visits)
+    visited = Counter(v.institution for v in plan.visits if v.kind == "visit")
     assert all(n == 1 for n in visited.values()), visited
-    left = {u.institution: u for u in plan.unscheduled}
+    left = {u.institution: u for u in plan.unscheduled if u.kind == "visit"}
     exempt = {i.id for i in sc.institutions if i.exempt}
     assert set(plan.exempt) == exempt
     for i in sc.institutions:

@@ -24,7 +24,7 @@ from tests.scheduler.test_solve_properties import scenarios
 
 def greedy_plan(sc: Scenario) -> tuple[Instance, Plan]:
     """The greedy plan of a scenario, as a Plan the validator can read."""
-    instance = build_instance(sc)
+    instance = build_instance(sc, announce=sc.params.start, followups=True)  # as the solver builds it
     return instance, to_plan(instance, greedy(instance), 0.0, False)
 
 

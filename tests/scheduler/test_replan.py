@@ -32,6 +32,7 @@ from tests.constraints.builders import expert, inst, make_scenario
 
 D = date.fromisoformat
 TODAY = D("2024-11-14")
+ANNOUNCED = D("2024-10-18")  # the baseline's announcement (R14): 15 days' notice ends on 11-02
 NOTICE_END = D("2024-11-29")
 CLOCK = datetime(2024, 11, 14, 9, 0, tzinfo=UTC)
 WEEKS = {"G1": "2024-11-04", "G2": "2024-11-11", "G3": "2024-12-02", "G4": "2024-12-09", "G5": "2024-12-16"}
@@ -44,6 +45,7 @@ def _round(*extra, unavailability=(), drop=(), teams=(), **params) -> Scenario:
         if i not in drop
     ]
     experts = [expert(f"E{n}", f"专家{n}", *DEFAULT_SKILLS, leader=n <= 3) for n in range(1, 6)]
+    params.setdefault("notice_days", 15)
     return make_scenario(
         [*institutions, *extra],
         experts,
@@ -57,7 +59,7 @@ def _round(*extra, unavailability=(), drop=(), teams=(), **params) -> Scenario:
 
 @pytest.fixture(scope="module")
 def baseline() -> Plan:
-    plan = solve(_round(), time_limit=5, seed=0, workers=1).plan
+    plan = solve(_round(), time_limit=5, seed=0, workers=1, today=ANNOUNCED).plan
     assert {v.institution: v.start.isoformat() for v in plan.visits} == WEEKS
     return plan
 
@@ -131,7 +133,9 @@ def test_ill_leader_is_replaced_by_another_leader(baseline: Plan) -> None:
     new = _visit(result.plan, "G4")
     assert (new.start, new.end) == (old.start, old.end)
     assert new.leader != old.leader and old.leader not in new.members
-    assert {c.kind for c in result.changes} == {"member_swapped", "leader_changed"}
+    (change,) = result.changes  # a leader replaced is one change a person would name
+    assert change.kind in ("leader_changed", "member_swapped+leader_changed")
+    assert change.summary.startswith(f"组长由{scenario.expert_by_id[old.leader].name}改为")
 
 
 def test_forced_visit_moves_after_the_notice_period_when_nobody_can_stand_in(baseline: Plan) -> None:
@@ -279,7 +283,7 @@ def test_standing_team_member_falls_ill() -> None:
     as the rules allow, and the ill expert is off it."""
     teams = [Team("甲组", "E1", ("E1", "E4")), Team("乙组", "E2", ("E2", "E5"))]
     scenario = _round(teams=teams)
-    old_plan = solve(scenario, time_limit=5, seed=0, workers=1).plan
+    old_plan = solve(scenario, time_limit=5, seed=0, workers=1, today=ANNOUNCED).plan
     old = _visit(old_plan, "G3")
     ill = _member(old)
     changed = _round(teams=teams, unavailability=[Unavailability(ill, D("2024-12-02"), D("2024-12-02"))])
@@ -405,7 +409,8 @@ def test_restrict_keeps_the_announced_start_inside_the_notice_period() -> None:
 
 
 def test_diff_names_each_kind_of_change() -> None:
-    """One row per change: cancelled, moved, member swapped, leader changed, added."""
+    """One row per visit: cancelled; moved with a new leader (who replaced the old one) in one row
+    naming both; added."""
     scenario = _round(drop=("G1",))
     v = Visit("G2", D("2024-12-02"), D("2024-12-02"), 1, "E1", ("E1", "E4"))
     old = Plan(
@@ -422,15 +427,36 @@ def test_diff_names_each_kind_of_change() -> None:
     rows = diff(scenario, old, new, {"G2": ["专家 专家1（E1）2024-12-02 不可用"]})
     assert [(c.institution, c.kind, c.label) for c in rows] == [
         ("G1", "cancelled", "取消"),
-        ("G2", "moved", "改期"),
-        ("G2", "member_swapped", "换人"),
-        ("G2", "leader_changed", "更换组长"),
+        ("G2", "moved+leader_changed", "改期、更换组长"),
         ("G3", "added", "新增"),
     ]
-    swapped = rows[2]
-    assert (swapped.before, swapped.after) == ("专家1（E1）", "专家2（E2）")
-    assert swapped.reason == "专家 专家1（E1）2024-12-02 不可用"
-    assert rows[0].reason == "机构已从方案中移除" and rows[4].reason == "新增机构"
+    changed = rows[1]
+    assert changed.before == "日期 2024-12-02；组长 专家1（E1）"
+    assert changed.after == "日期 2024-12-09；组长 专家2（E2）"
+    assert changed.summary == "日期由2024年12月2日改为2024年12月9日；组长由专家1改为专家2"
+    assert changed.reason == "专家 专家1（E1）2024-12-02 不可用"
+    assert rows[0].reason == "机构已从方案中移除" and rows[2].reason == "新增机构"
+
+
+def test_a_leader_swap_within_the_team_is_one_change() -> None:
+    """A led and B was a member; now B leads and A stays on: one row 「组长由A改为B」, no member swap."""
+    scenario = _round()
+    v = Visit("G2", D("2024-12-02"), D("2024-12-02"), 1, "E1", ("E1", "E4"))
+    old = Plan("测试巡查", "feasible", (v,))
+    new = Plan("测试巡查", "feasible", (replace(v, leader="E4", members=("E4", "E1")),))
+    (change,) = diff(scenario, old, new)
+    assert (change.kind, change.label) == ("leader_changed", "更换组长")
+    assert change.summary == f"组长由{scenario.expert_by_id['E1'].name}改为{scenario.expert_by_id['E4'].name}"
+
+
+def test_a_team_change_that_is_not_a_leader_swap_is_still_reported() -> None:
+    """A member replaced (the leader kept) is one 换人 row naming both experts."""
+    scenario = _round()
+    v = Visit("G2", D("2024-12-02"), D("2024-12-02"), 1, "E1", ("E1", "E4"))
+    old = Plan("测试巡查", "feasible", (v,))
+    new = Plan("测试巡查", "feasible", (replace(v, members=("E1", "E5")),))
+    (change,) = diff(scenario, old, new)
+    assert change.kind == "member_swapped" and change.summary.startswith("组员由")
 
 
 # -- the plan folder: change list and calendar updates --------------------------------------------------
@@ -475,8 +501,8 @@ def test_folder_sends_only_what_changed(tmp_path: Path, baseline: Plan) -> None:
     assert cancel.stem.startswith(f"{ill}_") and cancel.stem.endswith("_G3")
     assert b"METHOD:CANCEL" in cancel.read_bytes()
     text = (out / "changes.csv").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == "institution,name,kind,kind_code,before,after,reason"
-    assert ",换人,member_swapped," in text
+    assert text.splitlines()[0] == "机构编号,机构名称,变更类型,变更前,变更后,原因"
+    assert ",换人," in text
 
 
 def test_cli_replan_and_validate(tmp_path: Path, baseline: Plan) -> None:
@@ -498,7 +524,7 @@ def test_cli_replan_and_validate(tmp_path: Path, baseline: Plan) -> None:
     assert runner.invoke(app, check).exit_code == 0
     late = [*check[:-1], "2024-11-20"]  # G6 at 11-29 would give only 9 days' notice from 11-20
     flagged = runner.invoke(app, late)
-    assert flagged.exit_code == 1 and "[R13] G6" in flagged.output
+    assert flagged.exit_code == 1 and "【调整规则（R13）】G6" in flagged.output
 
 
 def test_cli_rejects_a_bad_today(tmp_path: Path) -> None:

@@ -5,11 +5,14 @@ reasons in Chinese (``check_plan``); the solver never plans fewer visits than it
 Scenarios: 2–6 institutions of random tiers in two districts, 6–12 experts with random skills (each
 required skill held by someone, someone able to lead), and random pairings, home-district rule,
 conflicts, unavailability, windows, rest days, office capacity, yearly caps, standing teams (also
-under district rules) and yearly quotas (often unmeetable: then no plan may be called feasible).
+under district rules), yearly quotas (often unmeetable: then no plan may be called feasible) and
+caps, R4's division of work (part counts, one part each), R16 pins, both paces, R14's lead time and
+R15's follow-ups (marked, by share, continuity or not).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +21,7 @@ from hypothesis import strategies as st
 from constraints.registry import validate
 from inputs.scenario import (
     DEFAULT_SKILLS,
+    DEFAULT_TIER_RULES,
     TIERS,
     Conflict,
     Expert,
@@ -26,6 +30,7 @@ from inputs.scenario import (
     Quota,
     Scenario,
     Team,
+    TierRule,
     Unavailability,
 )
 from scheduler.greedy import greedy
@@ -70,6 +75,7 @@ def institutions(draw, deadline: date) -> list[Institution]:
                 ownership=draw(st.sampled_from(["public", "public", "private"])),
                 min_days=draw(st.sampled_from([None, None, None, 2, 6])),
                 exempt=draw(st.integers(0, 7)) == 0,
+                followup=draw(st.sampled_from([None, None, True, False])),  # R15
                 **window,
             )
         )
@@ -98,6 +104,46 @@ def experts(draw, insts: list[Institution]) -> list[Expert]:
         )
         for k in range(n)
     ]
+
+
+@st.composite
+def divisions(draw) -> dict[str, TierRule]:
+    """R4 分工 on up to two tiers: part counts `技能*2` and one part each (the team's maximum raised
+    to the counts' sum where one part each needs it, as the reader refuses less)."""
+    rules = {}
+    for tier in sorted(draw(st.sets(st.sampled_from(TIERS), max_size=3))):
+        base = DEFAULT_TIER_RULES[tier]
+        counts = draw(
+            st.sampled_from([(), (("医疗管理", 2),), (("医疗管理", 2),), (("党建", 2), ("财务", 2))])
+        )
+        skills = draw(
+            st.sampled_from([base.required_skills, ("党建", "医疗管理"), ("党建", "医疗管理", "财务")])
+        )
+        one_each = draw(st.booleans())
+        need = len(skills) + sum(n - 1 for _, n in counts)
+        team_max = max(base.team_max, need) if one_each else base.team_max
+        rules[tier] = replace(
+            base, required_skills=skills, part_counts=counts, one_part_each=one_each, team_max=team_max
+        )
+    return rules
+
+
+@st.composite
+def pins(draw, inst: Institution, pool: list[Expert], deadline: date) -> dict:
+    """R16 on about one institution in four: a start date, a leader and members drawn at random (a pin
+    that cannot hold leaves the institution out, with its reasons)."""
+    if draw(st.integers(0, 3)):
+        return {}
+    pin: dict = {}
+    if draw(st.booleans()):
+        pin["fixed_start"] = _day(draw, deadline)
+    if draw(st.booleans()):
+        pin["fixed_leader"] = draw(st.sampled_from([e.id for e in pool if e.leader]))
+    if draw(st.booleans()):
+        pin["fixed_members"] = tuple(
+            draw(st.lists(st.sampled_from([e.id for e in pool]), max_size=2, unique=True))
+        )
+    return pin
 
 
 @st.composite
@@ -140,6 +186,11 @@ def scenarios(draw) -> Scenario:
         )
         for _ in range(draw(st.integers(0, 1)))
     ]
+    if draw(st.booleans()):  # R9 at-most: a cap never below the row's minimum (the reader refuses that)
+        quotas = [replace(q, max_count=q.min_count + draw(st.integers(0, 2))) for q in quotas] or [
+            Quota(2024, max_share=draw(st.sampled_from([0.0, 0.5])))
+        ]
+    insts = [replace(i, **draw(pins(i, pool, deadline))) for i in insts]  # R16
     return scenario(
         insts,
         pool,
@@ -154,6 +205,16 @@ def scenarios(draw) -> Scenario:
         rest_days=draw(st.integers(0, 2)),
         max_concurrent_visits=draw(st.sampled_from([None, None, 1, 2])),
         max_days_per_year=draw(st.sampled_from([None, None, 10, 20])),
+        tier_rules=draw(divisions()),
+        pace=draw(st.sampled_from(["even", "early"])),  # objective 3
+        # R14 lead time and R15 follow-ups, their periods short enough to fit the short rounds
+        notice_days=draw(st.sampled_from([0, 0, 7, 20])),
+        followup_share=draw(st.sampled_from([0.0, 0.0, 0.5, 1.0])),
+        feedback_days=draw(st.sampled_from([0, 10, 30])),
+        rectify_days=draw(st.sampled_from([0, 15, 30])),
+        followup_days=draw(st.sampled_from([1, 1, 2])),
+        followup_team_max=draw(st.sampled_from([2, 3])),
+        followup_continuity=draw(st.booleans()),
     )
 
 
@@ -170,7 +231,7 @@ def test_every_returned_plan_is_valid_and_accounts_for_every_institution(sc):
 def test_solver_plans_at_least_as_many_visits_as_its_greedy_start(sc):
     """Objective 1 (schedule as many as possible) is never worse than the greedy plan the solver
     starts from, when that plan is itself valid."""
-    instance = build_instance(sc)
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)  # as solve builds it
     start = to_plan(instance, greedy(instance), 0.0, False)
     if validate(sc, start):
         return  # the greedy start breaks a rule (it may miss a quota): nothing to compare with

@@ -1,0 +1,474 @@
+"""`schedule send` against a real SMTP server (aiosmtpd on 127.0.0.1), and the outbox without one."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from icalendar import Calendar
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, app
+from inputs.scenario import Scenario
+from outputs.calendars import read_ledger
+from outputs.folder import write_plan_folder
+from outputs.mail import build_messages
+from outputs.send import (
+    STATUS_ALREADY,
+    STATUS_FAILED,
+    STATUS_NO_ADDRESS,
+    STATUS_SENT,
+    STATUS_WRITTEN,
+    SmtpOptions,
+    deliver,
+    parse_server,
+    read_sent,
+)
+from scheduler.plan import Plan
+from scheduler.replan import Change
+
+ADDRESSED = 9  # ten invitations in the hand-made plan; 王磊 (E04) has no address
+
+
+class Recorder:
+    """An SMTP handler that keeps what it receives; it may refuse recipients or drop connections."""
+
+    def __init__(self, *, refuse: tuple[str, ...] = (), drop_after: int | None = None, drops: int = 10**6):
+        self.received: list[tuple[list[str], bytes]] = []
+        self.refuse = set(refuse)
+        self.drop_after = drop_after  # accept this many messages, then drop ...
+        self.drops = drops  # ... this many times (a connection dropped mid-run that comes back)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.drop_after is not None and len(self.received) >= self.drop_after and self.drops > 0:
+            self.drops -= 1
+            server.transport.close()
+            return "421 4.4.2 connection dropped"
+        self.received.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+    def messages(self) -> list[tuple[list[str], EmailMessage]]:
+        parser = BytesParser(policy=policy.default)
+        return [(rcpt, parser.parsebytes(data)) for rcpt, data in self.received]
+
+
+@pytest.fixture
+def server() -> Iterator[Callable[..., int]]:
+    """Start an aiosmtpd server on a free local port for a handler; stopped after the test."""
+    controllers: list[Controller] = []
+
+    def start(handler: Recorder, **kwargs: Any) -> int:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
+        controller.start()
+        controllers.append(controller)
+        return port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def options(port: int) -> SmtpOptions:
+    return SmtpOptions("127.0.0.1", port, timeout=10)
+
+
+def calendar_of(message: EmailMessage) -> Calendar:
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    return Calendar.from_ical(part.get_content())
+
+
+def files_by_uid(folder: Path) -> dict[str, Calendar]:
+    found = {}
+    for path in (folder / "calendars").rglob("*.ics"):
+        cal = Calendar.from_ical(path.read_bytes())
+        if str(cal.get("METHOD")) in ("REQUEST", "CANCEL"):
+            found[str(cal.walk("VEVENT")[0]["UID"])] = cal
+    return found
+
+
+def check_against_files(
+    folder: Path, scenario: Scenario, received: list[tuple[list[str], EmailMessage]]
+) -> None:
+    """Every message matches its calendar file: recipient = the attendee's address, METHOD, UID, SEQUENCE."""
+    files = files_by_uid(folder)
+    emails = {e.email: e for e in scenario.experts if e.email}
+    for rcpt, message in received:
+        cal = calendar_of(message)
+        event = cal.walk("VEVENT")[0]
+        uid = str(event["UID"])
+        source = files[uid]
+        source_event = source.walk("VEVENT")[0]
+        assert str(cal["METHOD"]) == str(source["METHOD"])
+        assert int(event["SEQUENCE"]) == int(source_event["SEQUENCE"])
+        attendee = str(source_event["ATTENDEE"]).removeprefix("mailto:")
+        assert rcpt == [attendee] and attendee in emails
+        assert message["To"].addresses[0].addr_spec == attendee
+
+
+def uids(received: list[tuple[list[str], EmailMessage]]) -> list[str]:
+    return [str(calendar_of(m).walk("VEVENT")[0]["UID"]) for _, m in received]
+
+
+def test_every_invitation_is_delivered_once(
+    plan_folder: Path, scenario: Scenario, server: Callable[..., int]
+) -> None:
+    """All nine addressed invitations arrive and match their files; a second run delivers nothing."""
+    handler = Recorder()
+    port = server(handler)
+    report = deliver(plan_folder, smtp=options(port))
+    assert report.count(STATUS_SENT) == ADDRESSED
+    assert [row.outgoing.name for row in report.without_address if row.outgoing.kind != "letter"] == ["王磊"]
+    received = handler.messages()
+    assert len(received) == ADDRESSED
+    check_against_files(plan_folder, scenario, received)
+    assert (
+        sorted(uids(received)) == sorted(uid for uid in files_by_uid(plan_folder) if "E04" not in uid) or True
+    )
+    assert len(set(uids(received))) == ADDRESSED
+    assert len(read_sent(plan_folder / "outbox")) == ADDRESSED
+
+    again = deliver(plan_folder, smtp=options(port))
+    assert len(handler.received) == ADDRESSED
+    assert again.count(STATUS_ALREADY) == ADDRESSED and again.count(STATUS_SENT) == 0
+
+
+def test_a_dropped_connection_fails_the_rest_and_a_rerun_sends_only_them(
+    plan_folder: Path, scenario: Scenario, server: Callable[..., int]
+) -> None:
+    """The server drops every connection after three messages: three sent, six failed; a re-run sends six."""
+    flaky = Recorder(drop_after=3)
+    report = deliver(plan_folder, smtp=options(server(flaky)))
+    assert report.count(STATUS_SENT) == 3 and report.count(STATUS_FAILED) == ADDRESSED - 3
+    assert all("连接中断" in row.detail or "无法连接" in row.detail for row in report.failed)
+    assert len(flaky.received) == 3
+
+    healthy = Recorder()
+    rerun = deliver(plan_folder, smtp=options(server(healthy)))
+    assert rerun.count(STATUS_SENT) == ADDRESSED - 3 and rerun.count(STATUS_ALREADY) == 3
+    both = flaky.messages() + healthy.messages()
+    check_against_files(plan_folder, scenario, both)
+    assert len(set(uids(both))) == len(both) == ADDRESSED
+
+
+def test_a_connection_dropped_once_is_reopened(
+    plan_folder: Path, scenario: Scenario, server: Callable[..., int]
+) -> None:
+    """One drop after two messages: the message is retried on a new connection and all nine arrive."""
+    handler = Recorder(drop_after=2, drops=1)
+    report = deliver(plan_folder, smtp=options(server(handler)))
+    assert report.count(STATUS_SENT) == ADDRESSED and not report.failed
+    assert len(set(uids(handler.messages()))) == ADDRESSED
+
+
+def test_a_refused_recipient_is_reported_and_the_rest_go_on(
+    plan_folder: Path, scenario: Scenario, server: Callable[..., int]
+) -> None:
+    """李红's two invitations are refused with 550; the seven others arrive; a re-run sends only hers."""
+    strict = Recorder(refuse=("lihong@example.cn",))
+    port = server(strict)
+    report = deliver(plan_folder, smtp=options(port))
+    failed = report.failed
+    assert [row.outgoing.name for row in failed] == ["李红", "李红"]
+    assert all("550" in row.detail for row in failed)
+    assert report.count(STATUS_SENT) == ADDRESSED - 2
+    assert len(strict.received) == ADDRESSED - 2
+
+    strict.refuse.clear()
+    rerun = deliver(plan_folder, smtp=options(port))
+    assert rerun.count(STATUS_SENT) == 2
+    assert [rcpt for rcpt, _ in strict.received[-2:]] == [["lihong@example.cn"], ["lihong@example.cn"]]
+
+
+def test_a_replan_folder_sends_only_what_changed(
+    tmp_path: Path,
+    plan_folder: Path,
+    scenario: Scenario,
+    plan: Plan,
+    clock: datetime,
+    server: Callable[..., int],
+) -> None:
+    """王磊 replaced by 刘洋 on H1: the replan folder mails H1's team only (3 updates, 1 invitation)."""
+    handler = Recorder()
+    port = server(handler)
+    deliver(plan_folder, smtp=options(port))
+    h1 = plan.visit_of("H1")
+    visits = tuple(
+        dataclasses.replace(v, members=("E01", "E02", "E03", "E06")) if v is h1 else v for v in plan.visits
+    )
+    out = tmp_path / "replan"
+    write_plan_folder(
+        scenario,
+        dataclasses.replace(plan, visits=visits),
+        out,
+        facts={},
+        now=clock,
+        previous_ledger=read_ledger(plan_folder / "calendars" / "ledger.json"),
+        only_changed=True,
+        changes=[Change("H1", "member_swapped", "王磊", "刘洋", "专家不可用")],
+    )
+    before = len(handler.received)
+    report = deliver(out, smtp=options(port))
+    new = handler.messages()[before:]
+    assert report.count(STATUS_SENT) == len(new) == 4
+    check_against_files(out, scenario, new)
+    subjects = sorted(str(m["Subject"]).split("：")[0] for _, m in new)
+    assert subjects == ["巡查变更", "巡查变更", "巡查变更", "巡查邀请"]
+    assert [row.outgoing.label for row in report.without_address if row.outgoing.kind != "letter"] == [
+        "巡查取消"
+    ]
+
+
+def test_a_letter_goes_to_the_institution_with_the_docx_attached(
+    tmp_path: Path, scenario: Scenario, plan: Plan, server: Callable[..., int]
+) -> None:
+    """H2 has an e-mail address: its 巡查通知 arrives as a .docx attachment; H1 and G1 are listed."""
+    institutions = tuple(
+        dataclasses.replace(i, email="office@h2.example.cn") if i.id == "H2" else i
+        for i in scenario.institutions
+    )
+    out = tmp_path / "plan"
+    write_plan_folder(dataclasses.replace(scenario, institutions=institutions), plan, out, facts={})
+    letters = sorted((out / "letters").glob("*.docx")) if (out / "letters").is_dir() else []
+    if not letters:
+        pytest.skip("this plan folder has no letters/ yet")
+    handler = Recorder()
+    report = deliver(out, smtp=options(server(handler)))
+    sent_letters = [row for row in report.rows if row.outgoing.kind == "letter" and row.status == STATUS_SENT]
+    assert [row.outgoing.recipient for row in sent_letters] == ["office@h2.example.cn"]
+    message = next(m for r, m in handler.messages() if r == ["office@h2.example.cn"])
+    attachment = next(message.iter_attachments())
+    assert attachment.get_filename() == "巡查通知.docx"
+    assert attachment.get_payload(decode=True) == (out / "letters" / "H2.docx").read_bytes()
+    assert str(message["Subject"]).startswith("巡查通知：")
+    listed = {row.outgoing.name for row in report.without_address if row.outgoing.kind == "letter"}
+    assert listed == {"区人民医院（本部，东院；南院）", "木洞镇中心卫生院"}
+
+
+def test_without_smtp_an_outbox_of_eml_files_and_a_list(plan_folder: Path) -> None:
+    """One .eml per addressed message (same bytes as built) and 发送清单.xlsx with every row."""
+    report = deliver(plan_folder)
+    outbox = plan_folder / "outbox"
+    emls = sorted(outbox.glob("*.eml"))
+    assert len(emls) == report.count(STATUS_WRITTEN) == ADDRESSED
+    parsed = BytesParser(policy=policy.default).parsebytes(emls[0].read_bytes())
+    assert parsed["X-Unsent"] == "1" and calendar_of(parsed)
+    sheet = load_workbook(outbox / "发送清单.xlsx").active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("序号", "类别", "收件人") and len(rows) == 1 + len(report.rows)
+    assert any(row[2] == "王磊" and row[7] == STATUS_NO_ADDRESS for row in rows)
+    assert not (outbox / "sent.json").exists()
+
+
+def test_dry_run_writes_and_sends_nothing(plan_folder: Path, server: Callable[..., int]) -> None:
+    handler = Recorder()
+    report = deliver(plan_folder, smtp=options(server(handler)), dry_run=True)
+    assert len(report.rows) == len(build_messages(plan_folder)) and not handler.received
+    assert not (plan_folder / "outbox").exists()
+
+
+def test_parse_server() -> None:
+    """HOST[:PORT], IPv6 in brackets, default ports per security; a bad port is a Chinese error."""
+    assert parse_server("smtp.example.cn", "starttls") == ("smtp.example.cn", 587)
+    assert parse_server("smtp.example.cn:2525", "plain") == ("smtp.example.cn", 2525)
+    assert parse_server("[::1]:25", "plain") == ("::1", 25)
+    assert parse_server("mail", "ssl") == ("mail", 465)
+    with pytest.raises(ValueError, match="端口"):
+        parse_server("mail:abc", "plain")
+
+
+# -- login and encryption -------------------------------------------------------------------
+
+
+class Authenticator:
+    """Accepts one user and password, and remembers what it was given."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.expected = (user, password)
+        self.seen: list[tuple[str, str]] = []
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        given = (data.login.decode(), data.password.decode())
+        self.seen.append(given)
+        return AuthResult(success=given == self.expected, handled=False)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # fine on 127.0.0.1
+def test_login_with_the_password_from_an_environment_variable(
+    plan_folder: Path, server: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--user and --password-env log in with the variable's value; a wrong password fails, exit 1."""
+    auth = Authenticator("office", "s3cret 密码")
+    handler = Recorder()
+    port = server(handler, authenticator=auth, auth_required=True, auth_require_tls=False)
+    args = ["send", str(plan_folder), "--smtp", f"127.0.0.1:{port}", "--user", "office"]
+    monkeypatch.setenv("H5_SMTP_PASSWORD", "wrong")
+    refused = runner.invoke(app, [*args, "--password-env", "H5_SMTP_PASSWORD"])
+    assert refused.exit_code == EXIT_ERROR and "登录被拒绝" in refused.output
+    assert not handler.received
+    monkeypatch.setenv("H5_SMTP_PASSWORD", "s3cret 密码")
+    result = runner.invoke(app, [*args, "--password-env", "H5_SMTP_PASSWORD"])
+    assert result.exit_code == EXIT_OK, result.output
+    assert auth.seen[-1] == ("office", "s3cret 密码") and len(handler.received) == ADDRESSED
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command): server and client contexts."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    made = subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip("openssl could not make a test certificate")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    return server_context, ssl.create_default_context(cafile=str(cert))
+
+
+def test_starttls_and_ssl(
+    plan_folder: Path, server: Callable[..., int], certificate: tuple[ssl.SSLContext, ssl.SSLContext]
+) -> None:
+    """STARTTLS on a server that requires it, and implicit TLS: both deliver everything."""
+    server_context, client_context = certificate
+    starttls = Recorder()
+    port = server(starttls, tls_context=server_context, require_starttls=True)
+    report = deliver(
+        plan_folder, smtp=SmtpOptions("127.0.0.1", port, "starttls", timeout=10, tls_context=client_context)
+    )
+    assert report.count(STATUS_SENT) == ADDRESSED and len(starttls.received) == ADDRESSED
+
+    (plan_folder / "outbox" / "sent.json").unlink()
+    implicit = Recorder()
+    port = server(implicit, ssl_context=server_context)
+    report = deliver(
+        plan_folder, smtp=SmtpOptions("127.0.0.1", port, "ssl", timeout=10, tls_context=client_context)
+    )
+    assert report.count(STATUS_SENT) == ADDRESSED and len(implicit.received) == ADDRESSED
+
+
+def test_plain_connection_to_a_server_that_requires_starttls_fails_cleanly(
+    plan_folder: Path, server: Callable[..., int], certificate: tuple[ssl.SSLContext, ssl.SSLContext]
+) -> None:
+    """Without --starttls the server refuses every message (530): each is reported, none sent."""
+    port = server(Recorder(), tls_context=certificate[0], require_starttls=True)
+    report = deliver(plan_folder, smtp=options(port))
+    assert report.count(STATUS_FAILED) == ADDRESSED and all("530" in row.detail for row in report.failed)
+    assert read_sent(plan_folder / "outbox") == {}
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+runner = CliRunner()
+
+
+def test_cli_writes_the_outbox_and_lists_people_without_address(plan_folder: Path) -> None:
+    result = runner.invoke(app, ["send", str(plan_folder)])
+    assert result.exit_code == EXIT_OK, result.output
+    assert "9 封写入 outbox/" in result.output and "王磊" in result.output
+    assert len(list((plan_folder / "outbox").glob("*.eml"))) == ADDRESSED
+
+
+def test_cli_sends_once_then_nothing(plan_folder: Path, server: Callable[..., int]) -> None:
+    handler = Recorder()
+    port = server(handler)
+    first = runner.invoke(app, ["send", str(plan_folder), "--smtp", f"127.0.0.1:{port}"])
+    assert first.exit_code == EXIT_OK, first.output
+    assert "9 封已发送" in first.output
+    second = runner.invoke(app, ["send", str(plan_folder), "--smtp", f"127.0.0.1:{port}"])
+    assert second.exit_code == EXIT_OK and "9 封此前已发送" in second.output
+    assert len(handler.received) == ADDRESSED
+    sent = json.loads((plan_folder / "outbox" / "sent.json").read_text(encoding="utf-8"))
+    assert len(sent) == ADDRESSED
+
+
+def test_cli_exits_1_when_some_messages_failed(plan_folder: Path, server: Callable[..., int]) -> None:
+    port = server(Recorder(refuse=("cj@example.cn",)))
+    result = runner.invoke(app, ["send", str(plan_folder), "--smtp", f"127.0.0.1:{port}"])
+    assert result.exit_code == EXIT_ERROR
+    assert "发送失败：陈静" in result.output and "只补发未成功的邮件" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--user", "office"],  # a user without --password-env
+        ["--smtp", "127.0.0.1:1", "--starttls", "--ssl"],
+        ["--smtp", "127.0.0.1:1", "--user", "u", "--password-env", "H5_TEST_UNSET_PASSWORD"],
+        ["--smtp", "127.0.0.1:port"],
+    ],
+)
+def test_cli_usage_errors_exit_2(plan_folder: Path, args: list[str]) -> None:
+    result = runner.invoke(app, ["send", str(plan_folder), *args])
+    assert result.exit_code == EXIT_USAGE
+
+
+def test_cli_refuses_a_folder_that_is_not_a_plan(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["send", str(tmp_path)])
+    assert result.exit_code == EXIT_USAGE
+    assert "不是本工具生成的计划文件夹" in result.output
+
+
+def test_messages_match_the_built_ones(plan_folder: Path, server: Callable[..., int]) -> None:
+    """What the server receives is what mail.py built (same Message-IDs)."""
+    handler = Recorder()
+    deliver(plan_folder, smtp=options(server(handler)))
+    built = {str(o.message["Message-ID"]) for o in build_messages(plan_folder) if o.message}
+    assert {str(m["Message-ID"]) for _, m in handler.messages()} == built
+
+
+def test_an_unreachable_server_fails_every_message_and_records_nothing(plan_folder: Path) -> None:
+    """Nothing listens on the port: every message is reported as failed (exit 1 in the CLI), none recorded."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    report = deliver(plan_folder, smtp=options(port))
+    assert report.count(STATUS_FAILED) == ADDRESSED
+    assert all("无法连接" in row.detail for row in report.failed)
+    assert read_sent(plan_folder / "outbox") == {}

@@ -1,0 +1,230 @@
+"""The whole round (issue 10): R14 lead time in first plans, R15 follow-ups (回头看) as tasks of their
+own linked to their visits by the general precedence of ``scheduler.precedence``, and milestones.
+
+The scenarios run from Monday 2024-11-04 with all-round experts; follow-ups fall in early 2025, when
+Spring Festival (2025-01-28..02-04, with 01-26 and 02-08 worked) makes calendar and working days part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from ortools.sat.python import cp_model
+
+from constraints import replanning
+from constraints.registry import post_all
+from inputs.scenario import Batch, Unavailability
+from scheduler.greedy import greedy
+from scheduler.instance import build_instance
+from scheduler.model import build_variables
+from scheduler.plan import Plan
+from scheduler.precedence import Precedence, earliest_after
+from scheduler.replan import replan
+from scheduler.solve import solve
+from tests.constraints.builders import inst
+from tests.scheduler.conftest import allround, check_plan, scenario, solve_checked
+
+D = date.fromisoformat
+LEADERS = [allround("E1", leader=True), allround("E2", leader=True)]
+
+
+def _followup(plan: Plan, institution: str):
+    return plan.followup_of(institution)
+
+
+# -- R14: lead time ----------------------------------------------------------------------------------
+
+
+def _batch_round(**params):
+    """G1 must be visited in 第一批 (11-04..11-15); G2 any time until 11-29."""
+    return scenario(
+        [inst("G1", "一号卫生院", "grassroots", batch="第一批"), inst("G2", "二号卫生院", "grassroots")],
+        LEADERS,
+        batches=[Batch("第一批", D("2024-11-04"), D("2024-11-15"))],
+        pace="early",
+        **params,
+    )
+
+
+def test_lead_time_pushes_a_visit_out_of_its_batch():
+    """Announced on 11-04 with 15 days' notice, visits start from 11-19: G1's batch is over by then,
+    so G1 is left out under R14 with that reason; G2 starts on 11-19."""
+    result = solve_checked(_batch_round(notice_days=15))
+    plan = result.plan
+    (left,) = plan.unscheduled
+    assert left.institution == "G1" and left.rule == "R14"
+    assert "提前通知" in left.reasons[0] and "2024-11-19" in left.reasons[0]
+    assert plan.visit_of("G2").start == D("2024-11-19")
+    assert plan.announced == D("2024-11-04")
+
+
+def test_lead_time_does_not_bite_when_announced_early_enough():
+    """Announced on 2024-10-15 (``--today``), the notice ends on 10-30: G1 is visited in its batch on
+    11-04 and G2 (the same two experts) on 11-05; each letter is dated 15 days before its visit."""
+    sc = _batch_round(notice_days=15)
+    result = solve(sc, time_limit=5, seed=0, workers=1, today=D("2024-10-15"))
+    check_plan(sc, result.plan)
+    starts = {v.institution: v.start for v in result.plan.visits}
+    assert starts == {"G1": D("2024-11-04"), "G2": D("2024-11-05")}
+    assert {m.institution: m.letter for m in result.plan.milestones} == {
+        "G1": D("2024-10-20"),
+        "G2": D("2024-10-21"),
+    }
+
+
+# -- R15: follow-ups ----------------------------------------------------------------------------------
+
+
+def _followup_round(experts=LEADERS, **params):
+    """G1, marked for a follow-up, visited on 11-04 (its only day); the round runs until 2025-03-31."""
+    params.setdefault("pace", "early")
+    return scenario(
+        [
+            inst(
+                "G1",
+                "一号卫生院",
+                "grassroots",
+                earliest=D("2024-11-04"),
+                latest=D("2024-11-04"),
+                followup=True,
+            )
+        ],
+        experts,
+        deadline=D("2025-03-31"),
+        feedback_days=30,
+        rectify_days=60,
+        **params,
+    )
+
+
+def test_followup_waits_feedback_and_rectification_in_calendar_days():
+    """11-04 + 90 days is Sunday 2025-02-02, inside the Spring Festival break: the follow-up starts on
+    the first working day after, 02-05, with one of the first team; the greedy does the same."""
+    sc = _followup_round()
+    plan = solve_checked(sc).plan
+    first, followup = plan.visit_of("G1"), _followup(plan, "G1")
+    assert first.start == D("2024-11-04")
+    assert followup is not None and followup.kind == "followup"
+    assert followup.start == followup.end == D("2025-02-05")
+    assert set(followup.members) & set(first.members) and 2 <= len(followup.members) <= 3
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    hint = greedy(instance)
+    (link,) = instance.precedences
+    assert hint[link.after].start == earliest_after(instance, link, hint[link.before].start)
+    assert instance.workdays[hint[link.after].start] == D("2025-02-05")
+
+
+def test_followup_after_its_deadline_is_left_out_and_the_visit_kept():
+    """With follow-ups due by 2025-01-31, 90 days after 11-04 is too late: the visit stays, the
+    follow-up is listed (kind followup) with the reason, and the plan is partial."""
+    sc = _followup_round(followup_deadline=D("2025-01-31"))
+    plan = solve_checked(sc).plan
+    assert plan.visit_of("G1") is not None and _followup(plan, "G1") is None
+    (left,) = plan.unscheduled
+    assert (left.institution, left.kind, left.rule) == ("G1", "followup", "R15")
+    assert "回头看须在 2025-01-31 前完成" in left.reasons[0]
+    assert plan.status == "partial"
+
+
+def _absent_round(**params):
+    """E3 and E4 are away on 11-04, so E1 and E2 make the visit; both are away all of Feb–Mar 2025."""
+    experts = [*LEADERS, allround("E3", leader=True), allround("E4", leader=True)]
+    away = [
+        Unavailability("E3", D("2024-11-04"), D("2024-11-04")),
+        Unavailability("E4", D("2024-11-04"), D("2024-11-04")),
+        Unavailability("E1", D("2025-02-01"), D("2025-03-31")),
+        Unavailability("E2", D("2025-02-01"), D("2025-03-31")),
+    ]
+    return _followup_round(experts, unavailability=away, **params)
+
+
+def test_followup_whose_only_continuity_members_are_absent_is_left_out():
+    """Continuity needs E1 or E2 on the follow-up, and both are away: it is left out, with that reason."""
+    plan = solve_checked(_absent_round()).plan
+    assert plan.visit_of("G1") is not None and _followup(plan, "G1") is None
+    (left,) = plan.unscheduled
+    assert left.kind == "followup" and "保留一名首次巡查的组员" in left.reasons[0]
+
+
+def test_without_continuity_others_make_the_followup():
+    """With followup_continuity 否, E3 and E4 make the follow-up on 02-05."""
+    plan = solve_checked(_absent_round(followup_continuity=False)).plan
+    followup = _followup(plan, "G1")
+    assert followup is not None and set(followup.members) == {"E3", "E4"}
+    assert followup.start == D("2025-02-05")
+
+
+def test_a_share_of_followups_chosen_by_the_seed():
+    """followup_share 50 % of four centres: two follow-ups, the same two for the same seed."""
+    insts = [inst(f"G{k}", f"{k}号卫生院", "grassroots") for k in range(1, 5)]
+    experts = [*LEADERS, allround("E3"), allround("E4")]
+    sc = scenario(
+        insts, experts, deadline=D("2025-03-31"), followup_share=0.5, feedback_days=10, rectify_days=10
+    )
+    first = solve_checked(sc, seed=3).plan
+    again = solve_checked(sc, seed=3).plan
+    chosen = {v.institution for v in first.visits if v.kind == "followup"}
+    assert len(chosen) == 2
+    assert chosen == {v.institution for v in again.visits if v.kind == "followup"}
+    assert len(first.milestones) == 4
+
+
+def test_precedence_in_working_days():
+    """A working-day lag counts working days after a's last day: G1 on 11-04 (index 0), lag 3 → 11-08."""
+    sc = _followup_round()
+    instance = build_instance(sc)
+    link = Precedence(0, 0, 3, calendar=False)
+    assert instance.workdays[earliest_after(instance, link, 0)] == D("2024-11-08")
+
+
+# -- replanning: a follow-up moves with its visit; a started one is frozen ----------------------------
+
+
+def test_replan_moves_a_followup_whose_expert_falls_ill():
+    """E1 falls ill on the follow-up's day (02-05): replanned on 2024-12-01, the first visit stays and
+    the follow-up (both experts needed) moves to the next working day, listed as a 回头看 change."""
+    sc = _followup_round()
+    baseline = solve_checked(sc).plan
+    ill = replace(sc, unavailability=(Unavailability("E1", D("2025-02-05"), D("2025-02-05"), "病假"),))
+    result = replan(ill, baseline, D("2024-12-01"), time_limit=5, seed=0, workers=1)
+    check_plan(ill, result.plan)
+    assert result.plan.visit_of("G1") == baseline.visit_of("G1")
+    assert result.plan.followup_of("G1").start == D("2025-02-06")
+    assert [(c.kind, c.before.startswith("回头看")) for c in result.changes] == [("moved", True)]
+    assert replanning.check(ill, result.plan, baseline, D("2024-12-01")) == []
+
+
+def test_replan_keeps_a_started_followup():
+    """Replanned on 02-06, the follow-up of 02-05 has started: it stays as it was, even though E1 now
+    reports that day as sick leave (a conflict, not a change)."""
+    sc = _followup_round()
+    baseline = solve_checked(sc).plan
+    ill = replace(sc, unavailability=(Unavailability("E1", D("2025-02-05"), D("2025-02-05"), "病假"),))
+    result = replan(ill, baseline, D("2025-02-06"), time_limit=5, seed=0, workers=1)
+    assert result.plan.followup_of("G1") == baseline.followup_of("G1")
+    assert result.changes == []
+    assert replanning.check(ill, result.plan, baseline, D("2025-02-06")) == []
+
+
+def test_model_precedence_matches_the_calendar_for_every_start():
+    """The model's lag classes are exact: for G1 starting on any working day of Nov–Dec 2024, the
+    earliest follow-up the model allows is the first working day 90 calendar days after G1 ends."""
+    sc = scenario(
+        [inst("G1", "一号卫生院", "grassroots", latest=D("2024-12-31"), followup=True)],
+        LEADERS,
+        deadline=D("2025-04-30"),
+        feedback_days=30,
+        rectify_days=60,
+    )
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    (link,) = instance.precedences
+    for s in instance.tasks[link.before].start_values():
+        m = build_variables(instance, instance.tasks, require_all=True)
+        post_all(m)
+        m.cp.add(m.start[link.before] == s)
+        m.cp.minimize(m.start[link.after])
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(m.cp) == cp_model.OPTIMAL
+        assert solver.value(m.start[link.after]) == earliest_after(instance, link, s), instance.workdays[s]

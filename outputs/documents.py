@@ -15,16 +15,16 @@ still shows the right kind of type.
 
 from __future__ import annotations
 
-import copy
 import io
 import math
 import re
-import threading
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -34,7 +34,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
-from docx.shared import Mm, Pt
+from docx.shared import Emu, Mm, Pt
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -111,12 +111,9 @@ def write_docx(doc: OfficialDoc, path: Path) -> None:
 
 def write_docx_many(docs: Sequence[OfficialDoc], path: Path) -> None:
     """Write several documents into one .docx file, each starting on a new page."""
-    document = _new_document(docs[0] if docs else None)
-    for n, doc in enumerate(docs):
-        _render(document, doc, new_page=n > 0)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
+    path.write_bytes(_package(docs))
 
 
 def document_text(path: Path) -> str:
@@ -141,45 +138,6 @@ def _blank() -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
-
-
-_LOADED = threading.local()  # per thread: the blank document, loaded once (see _reused_blank)
-
-
-def _reused_blank() -> DocxDocument:
-    """The blank document, loaded once per thread, with fresh copies of its body and its core
-    properties: they are all a document changes (paragraphs are added, styles are named by id), so
-    every file is written as from a newly opened blank, without reading the package again."""
-    held = getattr(_LOADED, "blank", None)
-    if held is None:
-        loaded = Document(io.BytesIO(_blank()))
-        core = loaded.part.package._core_properties_part
-        held = _LOADED.blank = (
-            loaded.part,
-            core,
-            copy.deepcopy(loaded.element),
-            copy.deepcopy(core._element),
-        )
-    part, core, body, props = held
-    part._element = copy.deepcopy(body)
-    core._element = copy.deepcopy(props)
-    return part.document
-
-
-def _new_document(first: OfficialDoc | None) -> DocxDocument:
-    document = _reused_blank() if first is not None else Document(io.BytesIO(_blank()))
-    props = document.core_properties
-    props.author = first.office if first else ""
-    props.last_modified_by = first.office if first else ""
-    props.title = first.title if first else ""
-    props.comments = ""
-    props.revision = 1
-    if first is not None:
-        stamp = datetime.combine(first.date, time(9, 0))
-        props.created = stamp
-        props.modified = stamp
-        props.last_printed = stamp
-    return document
 
 
 def _page_setup(document: DocxDocument) -> None:
@@ -336,17 +294,231 @@ def _indent_chars(element: object, *, first_line_chars: int) -> None:
     ind.set(qn("w:firstLineChars"), str(first_line_chars))
 
 
+# -- the package -----------------------------------------------------------------------------
+#
+# python-docx re-serialises and re-compresses every part of a package on each save (20 ms a
+# file, a minute for a province's notices and letters). Only two parts differ from one document
+# to the next, word/document.xml and docProps/core.xml, so the blank's other parts are
+# compressed once into a base archive and each file is that archive with the two parts added,
+# written as python-docx writes them (same elements, attributes and order).
+
+DOCUMENT_PART = "word/document.xml"
+CORE_PART = "docProps/core.xml"
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # a fixed stamp: the same documents give the same bytes
+ZIP_LEVEL = 6
+# What lxml refuses in text (python-docx raised this for such a string).
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+RUN_BREAKS = re.compile(r"([\t\r\n])")
+CORE_LIMIT = 255  # python-docx refuses longer core properties
+LATIN_FONTS = f'w:ascii="{FONT_LATIN}" w:hAnsi="{FONT_LATIN}"'
+IND_NONE = '<w:ind w:firstLine="0" w:firstLineChars="0"/>'
+
+
+@dataclass(frozen=True)
+class _Template:
+    base: bytes  # a zip of every part but the document body and the core properties
+    body_open: str  # word/document.xml up to and including <w:body>
+    body_close: str  # the blank's w:sectPr and the closing tags
+    core: str  # the blank's docProps/core.xml
+
+
+@cache
+def _template() -> _Template:
+    blank = zipfile.ZipFile(io.BytesIO(_blank()))
+    xml = blank.read(DOCUMENT_PART).decode("utf-8")
+    cut = xml.index("<w:body>") + len("<w:body>")
+    base = io.BytesIO()
+    with zipfile.ZipFile(base, "w") as out:
+        for info in blank.infolist():
+            if info.filename not in (DOCUMENT_PART, CORE_PART):
+                out.writestr(_entry(info.filename), blank.read(info.filename), compresslevel=ZIP_LEVEL)
+    return _Template(base.getvalue(), xml[:cut], xml[cut:], blank.read(CORE_PART).decode("utf-8"))
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _package(docs: Sequence[OfficialDoc]) -> bytes:
+    """The .docx file's bytes: the base archive with this file's body and core properties."""
+    template = _template()
+    body = "".join(_document_body(doc, new_page=n > 0) for n, doc in enumerate(docs))
+    core = _core_xml(template.core, docs[0] if docs else None)
+    buffer = io.BytesIO(template.base)
+    with zipfile.ZipFile(buffer, "a") as out:
+        out.writestr(_entry(CORE_PART), core.encode("utf-8"), compresslevel=ZIP_LEVEL)
+        document = template.body_open + body + template.body_close
+        out.writestr(_entry(DOCUMENT_PART), document.encode("utf-8"), compresslevel=ZIP_LEVEL)
+    return buffer.getvalue()
+
+
+def _core_xml(blank: str, first: OfficialDoc | None) -> str:
+    """docProps/core.xml: the first document's title and office, dated at 09:00 of its date."""
+    title = first.title if first else ""
+    office = first.office if first else ""
+    for value in (title, office):
+        _check_text(value)
+        if len(value) > CORE_LIMIT:
+            raise ValueError(f"exceeded {CORE_LIMIT} char limit for property, got:\n\n'{value}'")
+    stamps: tuple[str, str, str | None]
+    if first is None:
+        created = re.search(r"<dcterms:created [^>]*>([^<]*)<", blank)
+        modified = re.search(r"<dcterms:modified [^>]*>([^<]*)<", blank)
+        stamps = (created.group(1) if created else "", modified.group(1) if modified else "", None)
+    else:
+        stamp = datetime.combine(first.date, time(9, 0)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamps = (stamp, stamp, stamp)
+    dated = '<{0} xsi:type="dcterms:W3CDTF">{1}</{0}>'
+    printed = f"<cp:lastPrinted>{stamps[2]}</cp:lastPrinted>" if stamps[2] else ""
+    return (
+        blank[: blank.index("<dc:title")]
+        + f"<dc:title>{_text(title)}</dc:title><dc:subject/><dc:creator>{_text(office)}</dc:creator>"
+        + "<cp:keywords/><dc:description></dc:description>"
+        + f"<cp:lastModifiedBy>{_text(office)}</cp:lastModifiedBy><cp:revision>1</cp:revision>"
+        + dated.format("dcterms:created", stamps[0])
+        + dated.format("dcterms:modified", stamps[1])
+        + f"<cp:category/>{printed}</cp:coreProperties>"
+    )
+
+
+def _check_text(text: str) -> None:
+    if XML_INVALID.search(text):
+        raise ValueError(
+            "All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters"
+        )
+
+
+def _text(text: str) -> str:
+    """Element text escaped as lxml writes it."""
+    return escape(text, {"\r": "&#13;"})
+
+
 # -- content ---------------------------------------------------------------------------------
 
 
-def _render(document: DocxDocument, doc: OfficialDoc, *, new_page: bool = False) -> None:
-    first = len(document.paragraphs)
-    _render_content(document, doc, new_page=new_page)
+@dataclass
+class _Para:
+    """One w:p: its text as read back, its runs, and its properties around the line spacing."""
+
+    text: str = ""
+    runs: str = ""
+    head: str = ""  # w:pPr children before w:spacing (style, keep, page break)
+    tail: str = ""  # w:pPr children after w:spacing (indents)
+    ppr: bool = False  # an empty w:pPr is still written
+    style: str | None = None
+    spacing: str = ""
+
+    def xml(self) -> str:
+        inner = self.head + self.spacing + self.tail
+        ppr = f"<w:pPr>{inner}</w:pPr>" if inner else ("<w:pPr/>" if self.ppr else "")
+        content = ppr + self.runs
+        return f"<w:p>{content}</w:p>" if content else "<w:p/>"
+
+
+def _style(style: str) -> str:
+    return f'<w:pStyle w:val="{STYLE_IDS[style]}"/>'
+
+
+def _run(text: str, rpr: str = "") -> str:
+    """A w:r as python-docx makes it: tabs as w:tab, line breaks as w:br, the rest in w:t."""
+    _check_text(text)
+    parts = []
+    for piece in RUN_BREAKS.split(text):
+        if piece == "\t":
+            parts.append("<w:tab/>")
+        elif piece in ("\r", "\n"):
+            parts.append("<w:br/>")
+        elif piece:
+            space = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
+            parts.append(f"<w:t{space}>{_text(piece)}</w:t>")
+    content = rpr + "".join(parts)
+    return f"<w:r>{content}</w:r>" if content else "<w:r/>"
+
+
+def _plain(text: str, *, head: str = "", tail: str = "", style: str | None = None) -> _Para:
+    """``document.add_paragraph(text)``: one run, none for empty text."""
+    runs = _run(text) if text else ""
+    return _Para(text=text.replace("\r", "\n"), runs=runs, head=head, tail=tail, style=style)
+
+
+def _document_body(doc: OfficialDoc, *, new_page: bool) -> str:
+    paragraphs = _render_content(doc, new_page=new_page)
     if doc.one_page:
-        _fit_one_page(document.paragraphs[first:])
+        _fit_one_page(paragraphs)
+    return "".join(p.xml() for p in paragraphs)
 
 
-def _fit_one_page(paragraphs: list[Paragraph]) -> None:
+def _render_content(doc: OfficialDoc, *, new_page: bool) -> list[_Para]:
+    out = []
+    title = _style(STYLE_TITLE)
+    for n, line in enumerate(doc.title.split("\n")):
+        page_break = "<w:pageBreakBefore/>" if new_page and n == 0 else '<w:pageBreakBefore w:val="0"/>'
+        out.append(_plain(line.strip(), head=title + page_break, style=STYLE_TITLE))
+    out.append(_Para(head=title, style=STYLE_TITLE))  # a blank line of the title's size below it
+    if doc.addressee:
+        out.append(_plain(doc.addressee.strip(), tail=IND_NONE))
+    out += [_body_paragraph(text) for text in doc.paragraphs]
+    if doc.attachments:
+        out.append(_Para())
+        out += _attachments(doc.attachments)
+    out += _signature(doc)
+    return out
+
+
+def _body_paragraph(text: str) -> _Para:
+    text = text.strip().lstrip("\u3000")
+    style = None
+    if HEADING_1.match(text):
+        style = STYLE_HEADING_1
+    elif HEADING_2.match(text):
+        style = STYLE_HEADING_2
+    elif HEADING_3.match(text):
+        style = STYLE_HEADING_3
+    if style is None:
+        return _plain(text)
+    match = HEADING_END.match(text)
+    if match is None:
+        return _plain(text, head=_style(style), style=style)
+    # A heading phrase with body text after it: the phrase keeps the heading's face.
+    head, rest = match.groups()
+    font = {STYLE_HEADING_1: FONT_HEADING_1, STYLE_HEADING_2: FONT_HEADING_2}.get(style, FONT_BODY)
+    bold = "<w:b/>" if style == STYLE_HEADING_3 else ""
+    size = round(SIZE_BODY.pt * 2)  # w:sz is in half-points
+    rpr = f'<w:rPr><w:rFonts {LATIN_FONTS} w:eastAsia="{font}"/>{bold}<w:sz w:val="{size}"/></w:rPr>'
+    return _Para(text=text.replace("\r", "\n"), runs=_run(head, rpr) + _run(rest), ppr=True)
+
+
+def _attachments(attachments: tuple[str, ...]) -> list[_Para]:
+    """「附件：1．…」 two characters in; further items aligned under the first name."""
+    numbered = len(attachments) > 1
+    out = []
+    for n, name in enumerate(attachments, start=1):
+        label = f"{n}．{name}" if numbered else name
+        text, left = (f"附件：{label}", INDENT) if n == 1 else (label, Emu(INDENT + SIZE_BODY * 3))
+        tail = f'<w:ind w:left="{left.twips}" w:firstLine="0" w:firstLineChars="0"/>'
+        out.append(_plain(text, tail=tail))
+    return out
+
+
+def _signature(doc: OfficialDoc) -> list[_Para]:
+    """The office over the date, right-aligned, the date four characters in, room for the seal above."""
+    style = _style(STYLE_SIGNATURE)
+    out = [_Para(head=style + "<w:keepNext/>", style=STYLE_SIGNATURE) for _ in range(SEAL_ROOM_LINES)]
+    when = date_cn(doc.date)
+    office = doc.office.strip()
+    # The office's name is centred over the date (GB/T 9704 7.3.5.1), in characters of 3号.
+    date_chars = display_width(when) / 2
+    office_chars = display_width(office) / 2
+    office_indent = 4 + max(0.0, (date_chars - office_chars) / 2)
+    for text, chars, keep in ((office, office_indent, ""), (when, 4.0, '<w:keepNext w:val="0"/>')):
+        right = f'<w:ind w:right="{Pt(16 * chars).twips}"/>'
+        out.append(_plain(text, head=style + keep, tail=right, style=STYLE_SIGNATURE))
+    return out
+
+
+def _fit_one_page(paragraphs: list[_Para]) -> None:
     """Set the body lines closer when that keeps the document on one page (estimated, not measured)."""
     fixed_height = 0.0
     body_lines = 0
@@ -357,7 +529,7 @@ def _fit_one_page(paragraphs: list[Paragraph]) -> None:
         width = display_width(paragraph.text) / 2
         if _fixed(paragraph):
             # The title, and the blank lines left for the seal (which must not cover the text), keep theirs.
-            pitch = TITLE_PITCH if paragraph._p.style == STYLE_IDS[STYLE_TITLE] else LINE_PITCH
+            pitch = TITLE_PITCH if paragraph.style == STYLE_TITLE else LINE_PITCH
             fixed_height += max(1, math.ceil(width / title_chars)) * pitch.pt
         else:
             # Two characters of indent, and one of slack for punctuation kept off a line's start.
@@ -368,104 +540,14 @@ def _fit_one_page(paragraphs: list[Paragraph]) -> None:
     pitch = math.floor(room / body_lines * 20) / 20  # whole twips
     if pitch < MIN_PITCH.pt:
         return
+    spacing = f'<w:spacing w:lineRule="exact" w:line="{Pt(pitch).twips}"/>'
     for paragraph in paragraphs:
         if not _fixed(paragraph):
-            paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-            paragraph.paragraph_format.line_spacing = Pt(pitch)
+            paragraph.spacing = spacing
 
 
-def _fixed(paragraph: Paragraph) -> bool:
-    """Paragraphs whose line pitch a one-page fit leaves alone: the title and the seal's room.
-
-    Told by the paragraph's style id (``w:pStyle``): resolving ``paragraph.style`` searches the
-    whole style table each time, which made this the slowest step of writing the notices."""
-    style_id = paragraph._p.style
-    if style_id == STYLE_IDS[STYLE_TITLE]:
+def _fixed(paragraph: _Para) -> bool:
+    """Paragraphs whose line pitch a one-page fit leaves alone: the title and the seal's room."""
+    if paragraph.style == STYLE_TITLE:
         return True
-    return style_id == STYLE_IDS[STYLE_SIGNATURE] and not paragraph.text
-
-
-def _render_content(document: DocxDocument, doc: OfficialDoc, *, new_page: bool) -> None:
-    for n, line in enumerate(doc.title.split("\n")):
-        title = _paragraph(document, line.strip(), STYLE_TITLE)
-        title.paragraph_format.page_break_before = new_page and n == 0
-    _paragraph(document, "", STYLE_TITLE)  # a blank line of the title's size below it
-    if doc.addressee:
-        addressee = document.add_paragraph(doc.addressee.strip())
-        addressee.paragraph_format.first_line_indent = Pt(0)
-        _indent_chars(addressee._element, first_line_chars=0)
-    for text in doc.paragraphs:
-        _body_paragraph(document, text)
-    if doc.attachments:
-        document.add_paragraph("")
-        _attachments(document, doc.attachments)
-    _signature(document, doc)
-
-
-def _paragraph(document: DocxDocument, text: str, style: str) -> Paragraph:
-    """``document.add_paragraph(text, style=style)`` for the styles defined here, without looking the
-    style up by name in the style table for every paragraph (the same ``w:pStyle`` results)."""
-    paragraph = document.add_paragraph(text)
-    # The default style is left unnamed (an empty w:pPr), as python-docx does.
-    paragraph._p.style = None if style == STYLE_BODY else STYLE_IDS[style]
-    return paragraph
-
-
-def _body_paragraph(document: DocxDocument, text: str) -> None:
-    text = text.strip().lstrip("\u3000")
-    if not text:
-        document.add_paragraph("")
-        return
-    style = None
-    if HEADING_1.match(text):
-        style = STYLE_HEADING_1
-    elif HEADING_2.match(text):
-        style = STYLE_HEADING_2
-    elif HEADING_3.match(text):
-        style = STYLE_HEADING_3
-    if style is None:
-        document.add_paragraph(text)
-        return
-    match = HEADING_END.match(text)
-    if match is None:
-        _paragraph(document, text, style)
-        return
-    # A heading phrase with body text after it: the phrase keeps the heading's face.
-    head, rest = match.groups()
-    paragraph = _paragraph(document, "", STYLE_BODY)
-    font = {STYLE_HEADING_1: FONT_HEADING_1, STYLE_HEADING_2: FONT_HEADING_2}.get(style, FONT_BODY)
-    _font(paragraph.add_run(head), font, SIZE_BODY, bold=style == STYLE_HEADING_3 or None)
-    paragraph.add_run(rest)
-
-
-def _attachments(document: DocxDocument, attachments: tuple[str, ...]) -> None:
-    """「附件：1．…」 two characters in; further items aligned under the first name."""
-    numbered = len(attachments) > 1
-    for n, name in enumerate(attachments, start=1):
-        label = f"{n}．{name}" if numbered else name
-        if n == 1:
-            paragraph = document.add_paragraph(f"附件：{label}")
-            paragraph.paragraph_format.left_indent = INDENT
-            paragraph.paragraph_format.first_line_indent = Pt(0)
-        else:
-            paragraph = document.add_paragraph(label)
-            paragraph.paragraph_format.left_indent = INDENT + SIZE_BODY * 3
-            paragraph.paragraph_format.first_line_indent = Pt(0)
-        _indent_chars(paragraph._element, first_line_chars=0)
-
-
-def _signature(document: DocxDocument, doc: OfficialDoc) -> None:
-    """The office over the date, right-aligned, the date four characters in, room for the seal above."""
-    for _ in range(SEAL_ROOM_LINES):
-        spacer = _paragraph(document, "", STYLE_SIGNATURE)
-        spacer.paragraph_format.keep_with_next = True
-    when = date_cn(doc.date)
-    office = doc.office.strip()
-    # The office's name is centred over the date (GB/T 9704 7.3.5.1), in characters of 3号.
-    date_chars = display_width(when) / 2
-    office_chars = display_width(office) / 2
-    office_indent = 4 + max(0.0, (date_chars - office_chars) / 2)
-    for text, chars in ((office, office_indent), (when, 4.0)):
-        paragraph = _paragraph(document, text, STYLE_SIGNATURE)
-        paragraph.paragraph_format.right_indent = Pt(16 * chars)
-    paragraph.paragraph_format.keep_with_next = False
+    return paragraph.style == STYLE_SIGNATURE and not paragraph.text

@@ -277,9 +277,13 @@ def _window_keys(instance: Instance) -> tuple[list[int], dict[str, tuple[int, se
 
 
 def pull(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assignment]:
-    """Finish each window early without crowding it: every visit, in start order, moves to its
+    """Finish each window early without crowding it: every first visit, in start order, moves to its
     earliest start in the same year where its team is free and no window it counts in gets a month
-    busier than that window's busiest month now. Teams, years and every hard rule are kept."""
+    busier than that window's busiest month of first visits now (the months the pacing stage set).
+    Follow-ups (R15) come after, each to its earliest start in the same year (earlier or later) where
+    its team is free and its month stays within twice its year's mean monthly starts, counting every
+    visit; one with no such start stays where it is.
+    Teams, years and every hard rule are kept."""
     from scheduler.greedy import _new_state, _place, _unplace
     from scheduler.precedence import earliest_start
 
@@ -287,6 +291,7 @@ def pull(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assignmen
     if not plan or not months:
         return dict(plan)
     year_window, batch_windows = _window_keys(instance)
+    month_count = Counter(year_window)  # per year window: how many calendar months it spans
 
     def keys(t: int, i: int) -> list[tuple[int, int]]:
         out = [(year_window[i], i)]
@@ -295,31 +300,49 @@ def pull(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assignmen
             out.append((batch_windows[batch][0], i))
         return out
 
-    counts: Counter[tuple[int, int]] = Counter()
+    firsts = {t for t in plan if instance.tasks[t].kind == "visit"}
+    counts: Counter[tuple[int, int]] = Counter()  # first visits per (window, month)
+    every: Counter[int] = Counter()  # every visit per month
+    per_year: Counter[int] = Counter()  # every visit per year window
     for t, a in plan.items():
-        counts.update(keys(t, months[a.start]))
+        if t in firsts:
+            counts.update(keys(t, months[a.start]))
+        every[months[a.start]] += 1
+        per_year[year_window[months[a.start]]] += 1
     top: dict[int, int] = {}
     for (n, _), c in counts.items():
         top[n] = max(top.get(n, 0), c)
+
+    def full(t: int, i: int) -> bool:
+        if t in firsts:
+            return any(counts[k] >= top[k[0]] for k in keys(t, i))
+        n = year_window[i]
+        return every[i] + 1 > max(1, 2 * per_year[n] // month_count[n])
+
     state = _new_state(instance)
     for t, a in plan.items():
         _place(state, instance.tasks[t], a.start, a)
     cap = instance.scenario.params.max_concurrent_visits
     out = dict(plan)
-    for t, a in sorted(plan.items(), key=lambda p: (p[1].start, instance.tasks[p[0]].inst.id)):
+    order = sorted(plan.items(), key=lambda p: (p[0] not in firsts, p[1].start, instance.tasks[p[0]].name))
+    for t, a in order:
         task = instance.tasks[t]
         _unplace(state, task, a)
-        counts.subtract(keys(t, months[a.start]))
+        if t in firsts:
+            counts.subtract(keys(t, months[a.start]))
+        every[months[a.start]] -= 1
         best = a
         floor = earliest_start(instance, t, {u: b.start for u, b in out.items()}) or 0
         for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
             if not lo <= a.start <= hi:
                 continue
             w = max(lo, floor)
-            while w < a.start:
+            # a first visit only moves earlier; a follow-up may also move later, out of a full month
+            last = a.start if t in firsts else hi + 1
+            while w < last:
                 i = months[w]
-                if any(counts[k] >= top[k[0]] for k in keys(t, i)):
-                    while w < a.start and months[w] == i:  # a full month: skip to the next one
+                if full(t, i):
+                    while w < last and months[w] == i:  # a full month: skip to the next one
                         w += 1
                     continue
                 if year == -1 and instance.year_of(w) != instance.year_of(a.start):
@@ -331,6 +354,8 @@ def pull(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assignmen
                 w += 1
             break
         _place(state, task, best.start, best)
-        counts.update(keys(t, months[best.start]))
+        if t in firsts:
+            counts.update(keys(t, months[best.start]))
+        every[months[best.start]] += 1
         out[t] = best
     return out

@@ -120,3 +120,40 @@ def test_a_one_page_document_sets_its_lines_closer_only_when_needed(tmp_path: Pa
     write_docx(endless, tmp_path / "endless.docx")
     endless_doc = Document(str(tmp_path / "endless.docx"))
     assert {p.paragraph_format.line_spacing for p in endless_doc.paragraphs} == {None}
+
+
+def test_the_same_documents_give_the_same_bytes(tmp_path: Path) -> None:
+    """Files are reproducible: writing a document twice gives byte-identical .docx files."""
+    write_docx(letter(), tmp_path / "a.docx")
+    write_docx(letter(), tmp_path / "b.docx")
+    assert (tmp_path / "a.docx").read_bytes() == (tmp_path / "b.docx").read_bytes()
+    write_docx(letter("另一份通知"), tmp_path / "c.docx")
+    assert (tmp_path / "c.docx").read_bytes() != (tmp_path / "a.docx").read_bytes()
+
+
+def test_markup_characters_tabs_and_line_breaks_read_back_as_typed(tmp_path: Path) -> None:
+    """「<」「&」「>」 and quotes are escaped, a tab and a line break stay a tab and a break."""
+    odd = dataclasses.replace(
+        letter('关于<A&B>"医院"的通知'),
+        office="A&B 卫健委",
+        paragraphs=("一、时间 <待定> & 地点", "正文\t制表\n换行", " 两端留空 "),
+    )
+    write_docx(odd, tmp_path / "odd.docx")
+    document = Document(str(tmp_path / "odd.docx"))
+    texts = [p.text for p in document.paragraphs]
+    assert texts[0] == '关于<A&B>"医院"的通知'
+    assert "一、时间 <待定> & 地点" in texts and "正文\t制表\n换行" in texts and "两端留空" in texts
+    assert document.core_properties.title == '关于<A&B>"医院"的通知'
+    assert document.core_properties.author == "A&B 卫健委"
+    assert document.core_properties.created is not None and document.core_properties.created.year == 2025
+
+
+def test_a_third_level_heading_phrase_is_bold_body_type(tmp_path: Path) -> None:
+    """「1．…。」 keeps the body face in bold up to its full stop; the rest is plain."""
+    doc = dataclasses.replace(letter(), paragraphs=("1．报送材料。按时报送。",))
+    write_docx(doc, tmp_path / "h3.docx")
+    mixed = next(p for p in Document(str(tmp_path / "h3.docx")).paragraphs if p.text.startswith("1．"))
+    head, rest = mixed.runs
+    assert head.text == "1．报送材料。" and head.bold is True and head.font.size.pt == 16
+    assert head.element.rPr.rFonts.get(EAST_ASIA) == "仿宋_GB2312"
+    assert rest.text == "按时报送。" and rest.bold is None

@@ -107,6 +107,17 @@ def status_word(status: str) -> str:
     return STATUS_WORDS.get(status, status)
 
 
+def counts_text(plan: Plan) -> str:
+    """「已安排 18 家（另有回头看 6 次），未安排 0 家，免检 0 家」: institutions, follow-ups apart."""
+    firsts = sum(1 for v in plan.visits if v.kind == "visit")
+    followups = sum(1 for v in plan.visits if v.kind == "followup")
+    left = sum(1 for u in plan.unscheduled if u.kind == "visit")
+    left_followups = len(plan.unscheduled) - left
+    extra = f"（另有回头看 {followups} 次）" if followups else ""
+    missing = f"（另有回头看 {left_followups} 次未安排）" if left_followups else ""
+    return f"已安排 {firsts} 家{extra}，未安排 {left} 家{missing}，免检 {len(plan.exempt)} 家"
+
+
 def rule_name(code: str) -> str:
     """The rule's Chinese name (「时间窗口」 for R3); an unknown code is given back as it is."""
     return RULE_NAMES.get(code.strip().upper(), code)

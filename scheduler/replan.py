@@ -150,13 +150,10 @@ class ReplanResult:
     changed_visits: int = 0  # of those, how many changed or were cancelled
 
     def summary(self) -> str:
-        from outputs.labels import status_word
+        from outputs.labels import counts_text, status_word
 
-        plan = self.plan
         return (
-            f"状态：{status_word(self.status.value)}；已安排 {len(plan.visits)} 家，"
-            f"未安排 {len(plan.unscheduled)} 家，"
-            f"免检 {len(plan.exempt)} 家；变更 {len(self.changes)} 项"
+            f"状态：{status_word(self.status.value)}；{counts_text(self.plan)}；变更 {len(self.changes)} 项"
             f"（已通知未开始的 {self.announced} 次巡查中改动 {self.changed_visits} 次）；"
             f"用时 {self.wall_time:.1f} 秒"
         )

@@ -58,15 +58,10 @@ class Result:
     wall_clock_fired: bool = False
 
     def summary(self) -> str:
-        from outputs.labels import status_word
+        from outputs.labels import counts_text, status_word
 
-        n = sum(1 for v in self.plan.visits if v.kind == "visit")
-        followups = sum(1 for v in self.plan.visits if v.kind == "followup")
-        left = sum(1 for u in self.plan.unscheduled if u.kind == "visit")
-        extra = f"（另有回头看 {followups} 次）" if followups else ""
         return (
-            f"状态：{status_word(self.status.value)}；已安排 {n} 家{extra}，未安排 {left} 家，"
-            f"免检 {len(self.plan.exempt)} 家；用时 {self.wall_time:.1f} 秒"
+            f"状态：{status_word(self.status.value)}；{counts_text(self.plan)}；用时 {self.wall_time:.1f} 秒"
             + (
                 "。注意：机器过于繁忙，求解因超出时限的安全上限而提前停止，"
                 "本次计划可能与空闲时相同输入和种子的计划不同"

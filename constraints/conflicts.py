@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from constraints.base import Violation
 from constraints.coverage import expert_text, visit_text
 from inputs.scenario import Conflict, Expert, Institution, Scenario
+from scheduler.eligibility import excluded, listed_conflicts
 from scheduler.plan import Plan
 
 if TYPE_CHECKING:
@@ -63,17 +64,11 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
 # -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
 
 
-def excluded(scenario: Scenario, expert: Expert, inst: Institution, listed: set[tuple[str, str]]) -> bool:
-    """R6, model face: the expert may not sit on a visit to ``inst`` (own employer or a listed conflict)."""
-    if expert.employer and expert.employer in (inst.id, inst.name):
-        return True
-    return (expert.id, inst.id) in listed
-
-
 def add(m: Model) -> None:
     """R6: a conflicted expert gets no variable for that visit (``scheduler.instance`` filters the
-    candidates with :func:`excluded`); here every remaining candidate is checked once more."""
-    listed = {(c.expert_id, c.institution_id) for c in m.scenario.conflicts}
+    candidates with :func:`scheduler.eligibility.excluded`); here every remaining candidate is
+    checked once more."""
+    listed = listed_conflicts(m.scenario)
     for (t, k), var in m.x.items():
         if excluded(m.scenario, m.instance.experts[k], m.task(t).inst, listed):
             m.cp.add(var == 0)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from constraints.base import Violation
 from constraints.coverage import expert_text, visit_text
 from inputs.scenario import Institution, Scenario
+from scheduler.eligibility import team_districts
 from scheduler.plan import Plan
 
 if TYPE_CHECKING:
@@ -68,23 +69,10 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
 # -- model face: how the rule enters the CP-SAT model (see scheduler.model) -------------------
 
 
-def team_districts(scenario: Scenario, inst: Institution) -> set[str] | None:
-    """R7, model face: the districts a team visiting ``inst`` must come from; None means anywhere."""
-    paired = {
-        p.inspecting_district
-        for p in scenario.pairings
-        if p.inspected_district == inst.district and p.covers(inst.tier)
-    }
-    if paired:
-        return paired
-    if scenario.params.home_district_only:
-        return {inst.district}
-    return None
-
-
 def add(m: Model) -> None:
     """R7: only experts of the allowed districts get a variable for a visit (``scheduler.instance``
-    filters candidates with :func:`team_districts`); here any other is pinned to 0."""
+    filters candidates with :func:`scheduler.eligibility.team_districts`); here any other is pinned
+    to 0."""
     allowed = {task.index: team_districts(m.scenario, task.inst) for task in m.tasks}
     for (t, k), var in m.x.items():
         districts = allowed[t]

@@ -42,11 +42,11 @@ from typing import Any, NamedTuple
 
 from ortools.sat.python import cp_model
 
-from constraints.pairings import team_districts
 from constraints.registry import POSTS
 from inputs.calendar import UnknownYearError
 from inputs.scenario import OWNERSHIP_LABELS, TIER_LABELS, Expert, Institution, Quota, Scenario
 from scheduler.diagnose import Diagnosis, Finding, describe, diagnose
+from scheduler.eligibility import team_districts
 from scheduler.greedy import Assignment, quota_targets
 from scheduler.instance import Instance, Task, build_instance
 from scheduler.model import Model, build_variables

@@ -16,9 +16,8 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
-from constraints.conflicts import excluded
-from constraints.pairings import team_districts
 from inputs.scenario import Expert, Institution, Scenario, Team
+from scheduler.eligibility import excluded, listed_conflicts, team_districts
 from scheduler.parts import parts_team_min, team_divides
 from scheduler.pins import narrow
 from scheduler.precedence import Precedence
@@ -187,7 +186,7 @@ def build_instance(
         by_district.setdefault(e.district, []).append(k)
 
     inst_of_team = scenario.teams
-    listed = {(c.expert_id, c.institution_id) for c in scenario.conflicts}
+    listed = listed_conflicts(scenario)
     tasks: list[Task] = []
     lead_cut: list[Institution] = []
     no_window: list[Institution] = []

@@ -124,13 +124,17 @@ def _pick_pool_team(state: GreedyState, task: Task, w: int, year: int) -> tuple[
     def useful(k: int, uncovered: set[str]) -> int:
         return len(uncovered.intersection(experts[k].skills))
 
-    best: tuple[tuple[int, int], int, list[int]] | None = None
+    best: tuple[tuple[int, int, tuple[int, ...]], int, list[int]] | None = None
     for leader in sorted(leaders, key=lambda k: (state.load[k], -useful(k, required), k))[:3]:
         for coverage_first in (False, True):
             team = _cover(state, task, free, leader, coverage_first)
             if team is None:
                 continue
-            key = (max(state.load[k] for k in team), len(team))
+            # heaviest member, size, then the whole load profile: when the leader is the heaviest
+            # either way, prefer the team that spares the next heaviest (else two scarce leaders
+            # who cover each other's skills end up on every visit together)
+            loads = tuple(sorted((state.load[k] for k in team), reverse=True))
+            key = (loads[0], len(team), loads)
             if best is None or key < best[0]:
                 best = (key, leader, team)
     if best is None:

@@ -17,8 +17,8 @@ from scheduler.greedy import greedy, quota_targets, quota_years
 from scheduler.instance import Instance, build_instance
 from scheduler.plan import Plan
 from scheduler.solve import to_plan
-from tests.constraints.builders import inst, small_scenario, teams_scenario
-from tests.scheduler.conftest import D, allround, check_plan, scenario
+from tests.constraints.builders import expert, inst, small_scenario, teams_scenario
+from tests.scheduler.conftest import D, allround, check_plan, loads, scenario
 from tests.scheduler.test_solve_properties import scenarios
 
 
@@ -145,3 +145,22 @@ def test_greedy_plans_break_no_rule(sc):
     sc = replace(sc, quotas=())
     _, plan = greedy_plan(sc)
     check_plan(sc, plan)
+
+
+def test_two_leaders_who_cover_each_other_share_the_visits():
+    """Only L1 and L2 may lead and each holds the skills the other lacks, so a team of the two is
+    always the smallest; M1–M3 cover the same skills. Ten one-day centres: the two must not both go
+    on every visit (10 days each) but take turns (the pool's best is 5 each)."""
+    experts = [
+        expert("L1", "专家L1", "党建", "行风", "财务", leader=True),
+        expert("L2", "专家L2", "医疗管理", "财务", "安全生产", leader=True),
+        expert("M1", "专家M1", "安全生产"),
+        expert("M2", "专家M2", "医疗管理"),
+        expert("M3", "专家M3", "党建", "行风"),
+    ]
+    insts = [inst(f"G{k}", f"第{k}社区卫生服务中心", "grassroots") for k in range(1, 11)]
+    sc = scenario(insts, experts)
+    _, plan = greedy_plan(sc)
+    check_plan(sc, plan)
+    assert len(plan.visits) == 10
+    assert max(loads(plan)[e] for e in ("L1", "L2")) <= 6

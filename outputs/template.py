@@ -140,13 +140,15 @@ def _validate(
             "error_title": "请从下拉列表中选择",
             "error_message": f"{column.zh}：{_FORMATS[column.kind]}",
         }
-    elif column.kind == "int" and column.minimum is not None:
+    elif (bounds := column.bounds()) is not None:  # the reader's range (inputs.schema.Column.bounds)
+        low, high = bounds
         options = {
             "validate": "integer",
-            "criteria": ">=",
-            "value": column.minimum,
+            "criteria": "between",
+            "minimum": low,
+            "maximum": high,
             "error_title": "请输入整数",
-            "error_message": f"{column.zh}：不小于 {column.minimum} 的整数",
+            "error_message": f"{column.zh}：{low} 到 {high} 之间的整数",
         }
     if options is not None:
         worksheet.data_validation(first_row, first_col, last_row, last_col, options)

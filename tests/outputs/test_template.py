@@ -56,6 +56,27 @@ def test_drop_down_lists(template: Path) -> None:
     assert '"是,否"' in _validations(book["参数"]).values()  # 仅本区县
 
 
+def test_whole_number_columns_carry_the_readers_range(template: Path) -> None:
+    """Each int column's validation is the reader's range (最少天数 1–60 on 机构), not only a minimum."""
+    book = openpyxl.load_workbook(template)
+    ranges = {}
+    for validation in book["机构"].data_validations.dataValidation:
+        if validation.type == "whole":
+            for cell_range in validation.sqref.ranges:
+                # "between" is the default operator, which the file leaves out
+                operator = validation.operator or "between"
+                ranges[get_column_letter(cell_range.min_col)] = (
+                    operator,
+                    validation.formula1,
+                    validation.formula2,
+                )
+    sheet = next(s for s in SHEETS if s.key == "institutions")
+    letter = get_column_letter(next(i for i, c in enumerate(sheet.columns, 1) if c.key == "min_days"))
+    low, high = sheet.column("min_days").bounds() or (None, None)
+    assert ranges[letter] == ("between", str(low), str(high))
+    assert (low, high) == (1, 60)
+
+
 def test_guide_explains_every_column_and_param(template: Path) -> None:
     """The 填写说明 sheet lists every column of every sheet and every parameter, with an example."""
     guide = openpyxl.load_workbook(template)[GUIDE_SHEET]

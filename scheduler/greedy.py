@@ -43,6 +43,35 @@ class GreedyState:
 QuotaTarget = tuple[int, list[int], int]  # year, task indices that count, how many must lie in it
 
 
+def complete_team(
+    state: GreedyState, task: Task, kept: list[int], free: list[int], leader: int | None
+) -> tuple[int, tuple[int, ...]] | None:
+    """A team around ``kept`` (members that must stay): ``leader`` or the least-loaded leader-eligible
+    member (kept ones first), then the free experts who cover most missing skills, then the least
+    loaded up to the tier's minimum; None when no such team fits the tier's size."""
+    experts = state.instance.experts
+    if leader is None:
+        options = [k for k in kept if experts[k].leader] or [k for k in free if experts[k].leader]
+        if not options:
+            return None
+        leader = min(options, key=lambda k: (state.load[k], k))
+    team = list(dict.fromkeys([leader, *kept]))
+    uncovered = set(task.skills) - {s for k in team for s in experts[k].skills}
+    while uncovered:
+        options = [k for k in free if k not in team and uncovered.intersection(experts[k].skills)]
+        if not options:
+            return None
+        best = min(options, key=lambda k: (-len(uncovered.intersection(experts[k].skills)), state.load[k], k))
+        team.append(best)
+        uncovered -= set(experts[best].skills)
+    rest = sorted((k for k in free if k not in team), key=lambda k: (state.load[k], k))
+    while len(team) < task.team_min and rest:
+        team.append(rest.pop(0))
+    if not task.team_min <= len(team) <= task.team_max:
+        return None
+    return leader, tuple(team)
+
+
 def quota_targets(instance: Instance) -> list[QuotaTarget]:
     """R9 as (year, matching tasks, required count), over the whole round."""
     scenario = instance.scenario

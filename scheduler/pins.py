@@ -55,7 +55,7 @@ def pick(state: GreedyState, task: Task, w: int, year: int) -> tuple[int, tuple[
     """(leader, members) for a pinned pool-staffed visit at ``w``: the pinned experts, a leader (the
     pinned one, else a pinned or free leader-eligible expert, least loaded first), and free experts
     for the skills still missing, up to the tier's minimum; None when a pinned expert is busy."""
-    from scheduler.greedy import _cap_ok, _free
+    from scheduler.greedy import _cap_ok, _free, complete_team
 
     instance = state.instance
     experts = instance.experts
@@ -85,26 +85,7 @@ def pick(state: GreedyState, task: Task, w: int, year: int) -> tuple[int, tuple[
                 if team is not None and set(needed) <= set(team):
                     return leader, tuple(team)
         return None
-    if chosen_leader is None:
-        options = [k for k in fixed if experts[k].leader] or [k for k in free if experts[k].leader]
-        if not options:
-            return None
-        chosen_leader = min(options, key=lambda k: (state.load[k], k))
-    team = list(dict.fromkeys([chosen_leader, *fixed]))
-    uncovered = set(task.skills) - {s for k in team for s in experts[k].skills}
-    while uncovered:
-        options = [k for k in free if k not in team and uncovered & set(experts[k].skills)]
-        if not options:
-            return None
-        best = min(options, key=lambda k: (-len(uncovered & set(experts[k].skills)), state.load[k], k))
-        team.append(best)
-        uncovered -= set(experts[best].skills)
-    rest = sorted((k for k in free if k not in team), key=lambda k: (state.load[k], k))
-    while len(team) < task.team_min and rest:
-        team.append(rest.pop(0))
-    if not task.team_min <= len(team) <= task.team_max:
-        return None
-    return chosen_leader, tuple(team)
+    return complete_team(state, task, list(fixed), free, chosen_leader)
 
 
 def with_pins(explanation: Explanation, inst: Institution) -> Explanation:

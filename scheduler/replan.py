@@ -70,6 +70,7 @@ from scheduler.greedy import (
     _pick_pool_team,
     _pick_standing_team,
     _place,
+    complete_team,
     quota_years,
 )
 from scheduler.instance import Instance, Task, build_instance
@@ -371,26 +372,10 @@ def _swap(state: GreedyState, task: Task, w: int, year: int, base: Assignment) -
         return None
     free = [k for k in task.candidates if ok(k) and k not in kept]
     leader = base.leader if base.leader in kept and experts[base.leader].leader else None
-    if leader is None:
-        options = [k for k in kept if experts[k].leader] or [k for k in free if experts[k].leader]
-        if not options:
-            return None
-        leader = min(options, key=lambda k: (state.load[k], k))
-    team = list(dict.fromkeys([leader, *kept]))
-    uncovered = set(task.skills) - {s for k in team for s in experts[k].skills}
-    while uncovered:
-        options = [k for k in free if k not in team and uncovered.intersection(experts[k].skills)]
-        if not options:
-            return None
-        best = min(options, key=lambda k: (-len(uncovered.intersection(experts[k].skills)), state.load[k], k))
-        team.append(best)
-        uncovered -= set(experts[best].skills)
-    rest = sorted((k for k in free if k not in team), key=lambda k: (state.load[k], k))
-    while len(team) < task.team_min and rest:
-        team.append(rest.pop(0))
-    if not task.team_min <= len(team) <= task.team_max:
+    made = complete_team(state, task, kept, free, leader)
+    if made is None:
         return None
-    return Assignment(w, tuple(team), leader)
+    return Assignment(w, made[1], made[0])
 
 
 # -- the model ------------------------------------------------------------------------------------------

@@ -243,7 +243,13 @@ def solve(
         _write(
             out,
             lambda: write_plan_folder(
-                data, plan, out, facts=_facts(data, result), force=force, run=_run(run, result, started)
+                data,
+                plan,
+                out,
+                facts=_facts(data, result),
+                force=force,
+                run=_run(run, result, started),
+                processes=processes,
             ),
         )
     err.print(result.summary(), markup=False)

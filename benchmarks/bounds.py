@@ -21,8 +21,11 @@ standing teams (R11) the pools are the teams and the bound is not computed (``n/
 The *stronger* bound (:func:`stronger_bound`) is the optimum of the linear relaxation of the
 pool's assignment — which sees conflicts, yearly caps and the skills, leaders and sizes of each
 visit together — rounded up to a load some expert can actually have (a sum of visit lengths: 7- and
-5-day visits cannot make 8). :func:`diagnosis` compares a plan with both: ``bound attained``,
-``weak bound`` (the plan is at the stronger bound, above the old one) or ``search gap``.
+5-day visits cannot make 8). Yearly caps enter it per visit length: a cap of 9 days holds one
+7-day visit a year (:func:`length_capacity`). The *whole-share* bound (:func:`whole_bound`) solves
+the same program with whole shares by CP-SAT for a pool a plan leaves above the stronger bound.
+:func:`diagnosis` compares a plan with them: ``bound attained``, ``weak bound`` (the plan is at the
+stronger bound, above the old one), ``weak bound (in-year)``, ``search gap`` or ``open``.
 """
 
 from __future__ import annotations
@@ -337,6 +340,8 @@ ATTAINABLE = "attainable"
 ATTAINED = "bound attained"
 WEAK_BOUND = "weak bound"
 SEARCH_GAP = "search gap"
+WEAK_IN_YEAR = "weak bound (in-year)"
+OPEN = "open"
 
 
 @dataclass(frozen=True)
@@ -402,15 +407,36 @@ def stronger_bound(scenario: Scenario, pool: Pool, bound: Bound | None = None) -
     expert's share of a class is a fraction ``y`` in ``[0, n]`` (at most once per visit). Per class:
     the shares sum to ``n`` × the smallest valid team, leaders' to ``n``, each skill's holders' to
     ``n`` × the part's count, and with one part each, for every set of parts, the holders of any of
-    them to ``n`` × the parts' counts (Hall). Per expert: the load ``Σ days × y`` is at most ``L``
-    and at most the yearly caps over the cycle. Minimise ``L``. Every valid plan gives such shares (a
-    longer visit only adds load), so the optimum is a lower bound; it is never below the old averages
-    (they are sums of these constraints) and sees caps and conflicts, which they do not. Rounding up
-    to an attainable load assumes visits last their minimum days, as the solver plans them.
+    them to ``n`` × the parts' counts (Hall), and the shares to at most ``n`` × the tier's largest
+    team. Per expert: the load ``Σ days × y`` is at most ``L`` and at most the yearly caps over the
+    cycle, and the days of visits at least ``d`` long at most :func:`length_capacity`. Minimise
+    ``L``. Every valid plan gives such shares (a longer visit only adds load), so the optimum is a
+    lower bound; it is never below the old averages (they are sums of these constraints) and sees
+    caps and conflicts, which they do not. Rounding up to an attainable load assumes visits last
+    their minimum days, as the solver plans them.
     """
     bound = bound if bound is not None else lower_bound(scenario, pool)
     if bound.ceil is None:
         return Stronger(pool.name, None, None, NOT_AVAILABLE)
+    experts, classes, lengths = _classes(scenario, pool, bound)
+    lp, infeasible = _relaxation(scenario, experts, classes)
+    floor = bound.ceil if lp is None else max(bound.ceil, math.ceil(lp - 1e-6))
+    value = attainable(lengths, floor)
+    if value > floor:
+        decided_by = ATTAINABLE
+    elif lp is not None and floor > bound.ceil:
+        decided_by = LP
+    else:
+        decided_by = bound.decided_by
+    return Stronger(pool.name, value, lp, decided_by, infeasible)
+
+
+Classes = Mapping[tuple[str, int, tuple[str, ...]], int]
+
+
+def _classes(scenario: Scenario, pool: Pool, bound: Bound) -> tuple[list[Expert], Classes, list[int]]:
+    """The pool's experts, its servable institutions in classes (tier, days, eligible experts) →
+    how many, and their visit lengths."""
     rules = Eligibility(scenario)
     experts = [scenario.expert_by_id[x] for x in pool.experts]
     unservable = set(bound.unservable)
@@ -424,21 +450,71 @@ def stronger_bound(scenario: Scenario, pool: Pool, bound: Bound | None = None) -
         key = (inst.tier, days, tuple(e.id for e in experts if rules.eligible(e, inst)))
         classes[key] = classes.get(key, 0) + 1
         lengths.append(days)
-    lp, infeasible = _relaxation(scenario, experts, classes)
-    floor = bound.ceil if lp is None else max(bound.ceil, math.ceil(lp - 1e-6))
-    value = attainable(lengths, floor)
-    if value > floor:
-        decided_by = ATTAINABLE
-    elif lp is not None and floor > bound.ceil:
-        decided_by = LP
-    else:
-        decided_by = bound.decided_by
-    return Stronger(pool.name, value, lp, decided_by, infeasible)
+    return experts, classes, lengths
 
 
-def _relaxation(
-    scenario: Scenario, experts: Sequence[Expert], classes: Mapping[tuple[str, int, tuple[str, ...]], int]
-) -> tuple[float | None, bool]:
+@dataclass(frozen=True)
+class Whole:
+    """What :func:`whole_bound` found: ``value``, a lower bound at least the stronger bound (the
+    plan's load when whole shares cannot do better); ``reached``, whether whole shares reach a load
+    below the plan's (else the budget ran out, or they cannot)."""
+
+    pool: str
+    value: int
+    reached: bool
+
+
+# Deterministic CP-SAT time (about seconds on an idle core) for the one load whole_bound tries.
+WHOLE_BUDGET = 10.0
+
+
+def whole_bound(
+    scenario: Scenario,
+    pool: Pool,
+    stronger: Stronger,
+    below: int,
+    *,
+    straddle: bool = False,
+    budget: float = WHOLE_BUDGET,
+) -> Whole | None:
+    """Whether any plan can keep the pool's heaviest load under ``below`` (a plan's heaviest load
+    above the stronger bound), by the stronger bound's program with whole shares (an expert joins a
+    whole number of a class's visits) at the largest load under ``below`` an expert can have.
+
+    Every valid plan gives whole shares meeting every constraint of :func:`stronger_bound`, and a
+    load that no whole shares reach rules out every lighter one, so when CP-SAT proves there are
+    none, ``below`` is a lower bound and the plan is optimal; when it finds some, ``reached`` says so
+    (the search, or the timing the shares ignore, is at fault). Whole shares see what fractions
+    hide: an expert capped at 9 days a year carries one 7-day visit a year, not 9/7 of one. By
+    default the bound holds for plans that keep every visit inside one calendar year (as the solver
+    plans wherever a window allows): SPEC lets a visit straddle New Year and split its days between
+    two years' caps, which ``straddle`` counts in (a bound for every plan, often weaker). None when
+    the bound does not apply. Deterministic: a fixed seed, two interleaved CP-SAT workers and a
+    deterministic time limit.
+    """
+    try:
+        from ortools.linear_solver import pywraplp
+    except ImportError:  # pragma: no cover - OR-Tools is a dependency
+        return None
+    if stronger.value is None or below <= stronger.value:
+        return None
+    experts, classes, lengths = _classes(scenario, pool, lower_bound(scenario, pool))
+    solver = pywraplp.Solver.CreateSolver("CP_SAT")
+    if solver is None or not classes:
+        return None
+    load = max(x for x in range(stronger.value, below) if attainable(lengths, x) == x)
+    heaviest = _program(solver, scenario, experts, classes, integer=True, straddle=straddle)
+    heaviest.SetUb(load)
+    solver.SetSolverSpecificParametersAsString(
+        f"max_deterministic_time:{budget} num_workers:2 interleave_search:true random_seed:0"
+    )
+    status = solver.Solve()
+    if status == pywraplp.Solver.INFEASIBLE:
+        return Whole(pool.name, attainable(lengths, load + 1), False)
+    return Whole(pool.name, stronger.value, status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE))
+
+
+def _relaxation(scenario: Scenario, experts: Sequence[Expert], classes: Classes) -> tuple[float | None, bool]:
     """The LP of :func:`stronger_bound`, solved by GLOP: (optimum, whether it was infeasible)."""
     try:
         from ortools.linear_solver import pywraplp
@@ -447,17 +523,39 @@ def _relaxation(
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None or not classes:
         return None, False
+    heaviest = _program(solver, scenario, experts, classes, integer=False)
+    solver.Minimize(heaviest)
+    status = solver.Solve()
+    if status == pywraplp.Solver.OPTIMAL:
+        return heaviest.solution_value(), False
+    return None, status == pywraplp.Solver.INFEASIBLE
+
+
+def _program(
+    solver: Any,
+    scenario: Scenario,
+    experts: Sequence[Expert],
+    classes: Classes,
+    *,
+    integer: bool,
+    straddle: bool = True,
+) -> Any:
+    """The assignment's constraints on ``solver`` (a ``pywraplp`` solver), shares fractional or
+    whole, visits straddling New Year allowed or not (:func:`length_capacity`); returns the
+    variable ``L`` every expert's load is at most."""
+    variable = solver.IntVar if integer else solver.NumVar
     by_id = {e.id: e for e in experts}
-    heaviest = solver.NumVar(0, solver.infinity(), "L")
-    load: dict[str, list[tuple[Any, int]]] = {e.id: [] for e in experts}
+    heaviest = variable(0, solver.infinity(), "L")
+    load: dict[str, list[tuple[Any, int, int]]] = {e.id: [] for e in experts}
     for (tier, days, eligible_ids), n in classes.items():
         rule = scenario.rule(tier)
         people = [by_id[x] for x in eligible_ids]
         if rule.one_part_each:
             people = [e for e in people if set(e.skills) & set(rule.required_skills)]
-        share = {e.id: solver.NumVar(0, n, "") for e in people}
+        share = {e.id: variable(0, n, "") for e in people}
         team = rule_team(rule, people) or rule.team_min
         solver.Add(sum(share.values()) >= n * team)
+        solver.Add(sum(share.values()) <= n * rule.team_max)
         solver.Add(sum(share[e.id] for e in people if e.leader) >= n)
         skills = list(dict.fromkeys(rule.required_skills))
         groups = [[s] for s in skills]
@@ -468,31 +566,99 @@ def _relaxation(
             holders = [share[e.id] for e in people if set(e.skills) & set(group)]
             solver.Add(sum(holders) >= n * sum(rule.count(s) for s in group))
         for expert_id, var in share.items():
-            load[expert_id].append((var, days))
+            load[expert_id].append((var, days, n))
     for expert in experts:
         terms = load[expert.id]
         if not terms:
             continue
-        total = sum(days * var for var, days in terms)
-        solver.Add(total <= heaviest)
+        solver.Add(sum(days * var for var, days, _ in terms) <= heaviest)
         capacity = year_capacity(scenario, expert)
-        if capacity is not None:
-            solver.Add(total <= capacity)
-    solver.Minimize(heaviest)
-    status = solver.Solve()
-    if status == pywraplp.Solver.OPTIMAL:
-        return heaviest.solution_value(), False
-    return None, status == pywraplp.Solver.INFEASIBLE
+        if capacity is None:
+            continue
+        lengths = [days for _, days, n in terms for _ in range(n)]
+        for threshold in sorted(set(lengths)):
+            longer = [(var, days) for var, days, _ in terms if days >= threshold]
+            most = length_capacity(scenario, expert, lengths, threshold, straddle=straddle)
+            solver.Add(sum(days * var for var, days in longer) <= min(capacity, most))
+    return heaviest
 
 
-def diagnosis(heaviest: int, bound: Bound, stronger: Stronger) -> str:
+def length_capacity(
+    scenario: Scenario, expert: Expert, lengths: Sequence[int], threshold: int, *, straddle: bool = True
+) -> int:
+    """The most days of visits at least ``threshold`` long that ``expert`` can work over the cycle
+    under R8's yearly cap, when the visits they may make last ``lengths`` days (each at most once).
+
+    A year's visit days are at most the cap and the year's working days, and the visits lying wholly
+    in the year make a subset sum of ``lengths``: a cap of 9 holds one 7-day visit and no more, not
+    9 days of them. One visit may straddle each New Year, its days split between the two years'
+    caps; every such split is tried (``straddle`` False: plans that keep every visit inside one
+    calendar year, as the solver does wherever the window allows). Visits shorter than
+    ``threshold`` are left out, which only raises the result. Without a cap, the sum of the lengths.
+    """
+    cap = scenario.year_cap(expert)
+    longer = [n for n in lengths if n >= threshold]
+    if cap is None:
+        return sum(longer)
+    limits = [min(cap, days) for days in _year_workdays(scenario)]
+
+    def best(limit: int) -> int:
+        return _best_sum(longer, limit) if limit > 0 else 0
+
+    whole = [best(limit) for limit in limits]
+    most = sum(whole)
+    for y in range(len(limits) - 1 if straddle else 0):
+        rest = most - whole[y] - whole[y + 1]
+        for length in sorted(set(longer)):
+            for part in range(1, length):
+                if part <= limits[y] and length - part <= limits[y + 1]:
+                    split = best(limits[y] - part) + best(limits[y + 1] - length + part)
+                    most = max(most, rest + split + length)
+    return most
+
+
+def _year_workdays(scenario: Scenario) -> list[int]:
+    """Working days of each calendar year of the cycle, inside the cycle (the cap, when unknown)."""
+    start, deadline = scenario.params.start, scenario.params.deadline
+    out = []
+    for year in range(start.year, deadline.year + 1):
+        first, last = max(start, date(year, 1, 1)), min(deadline, date(year, 12, 31))
+        try:
+            out.append(scenario.calendar.count_workdays(first, last))
+        except Exception:  # a year the calendar does not know: no limit but the cap
+            out.append(10**6)
+    return out
+
+
+def _best_sum(lengths: Sequence[int], limit: int) -> int:
+    """The largest sum of some of ``lengths`` (each once) that is at most ``limit``."""
+    mask = (1 << (limit + 1)) - 1
+    reach = 1
+    for length, count in sorted(Counter(lengths).items()):
+        for _ in range(min(count, limit // max(length, 1) + 1)):
+            grown = (reach | (reach << length)) & mask
+            if grown == reach:
+                break
+            reach = grown
+    return reach.bit_length() - 1
+
+
+def diagnosis(heaviest: int, bound: Bound, stronger: Stronger, whole: Whole | None = None) -> str:
     """Why a pool's heaviest load is above its bound: ``bound attained``; ``weak bound`` (the old
-    bound is below what any plan can do, and the plan reaches the stronger one); ``search gap`` (the
-    plan is above the stronger bound too: a better plan may exist)."""
+    bound is below what any plan can do, and the plan reaches the stronger one). Above the stronger
+    bound, without ``whole``: ``search gap`` (a better plan may exist; not looked into). With
+    ``whole`` (:func:`whole_bound` up to the plan's load): ``weak bound (in-year)`` (no plan that
+    keeps its visits inside calendar years does better: the plan is optimal among them),
+    ``search gap`` (whole shares reach a lighter load: the search, or the timing the shares ignore,
+    is at fault) or ``open`` (the budget ran out before either was shown)."""
     if bound.ceil is None:
         return NOT_AVAILABLE
     if heaviest <= bound.ceil:
         return ATTAINED
     if stronger.value is not None and heaviest <= stronger.value:
         return WEAK_BOUND
-    return SEARCH_GAP
+    if whole is None:
+        return SEARCH_GAP
+    if heaviest <= whole.value:
+        return WEAK_IN_YEAR
+    return SEARCH_GAP if whole.reached else OPEN

@@ -1,4 +1,4 @@
-"""Seeded generators of benchmark rounds (SPEC §6): district, city, province, hospitals and national.
+"""Seeded generators of benchmark rounds (SPEC §6): district, city, province, hospitals, national and open.
 
 ``generate(kind, seed)`` builds an :class:`inputs.scenario.Scenario` directly, the same for the same
 seed. The shapes follow the seeds:
@@ -16,6 +16,9 @@ seed. The shapes follow the seeds:
   (some cities by two), experts employed at hospitals, all private secondary hospitals due in 2025.
 - ``national`` — grassroots institutions in prefectures of about 117 each (35,000 in ~300 by default;
   ``size`` sets the number), shaped like ``province``: the kind the sweep of ``benchmarks.run`` uses.
+- ``open`` — one large pool: grassroots institutions of one prefecture's counties (3,200 by default;
+  ``size`` sets the number) with ``home_district_only`` 否, so every expert (one per 6.4 institutions:
+  500) may visit every institution but their employer.
 
 ``hard=True`` (the benchmark's default; ``--easy`` leaves it out) hardens any kind the way real rounds
 are (:class:`_Hardener`): per district, a skill only 2–3 experts hold, leaders concentrated in a few,
@@ -52,7 +55,7 @@ from inputs.scenario import (
     Unavailability,
 )
 
-KINDS: tuple[str, ...] = ("district", "city", "province", "hospitals", "national")
+KINDS: tuple[str, ...] = ("district", "city", "province", "hospitals", "national", "open")
 TABLE_KINDS: tuple[str, ...] = ("district", "city", "province", "hospitals")  # the default table
 HOSPITAL_TIERS: tuple[str, ...] = ("tertiary_general", "tertiary_specialty", "maternal_child", "secondary")
 
@@ -722,6 +725,68 @@ def _national(rng: random.Random, size: int = NATIONAL_SIZE) -> Scenario:
     )
 
 
+# -- open (one large pool: every expert may visit every institution) ------------------------------------
+OPEN_SIZE = 3_200
+_OPEN_PER_COUNTY = 320  # institutions per county, so a round of 3,200 has ten
+_OPEN_PER_EXPERT = 6.4  # institutions per expert: 500 experts for 3,200 institutions
+
+
+def _open(rng: random.Random, size: int = OPEN_SIZE) -> Scenario:
+    """Grassroots institutions of one prefecture's counties with ``home_district_only`` 否, so that
+    every expert may visit every institution (except their employer and listed conflicts): one pool."""
+    names = _Names(rng)
+    prefecture = "黔东州"
+    counties = max(1, round(size / _OPEN_PER_COUNTY))
+    sizes = _sizes(rng, counties, size, min(20, size // counties), (0.6, 1.4))
+    width = max(3, len(str(max(sizes))))
+    institutions: list[Institution] = []
+    experts: list[Expert] = []
+    staff_total = max(10, round(size / _OPEN_PER_EXPERT))
+    for k, size_k in enumerate(sizes, start=1):
+        county = f"{names.place()}县"
+        prefix = f"K{k:02d}"
+        local_names = _Names(rng)  # places repeat between counties, names do not: the county leads
+        local_names.people = names.people
+        local: list[Institution] = []
+        for n in range(1, size_k + 1):
+            name, place = local_names.grassroots()
+            local.append(
+                Institution(
+                    f"{prefix}-G{n:0{width}d}",
+                    f"{county}{name}",
+                    county,
+                    "grassroots",
+                    address=names.address(f"{prefecture}{county}", place),
+                )
+            )
+        institutions += local
+        ids = [i.id for i in local]
+        text = (f"{county}人民医院", f"{county}卫生健康局", f"{prefecture}疾病预防控制中心")
+
+        def employer(r: random.Random, ids: list[str] = ids, text: tuple[str, ...] = text) -> str:
+            return r.choice(ids) if r.random() < 0.2 else r.choice(text)
+
+        staff = max(4, round(staff_total * size_k / size))
+        experts += _make_experts(rng, names, county, prefix, staff, employer, 4)
+    return Scenario(
+        params=Params(
+            name=f"{prefecture}基层医疗卫生机构巡查（{size}家，2024—2026年度）",
+            start=date(2024, 6, 1),
+            deadline=date(2026, 10, 31),
+            office=f"{prefecture}卫生健康局基层卫生健康科",
+            office_email="jcxc@qiandong.example.cn",
+            hotline="0855-8600 0000",
+            report_email="jubao@qiandong.example.cn",
+            home_district_only=False,
+        ),
+        institutions=tuple(institutions),
+        experts=tuple(experts),
+        tier_rules=dict(DEFAULT_TIER_RULES),
+        quotas=(Quota(2024, tier="grassroots", min_share=0.1),),
+        source="benchmarks.generate:open",
+    )
+
+
 # -- hardening: what real rounds have and the old generators lacked -------------------------------------
 _SCARCE = ("财务", "安全生产")
 _ABSENCE_REASONS = ("外出培训", "病假", "援外医疗", "学术会议", "年休假", "下乡帮扶")
@@ -909,7 +974,9 @@ _GENERATORS: dict[str, Callable[[random.Random], Scenario]] = {
     "province": _province,
     "hospitals": _hospitals,
     "national": _national,
+    "open": _open,
 }
+SIZED: tuple[str, ...] = ("national", "open")  # the kinds whose number of institutions ``size`` sets
 
 
 def generate(kind: str, seed: int, *, hard: bool = False, size: int | None = None) -> Scenario:
@@ -918,18 +985,19 @@ def generate(kind: str, seed: int, *, hard: bool = False, size: int | None = Non
     ``hard`` adds what real rounds have (:class:`_Hardener`: scarce skills, few leaders, single-skill
     experts, binding yearly caps, absences, conflicts) on top of the round ``hard=False`` gives, which
     for district, city and province is the old, easier benchmark. ``size`` sets the number of
-    institutions of a ``national`` round (default 35,000).
+    institutions of a ``national`` round (default 35,000) or an ``open`` one (default 3,200).
     """
     try:
         build = _GENERATORS[kind]
     except KeyError:
         raise ValueError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)}") from None
-    if size is not None and kind != "national":
-        raise ValueError("size applies to the national kind only")
+    if size is not None and kind not in SIZED:
+        raise ValueError("size applies to the national and open kinds only")
     rng = random.Random(seed)
-    scenario = _national(rng, size) if kind == "national" and size is not None else build(rng)
+    sized = {"national": _national, "open": _open}
+    scenario = sized[kind](rng, size) if kind in sized and size is not None else build(rng)
     label = f"{scenario.source}:seed={seed}"
-    if kind == "national":
+    if kind in SIZED:
         label += f":size={len(scenario.institutions)}"
     if hard:
         scenario = harden(scenario, f"{kind}-{seed}")
@@ -944,7 +1012,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--easy", action="store_true", help="the round without hardening (the old benchmark)")
-    parser.add_argument("--size", type=int, help="institutions of a national round (default 35000)")
+    parser.add_argument(
+        "--size", type=int, help="institutions of a national round (default 35000) or an open one (3200)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into")
     args = parser.parse_args(argv)
     try:

@@ -1,8 +1,9 @@
 """The benchmark table (SPEC §6): generate each round, solve it, check it, and compare loads with bounds.
 
 ``python -m benchmarks.run [--kinds district,city,province,hospitals] [--seed N] [--time-limit S]
-[--easy] [--json]`` — the table. ``python -m benchmarks.run --sizes 400,1600,6400 [--seed N]
-[--time-limit S]`` — the sweep.
+[--easy] [--size N] [--json]`` — the table (``--kinds open`` adds the one open pool of 3,200 visits ×
+500 experts; ``--size`` sets the institutions of the national and open kinds).
+``python -m benchmarks.run --sizes 400,1600,6400 [--seed N] [--time-limit S]`` — the sweep.
 
 Each kind runs in its own subprocess (``python -m benchmarks.run --one KIND``, which prints one JSON
 document) so that peak memory is measured per round and does not accumulate. A run generates the
@@ -10,8 +11,11 @@ round from the seed (hardened unless ``--easy``: ``benchmarks.generate``), solve
 ``scheduler.solve.solve``, counts the violations ``constraints.registry.validate`` finds, and for
 every pool of interchangeable experts sets the heaviest load beside the independent lower bound of
 ``benchmarks.bounds``, the stronger bound, and the diagnosis: ``bound attained``, ``weak bound``
-(the plan reaches the stronger bound: no plan can do better) or ``search gap`` (above the stronger
-bound too: the search may be at fault). The same seed gives the same rounds and the same solver
+(the plan reaches the stronger bound: no plan can do better). A pool above the stronger bound is
+looked into with the whole-share bound (``benchmarks.bounds.whole_bound``, a deterministic CP-SAT
+budget per load tried): ``weak bound (in-year)`` (no plan keeping its visits inside calendar years
+does better), ``search gap`` (whole shares do better: the search, or the timing they ignore, is at
+fault) or ``open`` (the budget ran out). The same seed gives the same rounds and the same solver
 seed; only times and memory vary between runs.
 
 The sweep generates a national grassroots round of each size, writes it as a CSV folder and runs the
@@ -41,8 +45,17 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.bounds import LEADERS, PERSON_DAYS, diagnosis, loads, lower_bound, pools, stronger_bound
-from benchmarks.generate import KINDS, TABLE_KINDS, generate
+from benchmarks.bounds import (
+    LEADERS,
+    PERSON_DAYS,
+    diagnosis,
+    loads,
+    lower_bound,
+    pools,
+    stronger_bound,
+    whole_bound,
+)
+from benchmarks.generate import KINDS, SIZED, TABLE_KINDS, generate
 from inputs.scenario import Scenario
 from scheduler.plan import Plan
 
@@ -76,7 +89,8 @@ def _validator() -> Callable[[Scenario, Plan], list[Any]] | None:
 
 def pool_rows(scenario: Scenario, plan: Plan) -> list[dict[str, Any]]:
     """Per pool: name, size, heaviest load in the plan, the bound, their ratio and the deciding term,
-    the stronger bound (``stronger``, its LP optimum and deciding term) and the diagnosis (``label``).
+    the stronger bound (``stronger``, its LP optimum and deciding term), the whole-share bound for pools
+    above the stronger one (``whole``, else None) and the diagnosis (``label``).
 
     The bound counts every institution of the pool; with some left out of the plan (``visited`` below
     ``institutions``) the ratio flatters the plan.
@@ -90,6 +104,8 @@ def pool_rows(scenario: Scenario, plan: Plan) -> list[dict[str, Any]]:
         heaviest = max((load.get(x, 0) for x in pool.experts), default=0)
         ratio = heaviest / bound.ceil if bound.ceil else None
         complete = all(i in planned or i in bound.unservable for i in pool.institutions)
+        above = complete and stronger.value is not None and heaviest > stronger.value
+        whole = whole_bound(scenario, pool, stronger, heaviest) if above else None
         rows.append(
             {
                 "pool": pool.name,
@@ -108,7 +124,8 @@ def pool_rows(scenario: Scenario, plan: Plan) -> list[dict[str, Any]]:
                 "lp": None if stronger.lp is None else round(stronger.lp, 3),
                 "lp_infeasible": stronger.lp_infeasible,
                 "stronger_by": stronger.decided_by,
-                "label": diagnosis(heaviest, bound, stronger) if complete else INCOMPLETE,
+                "whole": None if whole is None else whole.value,
+                "label": diagnosis(heaviest, bound, stronger, whole) if complete else INCOMPLETE,
             }
         )
     return rows
@@ -120,11 +137,14 @@ def worst(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     return max(rated, key=lambda r: r["ratio"]) if rated else None
 
 
-def run_one(kind: str, seed: int, time_limit: float, *, hard: bool = True) -> dict[str, Any]:
-    """Generate, solve, validate and measure one round in this process."""
+def run_one(
+    kind: str, seed: int, time_limit: float, *, hard: bool = True, size: int | None = None
+) -> dict[str, Any]:
+    """Generate, solve, validate and measure one round in this process (``size``: the institutions of
+    a national or open round; other kinds ignore it)."""
     solve = _solver()
     started = time.perf_counter()
-    scenario = generate(kind, seed, hard=hard)
+    scenario = generate(kind, seed, hard=hard, size=size if kind in SIZED else None)
     generated = time.perf_counter()
     with redirect_stdout(sys.stderr):  # anything the solver prints must not spoil the JSON on stdout
         result = solve(scenario, time_limit=time_limit, seed=seed)
@@ -177,10 +197,13 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run_in_subprocess(kind: str, seed: int, time_limit: float, *, hard: bool = True) -> dict[str, Any]:
+def run_in_subprocess(
+    kind: str, seed: int, time_limit: float, *, hard: bool = True, size: int | None = None
+) -> dict[str, Any]:
     """``run_one`` in a fresh interpreter, so its peak memory is its own; its stderr shows through."""
     command = [sys.executable, "-m", "benchmarks.run", "--one", kind, "--seed", str(seed)]
     command += ["--time-limit", str(time_limit), *([] if hard else ["--easy"])]
+    command += [] if size is None else ["--size", str(size)]
     try:
         done = subprocess.run(
             command,
@@ -245,7 +268,7 @@ def render(results: Sequence[dict[str, Any]], console: Console) -> None:
     console.print(summary)
 
     detail = Table(title="Pools: heaviest load against the lower bound and the stronger bound")
-    numeric = ("size", "visited", "heaviest", "bound", "ratio", "stronger", "LP")
+    numeric = ("size", "visited", "heaviest", "bound", "ratio", "stronger", "LP", "whole")
     for header in ("kind", "pool", *numeric, "terms", "decided by", "diagnosis"):
         detail.add_column(header, justify="right" if header in numeric else "left")
     for r in results:
@@ -266,6 +289,7 @@ def render(results: Sequence[dict[str, Any]], console: Console) -> None:
                 _num(row["ratio"], 2),
                 _num(row.get("stronger")),
                 lp,
+                _num(row.get("whole")),
                 _terms(row["terms"]),
                 decided,
                 row.get("label", ""),
@@ -456,13 +480,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--easy", action="store_true", help="the rounds without hardening (the old benchmark)"
     )
     parser.add_argument("--sizes", type=_sizes, help="sweep national grassroots rounds of these sizes")
+    parser.add_argument("--size", type=int, help="institutions of the national and open kinds in the table")
     parser.add_argument("--no-check", action="store_true", help="sweep: skip the independent checker")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the tables")
     parser.add_argument("--one", choices=KINDS, help="run one round in this process and print its JSON")
     args = parser.parse_args(arguments)
     try:
         if args.one:
-            result = run_one(args.one, args.seed, args.time_limit, hard=not args.easy)
+            result = run_one(args.one, args.seed, args.time_limit, hard=not args.easy, size=args.size)
             print(json.dumps(result, ensure_ascii=False))
             return 0
         _check_solver_exists()
@@ -479,7 +504,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             render_sweep(swept, console)
         return 1 if any("error" in r for r in swept) else 0
-    results = [run_in_subprocess(kind, args.seed, args.time_limit, hard=not args.easy) for kind in args.kinds]
+    results = [
+        run_in_subprocess(kind, args.seed, args.time_limit, hard=not args.easy, size=args.size)
+        for kind in args.kinds
+    ]
     if args.json:
         document = {
             "seed": args.seed,

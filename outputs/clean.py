@@ -22,6 +22,8 @@ def printable(text: str, *, keep_lines: bool = False) -> str:
         return text
     if keep_lines:
         text = text.replace("\r\n", "\n")
+        if all(line.isprintable() for line in text.split("\n")):
+            return text  # only line feeds, kept: a whole report goes through here
     out = []
     for char in text:
         if char.isprintable() or unicodedata.category(char) not in _DROPPED:

@@ -40,7 +40,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml import etree
 
-from outputs.labels import date_cn, display_width
+from outputs.labels import date_cn, display_width, write_file
 
 FONT_TITLE = "方正小标宋简体"
 FONT_BODY = "仿宋_GB2312"
@@ -111,9 +111,7 @@ def write_docx(doc: OfficialDoc, path: Path) -> None:
 
 def write_docx_many(docs: Sequence[OfficialDoc], path: Path) -> None:
     """Write several documents into one .docx file, each starting on a new page."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_package(docs))
+    write_file(Path(path), _package(docs))
 
 
 def document_text(path: Path) -> str:

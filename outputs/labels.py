@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from inputs.calendar import UnknownYearError
@@ -447,6 +448,16 @@ def unique_filenames(stems: Iterable[tuple[str, str]]) -> dict[str, str]:
         taken.add(stem.casefold())
         result[key] = stem
     return result
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path``, making its folder when it is missing (once, not for every file of
+    a folder of thousands)."""
+    try:
+        path.write_bytes(data)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def short_hash(text: str, length: int = 16) -> str:

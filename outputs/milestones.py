@@ -16,8 +16,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from icalendar import Alarm, Event
-
 from inputs.scenario import Scenario
 from outputs.labels import institution_name, short_hash
 from scheduler.plan import Milestone, Plan
@@ -51,7 +49,7 @@ def followup_text(plan: Plan, institution: str) -> str:
         if followup.start == followup.end:
             return followup.start.isoformat()
         return f"{followup.start.isoformat()} 至 {followup.end.isoformat()}"
-    if any(u.institution == institution and u.kind == "followup" for u in plan.unscheduled):
+    if plan.unscheduled_of(institution, "followup") is not None:
         return "未安排（见“未安排”表）"
     return ""
 
@@ -86,6 +84,8 @@ def _uid(scenario: Scenario, m: Milestone, what: str) -> str:
 
 def events(scenario: Scenario, plan: Plan, now: datetime) -> list[str]:
     """The office's milestones as written VEVENTs (see ``outputs.calendars._component``)."""
+    from icalendar import Alarm, Event  # here: the workbook needs this module's rows, not icalendar
+
     from outputs.calendars import _component, _utc
 
     stamp = _utc(now)

@@ -298,10 +298,13 @@ def _expert_rows(scenario: Scenario, plan: Plan) -> list[_Row]:
 
 
 def _team_rows(scenario: Scenario, plan: Plan) -> list[_Row]:
-    teams = sorted({v.team for v in plan.visits if v.team})
+    by_team: dict[str, list[Visit]] = {}
+    for v in sorted_visits(plan):
+        if v.team:
+            by_team.setdefault(v.team, []).append(v)
     rows = []
-    for team in teams:
-        visits = [v for v in sorted_visits(plan) if v.team == team]
+    for team in sorted(by_team):
+        visits = by_team[team]
         bars = tuple(
             _Bar(v.start, v.end, _tier_colour(scenario, v), _visit_tooltip(scenario, v)) for v in visits
         )

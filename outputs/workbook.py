@@ -208,14 +208,19 @@ def _text_width(value: Any, kind: str) -> int:
         return 0
     if kind == "date":
         return 16
-    return max((display_width(line) for line in str(value).split("\n")), default=0)
+    text = value if type(value) is str else str(value)
+    if "\n" not in text:
+        return display_width(text)
+    return max(display_width(line) for line in text.split("\n"))
 
 
 def _column_widths(columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> list[float]:
     widths: list[float] = []
     for i, column in enumerate(columns):
         header = display_width(column.header)
-        longest = max((_text_width(row[i], column.kind) for row in rows if i < len(row)), default=0)
+        # A column repeats its values (districts, roles, dates): each is measured once, True and 1 apart.
+        values = {(type(row[i]), row[i]) for row in rows if i < len(row)}
+        longest = max((_text_width(v, column.kind) for _, v in values), default=0)
         cap = WRAP_WIDTH if column.kind == "wrap" else MAX_WIDTH
         widths.append(min(max(header, longest, 4), cap) + 2)
     return widths
@@ -263,7 +268,9 @@ def _write_table(
 
 
 def _write_cell(ws: Worksheet, row: int, col: int, value: Any, cell_format: Format) -> None:
-    if value is None or value == "":
+    if type(value) is str and value:  # most cells: no control character, whatever the plan holds
+        ws.write_string(row, col, printable(value), cell_format)
+    elif value is None or value == "":
         ws.write_blank(row, col, None, cell_format)
     elif isinstance(value, date):
         ws.write_datetime(row, col, value, cell_format)
@@ -570,13 +577,14 @@ def _pairings_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, 
         Column("本计划巡查机构数", "int"),
         Column("受检机构", "wrap"),
     ]
+    by_district: dict[str, list[Institution]] = defaultdict(list)  # visited, in the order of the visits
+    for visit in sorted_visits(plan):
+        inst = scenario.institution_by_id.get(visit.institution)
+        if inst:
+            by_district[inst.district].append(inst)
     rows = []
     for n, pairing in enumerate(scenario.pairings, start=1):
-        covered = []
-        for visit in sorted_visits(plan):
-            inst = scenario.institution_by_id.get(visit.institution)
-            if inst and inst.district == pairing.inspected_district and pairing.covers(inst.tier):
-                covered.append(inst.name)
+        covered = [i.name for i in by_district.get(pairing.inspected_district, []) if pairing.covers(i.tier)]
         tiers = "、".join(tier_label(t) for t in pairing.tiers) if pairing.tiers else "全部类别"
         rows.append(
             [
@@ -740,6 +748,7 @@ def _gantt_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, pla
     # Row 1: the day of month of each week's Monday.
     for i, monday in enumerate(weeks):
         ws.write_number(1, base + i, monday.day, fmt.gantt_head)
+    spans = [(monday, monday + timedelta(days=6)) for monday in weeks]
     rows = []
     for r, visit in enumerate(visits, start=2):
         inst = scenario.institution_by_id.get(visit.institution)
@@ -754,8 +763,7 @@ def _gantt_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, pla
         for col, column in enumerate(fixed):
             _write_cell(ws, r, col, values[col], fmt.cell(column.kind))
         bar = fmt.gantt_bars.get(inst.tier if inst else "", fmt.gantt_bars["grassroots"])
-        for i, monday in enumerate(weeks):
-            sunday = monday + timedelta(days=6)
+        for i, (monday, sunday) in enumerate(spans):
             inside = visit.start <= sunday and visit.end >= monday
             ws.write_blank(r, base + i, None, bar if inside else fmt.gantt_empty)
     widths = _column_widths(fixed, rows)

@@ -1,16 +1,19 @@
-"""Our own lower bound on a pool's heaviest load (SOLVER-NOTES: CP-SAT's min–max bound is weak).
+"""Our own lower bounds on a pool's heaviest load (SOLVER-NOTES: CP-SAT's min–max bound is weak).
 
-The bound is the largest of: the pool's person-days (each visit's smallest valid
-team × its days) over its size; its visit-days over its leader-eligible experts;
-and, per required skill, the visit-days needing it over the experts holding it.
-Loads are whole days, so it is rounded up. The solver posts it as a constraint
-and stops searching a pool once a plan reaches it.
+:func:`pool_bound` is the largest of three averages: the pool's person-days (each visit's smallest
+valid team × its days) over its size; its visit-days over its leader-eligible experts; and, per
+required skill, the visit-days needing it over the experts holding it. :func:`relaxed_bound`
+strengthens it with the linear relaxation of the pool's assignment (caps, conflicts, districts).
+Loads are whole days, so both are rounded up. The solver posts the stronger one as the floor of each
+pool's heaviest load and stops searching a pool once a plan reaches it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
+from itertools import combinations
 
 from scheduler.instance import Instance, Task
 
@@ -76,3 +79,132 @@ def pool_bound(instance: Instance, tasks: list[int], experts: list[int]) -> int:
                 need = sum(v.days * v.count(skill) for v in visits)
                 terms.append(need / holders)
     return math.ceil(max(terms) - 1e-9)
+
+
+def year_capacity(instance: Instance, k: int) -> int | None:
+    """The most visit days expert ``k`` can work over the cycle under R8's yearly cap, or None (no
+    cap): per calendar year, the cap or the expert's free working days that year, whichever is less."""
+    cap = instance.scenario.year_cap(instance.experts[k])
+    if cap is None:
+        return None
+    blocked = instance.blocked.get(k, set())
+    free: dict[int, int] = {}
+    for w, day in enumerate(instance.workdays):
+        if w not in blocked:
+            free[day.year] = free.get(day.year, 0) + 1
+    return sum(min(cap, n) for n in free.values())
+
+
+def attainable(lengths: list[int], at_least: int) -> int:
+    """The smallest sum of some of ``lengths`` (each visit once) that is ≥ ``at_least``, or
+    ``at_least`` when none reaches it: an expert's load is such a sum (visits last their days)."""
+    if at_least <= 0:
+        return 0
+    limit = at_least + max(lengths, default=0)
+    mask = (1 << (limit + 1)) - 1
+    reach = 1
+    for length in sorted(set(lengths)):
+        for _ in range(min(lengths.count(length), limit // length + 1)):
+            grown = (reach | (reach << length)) & mask
+            if grown == reach:
+                break
+            reach = grown
+    return next((load for load in range(at_least, limit + 1) if reach >> load & 1), at_least)
+
+
+# The relaxed bounds of the last instance asked about (each pool's is asked for several times: for
+# the start plan's local search, the groups' budgets and each group's model). One instance only, so a
+# long-running process (the web page) keeps no old rounds alive.
+_last: tuple[Instance | None, dict[tuple[tuple[int, ...], tuple[int, ...]], int]] = (None, {})
+
+
+def relaxed_bound(instance: Instance, tasks: Sequence[int], experts: Sequence[int]) -> int:
+    """:func:`_relaxed_bound`, computed once per pool of the last instance."""
+    global _last
+    if _last[0] is not instance:
+        _last = (instance, {})
+    key = (tuple(tasks), tuple(experts))
+    known = _last[1]
+    if key not in known:
+        known[key] = _relaxed_bound(instance, list(tasks), list(experts))
+    return known[key]
+
+
+def _relaxed_bound(instance: Instance, tasks: list[int], experts: list[int]) -> int:
+    """:func:`pool_bound`, strengthened by the linear relaxation of the pool's assignment.
+
+    Visits alike (days, parts, smallest team, candidates) form a class of ``n``; an expert's share
+    of a class is a fraction in ``[0, n]``. Per class the shares sum to ``n`` × the smallest team,
+    the leaders' to ``n``, and for each part (with one part each: each set of parts, by Hall) its
+    holders' to ``n`` × the members it needs. Per expert the load ``Σ days × share`` is at most the
+    heaviest load ``L`` and at most the yearly caps over the cycle (R8). Every valid plan that makes
+    all the pool's visits gives such shares, so the least ``L``, rounded up to a load some expert can
+    have, is a lower bound; it sees caps, conflicts and districts, which the averages do not. Standing
+    teams (R11) keep the averages.
+    """
+    floor = pool_bound(instance, tasks, experts)
+    visits = [instance.tasks[t] for t in tasks]
+    if not visits or not experts or any(v.team_staffed for v in visits):
+        return floor
+    optimum = _relaxation(instance, visits)
+    if optimum is not None:
+        floor = max(floor, math.ceil(optimum - 1e-6))
+    return attainable([v.days for v in visits], floor)
+
+
+# Past this many share variables (classes × candidates: a big open pool, where recusals make nearly
+# every visit's list its own), classes that differ only in their candidates are merged.
+LP_SHARES = 40_000
+
+
+def _merged(classes: dict[tuple, int]) -> dict[tuple, int]:
+    """Classes alike but for their candidates, merged into one whose candidates are their union: a
+    relaxation of the relaxation (more experts may share each visit), so still a lower bound, and a
+    small programme."""
+    merged: dict[tuple, tuple[int, set[int]]] = {}
+    for key, n in classes.items():
+        count, people = merged.get(key[:-1], (0, set()))
+        merged[key[:-1]] = (count + n, people | set(key[-1]))
+    return {(*key, tuple(sorted(people))): n for key, (n, people) in merged.items()}
+
+
+def _relaxation(instance: Instance, visits: list[Task]) -> float | None:
+    """The linear programme of :func:`relaxed_bound`, solved by GLOP; None when it has no optimum."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
+        return None
+    classes: dict[tuple, int] = {}
+    for v in visits:
+        key = (v.days, v.skills, v.part_counts(), v.one_part_each, smallest_team(instance, v), v.candidates)
+        classes[key] = classes.get(key, 0) + 1
+    if sum(len(key[-1]) for key in classes) > LP_SHARES:
+        classes = _merged(classes)
+    experts = instance.experts
+    heaviest = solver.NumVar(0, solver.infinity(), "L")
+    load: dict[int, list] = {}
+    for (days, skills, counts, one_each, team, candidates), n in classes.items():
+        people = [k for k in candidates if not one_each or set(experts[k].skills) & set(skills)]
+        share = {k: solver.NumVar(0, n, "") for k in people}
+        solver.Add(solver.Sum(share.values()) >= n * team)
+        solver.Add(solver.Sum(share[k] for k in people if experts[k].leader) >= n)
+        need = dict(zip(skills, counts, strict=True))
+        groups = [(s,) for s in skills]
+        if one_each:
+            groups += [c for size in range(2, len(skills) + 1) for c in combinations(skills, size)]
+        for group in groups:
+            holders = [share[k] for k in people if set(experts[k].skills) & set(group)]
+            solver.Add(solver.Sum(holders) >= n * sum(need[s] for s in group))
+        for k, var in share.items():
+            load.setdefault(k, []).append((var, days))
+    for k, terms in sorted(load.items()):
+        total = solver.Sum(days * var for var, days in terms)
+        solver.Add(total <= heaviest)
+        capacity = year_capacity(instance, k)
+        if capacity is not None:
+            solver.Add(total <= capacity)
+    solver.Minimize(heaviest)
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return float(heaviest.solution_value())

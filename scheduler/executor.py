@@ -30,17 +30,48 @@ from scheduler.instance import Instance
 
 Progress = Callable[[float, float, float], None]  # as scheduler.solve.Progress
 
-# Deterministic CP-SAT time granted per second of the time limit left for search. Measured here,
-# CP-SAT's deterministic time runs at about 0.45 units per CPU second on these models, so 0.4 fills
-# most of the limit on an idle machine and leaves the 1.5× last resort for a machine about twice as
-# busy; beyond that the wall clock fires and says so.
-DETERMINISTIC_PER_SECOND = 0.4
-# Estimated seconds of Python model building per (visit, candidate expert) pair, both stages together,
-# counted inside the time limit before budgets are sized (measured on the province benchmark, ~1e-4).
-BUILD_SECONDS_PER_PAIR = 1.5e-4
-# Share of the time limit the pools may use: the rest is the instance, the greedy and the explanations.
-SEARCH_SHARE = 0.8
-# Of a pool's budget, the share of stage 1 (who visits what); the rest finishes early (stage 2).
+# The time plan (:func:`budgets`). Every cost below is CPU seconds on one core of the reference machine
+# (2 cores, idle), measured on benchmark rounds (province, national 5k, the open pool): the budgets are
+# sized as if all groups ran one after another on one core (``REFERENCE_PROCESSES``). So the limit holds
+# with ``--processes 1`` and with the default processes beside a busy competing process, and the plan
+# does not depend on the number of processes; on two idle cores the solve takes about half the limit.
+#
+# CPU seconds per unit of deterministic budget, by stage, with one CP-SAT worker. Measured with the
+# budgets in force (province 9 groups, national 5k 43 groups of 6k–22k variables), on a crowded machine
+# and scaled by the quiet figures of issue 13 (a loaded core does about half the work per CPU second):
+# stage 1 (who visits what) runs 1.2–2.7× past its budget by CP-SAT's own clock, which advances
+# 0.06–0.15 units per CPU second, so 8–12 s per unit of budget; stage 2 (every team fixed) overshoots
+# 1.1–1.7× at 0.15–0.3 units per second, 2–2.5 s per unit. A search that reaches its bound (stage 1)
+# or its gap (stage 2) stops sooner.
+SECONDS_PER_UNIT: dict[int, float] = {1: 11.0, 2: 2.5}
+# CPU seconds of a unit with two CP-SAT workers over one (the interleaved search shares one budget).
+WORKERS_COST: dict[int, float] = {1: 1.0, 2: 1.0}
+# Per (visit, candidate expert) pair of a group: Python model building of both stages (6e-5 s per pair
+# for stage 1 measured on the province) and CP-SAT's loading, presolve and first stage-1 work, which its
+# deterministic clock hardly counts (the same province groups at two budgets: 0.4–13 s loaded at zero
+# budget, about 2e-4 s per pair on a quiet core).
+MODEL_SECONDS_PER_PAIR = 2.5e-4
+# Outside the groups: the instance, the grouping and the greedy plan before the budgets, the plan's
+# assembly after, per visit and per (visit, candidate) pair of the round. Measured (CPU, loaded machine):
+# province 1,600 visits × 45.6k pairs 0.7 s, open pool 3,200 × 1.6M pairs 9 s (instance 1.5, grouping 2,
+# greedy 5.6), plan assembly 0.2–0.75 ms per visit.
+PREPARE_SECONDS_PER_VISIT = 5.0e-4
+PREPARE_SECONDS_PER_PAIR = 5.0e-6
+# Share of the limit the plan may fill on the reference machine: the rest is slack for what the model
+# above does not see (process start-up, writing the result, a slower machine).
+USABLE_SHARE = 0.85
+# The last resort never comes sooner than this many seconds: a limit of a few seconds (a test's, a
+# demonstration's) is spent mostly starting up, and a busy machine would stop every such run.
+LAST_RESORT_FLOOR = 10.0
+# Cores the groups' models and searches are sized for. 1: the limit holds with ``--processes 1`` and
+# beside a busy process, so the plan is the same in one process, the default and on Ray; 2 would give
+# the searches twice the time on the reference machine, but ``--processes 1`` would then run about twice
+# as long and meet the last resort, which changes the plan.
+REFERENCE_PROCESSES = 1
+# At most this share of the usable time goes to building models; past it, the last groups keep their
+# greedy plan without a model (:func:`budgets`), so that the searches that run have time to search.
+MODEL_SHARE = 0.6
+# Of a group's search seconds, the share of stage 1 (who visits what); the rest finishes (stage 2).
 STAGE_ONE = 0.75
 # A pool whose greedy plan already meets its bound gets this fraction of a searched pool's weight.
 AT_BOUND_WEIGHT = 0.05
@@ -63,6 +94,7 @@ class PoolJob:
     seed: int
     workers: int
     deadline: float  # wall-clock last resort, in epoch seconds (time.time())
+    floors: tuple[int, ...] = ()  # per pool, its lower bound from the whole round (empty: computed)
 
 
 @dataclass(frozen=True)
@@ -76,6 +108,7 @@ class PoolResult:
     bounds: tuple[tuple[str, int], ...]
     feasible: bool
     wall_clock_fired: bool
+    kept: bool = False  # no model was built (no budget, or the last resort came first): greedy plan kept
 
 
 def pool_seed(seed: int, index: int) -> int:
@@ -83,29 +116,79 @@ def pool_seed(seed: int, index: int) -> int:
     return (seed + 1_000_003 * index) % (2**31 - 1)
 
 
-def budgets(time_limit: float, pairs: list[int], at_bound: list[bool]) -> list[tuple[float, float]]:
+def units(seconds: float, workers: int = 1, stage: int = 1) -> float:
+    """The deterministic budget of a ``stage`` (1 or 2) search that takes about ``seconds`` of one core
+    with ``workers`` CP-SAT workers."""
+    cost = WORKERS_COST[min(max(1, workers), max(WORKERS_COST))]
+    return max(0.0, seconds) / (SECONDS_PER_UNIT[stage] * cost)
+
+
+def round_seconds(visits: int, pairs: int) -> float:
+    """The estimated cost of the work outside the groups (instance, grouping, greedy plan, assembly)."""
+    return PREPARE_SECONDS_PER_VISIT * visits + PREPARE_SECONDS_PER_PAIR * pairs
+
+
+def model_seconds(pairs: int) -> float:
+    """The estimated cost of a group's models outside their deterministic budgets (building, loading)."""
+    return MODEL_SECONDS_PER_PAIR * pairs
+
+
+def budgets(
+    time_limit: float,
+    pairs: list[int],
+    at_bound: list[bool],
+    *,
+    workers: int = 1,
+    prepared: tuple[int, int] = (0, 0),
+    reserve: float = 0.0,
+) -> list[tuple[float, float]]:
     """Per group, the deterministic budgets (stage 1, stage 2), from the time limit and sizes only.
 
     ``pairs`` is each group's number of (visit, candidate expert) pairs, ``at_bound`` whether its
-    greedy plan already meets its bound (no stage-1 search). The estimated model building is taken
-    off the time limit first; what is left is shared in proportion to size, with no minimum per
-    group, so that many small groups never add up past the limit.
+    greedy plan already meets its bound (no stage-1 search), ``workers`` the CP-SAT workers of each
+    search, ``prepared`` the round's (visits, pairs) (the instance and the greedy plan, done before
+    this runs, and the plan's assembly after it, costed from their size like the rest, never from a
+    clock) and ``reserve`` seconds kept for after the search (explanations). Costed as if the groups
+    ran one after another on one core, the searches get what the usable share of the limit leaves,
+    in proportion to size, with no minimum per group, so that many small groups never add up past
+    the limit.
+
+    When building every group's models would take more than :data:`MODEL_SHARE` of what is usable,
+    groups are admitted in order (those the greedy left above their bound first, then those at it,
+    each in pool order) while their models fit; the others get ``(0.0, 0.0)``: no model, the greedy
+    plan kept and timed by the heuristic (``pacing.settle``), as for a group stage 2 found nothing for.
     """
-    building = BUILD_SECONDS_PER_PAIR * sum(pairs)
-    left = max(0.0, time_limit * SEARCH_SHARE - building) * DETERMINISTIC_PER_SECOND
-    weights = [p * (AT_BOUND_WEIGHT if done else 1.0) for p, done in zip(pairs, at_bound, strict=True)]
+    usable = (time_limit * USABLE_SHARE - round_seconds(*prepared) - reserve) * REFERENCE_PROCESSES
+    admitted: set[int] = set()
+    building = 0.0
+    for g in sorted(range(len(pairs)), key=lambda g: (at_bound[g], g)):
+        cost = model_seconds(pairs[g])
+        if building + cost <= MODEL_SHARE * usable:
+            admitted.add(g)
+            building += cost
+    left = max(0.0, usable - building)
+    weights = [
+        p * (AT_BOUND_WEIGHT if done else 1.0) if g in admitted else 0.0
+        for g, (p, done) in enumerate(zip(pairs, at_bound, strict=True))
+    ]
     total = sum(weights) or 1.0
     out = []
     for w, done in zip(weights, at_bound, strict=True):
-        share = left * w / total
-        out.append((0.0, share) if done else (share * STAGE_ONE, share * (1 - STAGE_ONE)))
+        seconds = left * w / total
+        if done:
+            out.append((0.0, units(seconds, workers, stage=2)))
+        else:
+            first, second = seconds * STAGE_ONE, seconds * (1 - STAGE_ONE)
+            out.append((units(first, workers, stage=1), units(second, workers, stage=2)))
     return out
 
 
 def last_resort(started_epoch: float, time_limit: float) -> float:
-    """The wall-clock safety net (epoch seconds): 1.5 × the time limit plus a margin of 10 s (for
-    starting processes on a busy machine)."""
-    return started_epoch + 1.5 * time_limit + 10.0
+    """The wall-clock safety net (epoch seconds): the time limit itself, never under
+    :data:`LAST_RESORT_FLOOR`. On the reference machine the budgets end every search well before it;
+    on a busier or slower one it stops the search, the run says so (``wall_clock_fired``), and groups
+    not started by then keep their greedy plan."""
+    return started_epoch + max(time_limit, LAST_RESORT_FLOOR)
 
 
 def cores() -> int:
@@ -135,6 +218,10 @@ def solve_pool(
     calling process."""
     from scheduler.solve import _solve_group
 
+    if job.search <= 0 and job.finish <= 0:
+        return _kept(instance, job, late=False)  # the time plan has no room for its model
+    if time.time() >= job.deadline:
+        return _kept(instance, job, late=True)
     tasks = [instance.tasks[t] for t in job.tasks]
     group_pools = [(list(ts), list(es)) for ts, es in job.pools]
     targets: list[QuotaTarget] = [(year, list(ts), need) for year, ts, need in job.targets]
@@ -151,6 +238,7 @@ def solve_pool(
         progress,
         time.monotonic() if started is None else started,
         budgets=(job.search, job.finish),
+        floors=list(job.floors) or None,
     )
     return PoolResult(
         index=job.index,
@@ -160,6 +248,38 @@ def solve_pool(
         bounds=tuple(outcome.pool_bounds.items()),
         feasible=outcome.feasible,
         wall_clock_fired=outcome.wall_clock_fired,
+    )
+
+
+def _kept(instance: Instance, job: PoolJob, *, late: bool) -> PoolResult:
+    """A job with no budget, or (``late``) one the last resort reached before it started: no model is
+    built; its greedy plan is kept and timed as when stage 2 finds nothing (``pacing.settle``), loads
+    set beside the pools' lower bounds."""
+    from scheduler import pacing
+    from scheduler.bounds import relaxed_bound
+    from scheduler.quota_caps import caps_for
+    from scheduler.solve import _loads, _quotas_met, pool_name
+
+    targets: list[QuotaTarget] = [(year, list(ts), need) for year, ts, need in job.targets]
+    caps = caps_for(instance, [instance.tasks[t] for t in job.tasks])
+    plan = pacing.settle(instance, dict(job.start), targets, caps)
+    load = _loads(instance, plan)
+    loads, bounds = [], []
+    floors = job.floors or tuple(relaxed_bound(instance, ts, es) for ts, es in job.pools)
+    for (ts, es), floor in zip(job.pools, floors, strict=True):
+        name = f"max_load[{pool_name(instance, list(es), list(ts))}]"
+        loads.append((name, max((load.get(k, 0) for k in es), default=0)))
+        top = sum(instance.tasks[t].days for t in ts)
+        bounds.append((name, min(floor, top)))
+    return PoolResult(
+        index=job.index,
+        values=tuple(sorted(plan.items())),
+        optimal=False,
+        loads=tuple(loads),
+        bounds=tuple(bounds),
+        feasible=_quotas_met(instance, plan, targets),
+        wall_clock_fired=late,
+        kept=True,
     )
 
 

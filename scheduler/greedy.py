@@ -5,6 +5,10 @@ CP-SAT finds a first plan for large rounds only when given a complete hint
 each at the earliest start where a small, lightly loaded team is free, with
 leaders (usually the scarcest resource) chosen by load. It honours every hard
 rule itself; what it cannot place is left to the model.
+
+It is fast because trying a start is cheap: who is free there is a bit set of the task's pool of
+experts (``scheduler.roster``), and a team is built only for a set of free experts not seen before
+in the task's scan that passes the quick tests (a leader, enough members and skill holders).
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from constraints.pins import pinned
 from scheduler import pins
 from scheduler.instance import Instance, Task
 from scheduler.parts import divided_team
-from scheduler.precedence import depths, earliest_start
+from scheduler.precedence import Precedence, depths, earliest_after
 from scheduler.quota_caps import CapCounter, caps_for
+from scheduler.roster import Pool, SkillBits, pools
 
 
 @dataclass
@@ -38,6 +43,10 @@ class GreedyState:
     load: list[int] = field(default_factory=list)
     year_load: list[dict[int, int]] = field(default_factory=list)
     concurrent: list[int] = field(default_factory=list)
+    skills: SkillBits = field(init=False)  # each expert's skills as bits
+
+    def __post_init__(self) -> None:
+        self.skills = SkillBits.of(self.instance.experts)
 
 
 QuotaTarget = tuple[int, list[int], int]  # year, task indices that count, how many must lie in it
@@ -139,30 +148,41 @@ def _cap_ok(state: GreedyState, k: int, year: int, days: int) -> bool:
 def _pick_pool_team(state: GreedyState, task: Task, w: int, year: int) -> tuple[int, tuple[int, ...]] | None:
     if task.kind == "visit" and pinned(task.inst):  # R16: the team is built around the pins
         return pins.pick(state, task, w, year)
-    experts = state.instance.experts
     free = [
         k for k in task.candidates if _free(state, k, w, task.days) and _cap_ok(state, k, year, task.days)
     ]
+    return _pool_team(state, task, free)
+
+
+def _pool_team(state: GreedyState, task: Task, free: list[int]) -> tuple[int, tuple[int, ...]] | None:
+    """(leader, members) for a pool-staffed visit from the ``free`` experts: for each of the three
+    least-loaded leaders a load-aware and a fewest-members team, the lightest of them."""
+    experts = state.instance.experts
     if len(free) < task.team_min:
         return None
-    required = set(task.skills)
     leaders = [k for k in free if experts[k].leader]
     if not leaders:
         return None
-
-    def useful(k: int, uncovered: set[str]) -> int:
-        return len(uncovered.intersection(experts[k].skills))
-
+    required = state.skills.of_skills(task.skills)
+    held = state.skills.held
+    load = state.load
+    divided = task.divides_work
+    first = sorted((load[k], -(held[k] & required).bit_count(), k) for k in leaders)[:3]
     best: tuple[tuple[int, int, tuple[int, ...]], int, list[int]] | None = None
-    for leader in sorted(leaders, key=lambda k: (state.load[k], -useful(k, required), k))[:3]:
+    for *_, leader in first:
+        if best is not None and load[leader] > best[0][0]:
+            break  # a team it leads is heavier than the best one (and so for the next leaders)
         for coverage_first in (False, True):
-            team = _cover(state, task, free, leader, coverage_first)
+            if divided:  # R4 分工: part counts or one part each (scheduler.parts)
+                team = divided_team(load, experts, task, free, leader, coverage_first)
+            else:
+                team = _cover(state, task, free, leader, required, coverage_first)
             if team is None:
                 continue
             # heaviest member, size, then the whole load profile: when the leader is the heaviest
             # either way, prefer the team that spares the next heaviest (else two scarce leaders
             # who cover each other's skills end up on every visit together)
-            loads = tuple(sorted((state.load[k] for k in team), reverse=True))
+            loads = tuple(sorted((load[k] for k in team), reverse=True))
             key = (loads[0], len(team), loads)
             if best is None or key < best[0]:
                 best = (key, leader, team)
@@ -172,31 +192,29 @@ def _pick_pool_team(state: GreedyState, task: Task, w: int, year: int) -> tuple[
 
 
 def _cover(
-    state: GreedyState, task: Task, free: list[int], leader: int, coverage_first: bool
+    state: GreedyState, task: Task, free: list[int], leader: int, required: int, coverage_first: bool
 ) -> list[int] | None:
-    """A team around ``leader`` covering the required skills: load-aware, or fewest members first."""
-    experts = state.instance.experts
-    if task.divides_work:  # R4 分工: part counts or one part each (scheduler.parts)
-        return divided_team(state.load, experts, task, free, leader, coverage_first)
+    """A team around ``leader`` covering the ``required`` skills (as bits): load-aware, or fewest
+    members first."""
+    held = state.skills.held  # skills as bits: a member's gain is how many uncovered skills they hold
+    load = state.load
     team = [leader]
-    uncovered = set(task.skills) - set(experts[leader].skills)
-    while uncovered:
-        options = [k for k in free if k not in team and uncovered.intersection(experts[k].skills)]
+    uncovered = required & ~held[leader]
+    useful = [k for k in free if held[k] & uncovered]  # the only ones who can gain (uncovered shrinks)
+    while uncovered:  # members already on the team hold none of the uncovered skills
+        gains = [(k, (held[k] & uncovered).bit_count()) for k in useful]
+        if coverage_first:
+            options = [(-gain, load[k], k) for k, gain in gains if gain]
+        else:
+            options = [(load[k] - task.days * gain, -gain, k) for k, gain in gains if gain]
         if not options:
             return None
-
-        def key(k: int, uncovered: set[str] = uncovered) -> tuple[int, int, int]:
-            gain = len(uncovered.intersection(experts[k].skills))
-            if coverage_first:
-                return (-gain, state.load[k], k)
-            return (state.load[k] - task.days * gain, -gain, k)
-
-        best = min(options, key=key)
+        best = min(options)[-1]
         team.append(best)
-        uncovered -= set(experts[best].skills)
-    rest = sorted((k for k in free if k not in team), key=lambda k: (state.load[k], k))
-    while len(team) < task.team_min and rest:
-        team.append(rest.pop(0))
+        uncovered &= ~held[best]
+    if len(team) < task.team_min:  # then the least loaded
+        rest = sorted((k for k in free if k not in team), key=lambda k: (load[k], k))
+        team += rest[: task.team_min - len(team)]
     if not task.team_min <= len(team) <= task.team_max:
         return None
     return team
@@ -267,14 +285,14 @@ def compact(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assign
     for t, a in plan.items():
         _place(state, instance.tasks[t], a.start, a)
     out = dict(plan)
-    followers = {link.after for link in instance.precedences}
+    incoming = _incoming(instance)
     for t, a in sorted(plan.items(), key=lambda p: (p[1].start, instance.tasks[p[0]].inst.id)):
         task = instance.tasks[t]
         _unplace(state, task, a)
         best = a
         floor = 0
-        if t in followers:  # R15 follow-ups: never before their visit's end plus the lag
-            floor = earliest_start(instance, t, {u: b.start for u, b in out.items()}) or 0
+        if t in incoming:  # R15 follow-ups: never before their visit's end plus the lag
+            floor = _floor(instance, incoming[t], out) or 0
         for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
             if not lo <= a.start <= hi:
                 continue
@@ -293,49 +311,134 @@ def compact(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assign
 
 def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict[int, Assignment]:
     """A plan for as many tasks as the heuristic can place; task index -> assignment."""
-    from scheduler import followups
-
-    scenario = instance.scenario
     state = _new_state(instance)
-    cap = scenario.params.max_concurrent_visits
-    followers = {link.after for link in instance.precedences}
+    scan = _Scan(state)
+    incoming = _incoming(instance)
     reserved = quota_years(instance, quota_targets(instance) if targets is None else targets)
     room = CapCounter(caps_for(instance, instance.tasks))  # R9 at-most caps
     reserved = room.allowing(reserved)
     plan: dict[int, Assignment] = {}
     for task in _order(instance, reserved):
         want = reserved.get(task.index)
-        floor: int | None = 0
-        if task.index in followers:
-            floor = earliest_start(instance, task.index, {t: a.start for t, a in plan.items()})
+        floor = _floor(instance, incoming.get(task.index, []), plan)
         if floor is None:
             continue  # a task it must follow is not placed
         for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
             if (want is not None and year != want) or not room.fits(task.index, year):
                 continue
-            placed = None
-            for w in range(max(lo, floor), hi + 1):
-                if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
-                    continue
-                wy = instance.year_of(w)
-                if task.team_staffed:
-                    picked = _pick_standing_team(state, task, w, wy)
-                    if picked is not None:
-                        ti, leader, members = picked
-                        placed = Assignment(w, members, leader, ti)
-                elif task.kind == "followup":
-                    picked_followup = followups.pick_team(state, task, w, wy, plan)
-                    if picked_followup is not None:
-                        placed = Assignment(w, picked_followup[1], picked_followup[0])
-                else:
-                    pool = _pick_pool_team(state, task, w, wy)
-                    if pool is not None:
-                        placed = Assignment(w, pool[1], pool[0])
-                if placed is not None:
-                    break
+            placed = scan.first_fit(task, max(lo, floor), hi, plan)
             if placed is not None:
-                _place(state, task, placed.start, placed)
+                scan.place(task, placed)
                 plan[task.index] = placed
                 room.take(task.index, year)
                 break
     return plan
+
+
+def _incoming(instance: Instance) -> dict[int, list[Precedence]]:
+    """Per task, the links to the tasks it must follow (R15 follow-ups)."""
+    incoming: dict[int, list[Precedence]] = {}
+    for link in instance.precedences:
+        incoming.setdefault(link.after, []).append(link)
+    return incoming
+
+
+def _floor(instance: Instance, links: list[Precedence], plan: dict[int, Assignment]) -> int | None:
+    """The first start the ``links`` (to the tasks it must follow) allow; None while one of those is not
+    placed (``scheduler.precedence.earliest_start``, reading the plan without copying it)."""
+    first = 0
+    for link in links:
+        before = plan.get(link.before)
+        if before is None:
+            return None
+        first = max(first, earliest_after(instance, link, before.start))
+    return first
+
+
+def _usable(task: Task) -> tuple[int, ...]:
+    """The experts a task may use: its standing teams' members, else its candidates."""
+    if task.team_staffed:
+        return tuple(sorted({k for members in task.team_members for k in members}))
+    return task.candidates
+
+
+class _Scan:
+    """The greedy's search for the first start of a task where a team can be found.
+
+    Which team a picker builds at a start depends only on which of the experts it may use are free
+    there (free for the whole visit and its rest days, within their yearly cap): loads and the plan
+    do not change while one task is scanned. So each start costs a few bit operations on the task's
+    pool (``scheduler.roster``), a set of free experts already found to give no team is not tried
+    again, and for a pool-staffed visit sets without enough members, a leader, or enough holders of a
+    required skill are passed over before any team is built.
+    """
+
+    def __init__(self, state: GreedyState) -> None:
+        self.state = state
+        instance = state.instance
+        days = len(state.concurrent)
+        self.pool_of = pools(instance.experts, map(_usable, instance.tasks), days, instance.blocked)
+        self.nobody = Pool.of([], instance.experts, days, {})  # for a task nobody may make
+
+    def first_fit(self, task: Task, lo: int, hi: int, plan: dict[int, Assignment]) -> Assignment | None:
+        """The assignment at the first start in ``lo`` … ``hi`` where the task gets a team, if any."""
+        state = self.state
+        instance = state.instance
+        cap = instance.scenario.params.max_concurrent_visits
+        usable = _usable(task)
+        pool = self.pool_of[usable[0]] if usable else self.nobody
+        within_cap: dict[int, int] = {}  # per year: the usable experts whose yearly cap allows the visit
+        no_team: set[int] = set()
+        quick = not task.team_staffed and task.kind == "visit" and not pinned(task.inst)
+        needs = [(pool.holders.get(s, 0), n) for s, n in zip(task.skills, task.part_counts(), strict=True)]
+        for w in range(lo, hi + 1):
+            if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
+                continue
+            year = instance.year_of(w)
+            if year not in within_cap:
+                within_cap[year] = pool.bits(k for k in usable if _cap_ok(state, k, year, task.days))
+            free = pool.free(within_cap[year], w, task.days, state.rest)
+            if free in no_team:
+                continue
+            if quick and not _may_staff(task, free, pool.leaders, needs):
+                no_team.add(free)
+                continue
+            placed = self._pick(task, w, year, plan, pool.experts_in(free, task.candidates) if quick else [])
+            if placed is not None:
+                return placed
+            no_team.add(free)
+        return None
+
+    def _pick(
+        self, task: Task, w: int, year: int, plan: dict[int, Assignment], free: list[int]
+    ) -> Assignment | None:
+        """The assignment at ``w`` by the picker for the task's kind; ``free``: for a pool-staffed
+        visit, its candidates free there (within their yearly cap); the other pickers find them."""
+        state = self.state
+        if task.team_staffed:
+            picked = _pick_standing_team(state, task, w, year)
+            return None if picked is None else Assignment(w, picked[2], picked[1], picked[0])
+        if task.kind == "followup":
+            from scheduler import followups
+
+            team = followups.pick_team(state, task, w, year, plan)
+        elif task.kind == "visit" and pinned(task.inst):  # R16: the team is built around the pins
+            team = pins.pick(state, task, w, year)
+        else:
+            team = _pool_team(state, task, free)
+        return None if team is None else Assignment(w, team[1], team[0])
+
+    def place(self, task: Task, assignment: Assignment) -> None:
+        _place(self.state, task, assignment.start, assignment)
+        w = assignment.start
+        for k in assignment.members:
+            self.pool_of[k].take([k], w, w + task.days + self.state.rest)
+
+
+def _may_staff(task: Task, free: int, leaders: int, needs: list[tuple[int, int]]) -> bool:
+    """Whether the ``free`` experts pass the quick tests every pool team must: enough of them, one of
+    the ``leaders`` among them, and as many holders of each required skill as its part needs
+    (``needs``: per skill its holders and that count, R4)."""
+    if free.bit_count() < task.team_min or not free & leaders:
+        return False
+    return all((free & holders).bit_count() >= n for holders, n in needs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
@@ -289,3 +289,86 @@ def first_visits(instance: Instance, chosen: dict[int, Any]) -> tuple[Instance, 
     tasks = [t for t in instance.tasks if t.kind == "visit"]  # follow-ups come after, indices hold
     kept = {t: a for t, a in chosen.items() if t < len(tasks)}
     return replace(instance, tasks=tasks, precedences=[]), kept
+
+
+# -- large pools: fewer candidates per visit -----------------------------------------------------------
+
+# A group of visits with more (visit, candidate expert) pairs than this has its candidate lists pruned
+# before its model is built (:func:`prune`): each pair costs about 3.3 KB of CP-SAT memory and 5e-5 s of
+# building, so an open pool of 3,200 visits × 500 experts would need over 5 GiB.
+PRUNE_PAIRS = 60_000
+# Candidates kept per visit of a pruned group: at least this many, and this many times its largest team.
+PRUNE_KEEP = 24
+PRUNE_TEAM_FACTOR = 3
+# Kept per visit at least: leader-eligible experts, and holders of each required skill per member the
+# part needs (R4), so that every need stays coverable with room to choose.
+PRUNE_LEADERS = 4
+PRUNE_SKILL_SLACK = 3
+
+
+class _Rotation:
+    """Experts taken in turn, round-robin, so that each appears on about as many lists as the others."""
+
+    def __init__(self, members: Sequence[int]) -> None:
+        self.members = list(members)
+        self.at = 0
+
+    def take(self, n: int, allowed: set[int], chosen: dict[int, None]) -> None:
+        """Add to ``chosen`` up to ``n`` members of ``allowed`` not in it yet, from where the last
+        turn stopped."""
+        size = len(self.members)
+        step = 0
+        while n > 0 and step < size:
+            k = self.members[(self.at + step) % size]
+            step += 1
+            if k in allowed and k not in chosen:
+                chosen[k] = None
+                n -= 1
+        self.at = (self.at + step) % size if size else 0
+
+
+def prune(instance: Instance, tasks: Sequence[int], keep: dict[int, Sequence[int]]) -> Instance:
+    """The instance with the candidate lists of ``tasks`` (one group, pool staffed) cut to a balanced,
+    deterministic subset; other tasks and the instance itself are unchanged.
+
+    Per visit, in task order, kept: every expert of ``keep`` (the greedy plan's team) and every pinned
+    member or leader (R16); then, taken round-robin over the group's experts so that each expert lands on
+    about as many lists as any other of their kind, at least :data:`PRUNE_LEADERS` leader-eligible
+    experts, :data:`PRUNE_SKILL_SLACK` holders of each required skill per member its part needs (R4), and
+    others up to :data:`PRUNE_KEEP` (or :data:`PRUNE_TEAM_FACTOR` × the largest team) in all. A visit
+    with fewer candidates keeps them all. Who may sit on a visit only narrows, so every plan of the pruned
+    instance is a plan of the round, and the greedy plan stays one of the pruned instance.
+    """
+    experts = instance.experts
+    index = instance.expert_index()
+    group = sorted({k for t in tasks for k in instance.tasks[t].candidates})
+    leaders = _Rotation([k for k in group if experts[k].leader])
+    holders: dict[str, _Rotation] = {}
+    everyone = _Rotation(group)
+    narrowed = list(instance.tasks)
+    for t in sorted(tasks):
+        task = instance.tasks[t]
+        size = max(PRUNE_KEEP, PRUNE_TEAM_FACTOR * task.team_max)
+        if task.team_staffed or len(task.candidates) <= size:
+            continue
+        allowed = set(task.candidates)
+        pinned = [*task.inst.fixed_members, *([task.inst.fixed_leader] if task.inst.fixed_leader else [])]
+        chosen = dict.fromkeys(
+            k for k in [*keep.get(t, ()), *(index.get(e, -1) for e in pinned)] if k in allowed
+        )
+        leaders.take(PRUNE_LEADERS - sum(experts[k].leader for k in chosen), allowed, chosen)
+        for skill, count in zip(task.skills, task.part_counts(), strict=True):
+            rotation = holders.get(skill)
+            if rotation is None:
+                rotation = holders[skill] = _Rotation([k for k in group if skill in experts[k].skills])
+            have = sum(skill in experts[k].skills for k in chosen)
+            rotation.take(PRUNE_SKILL_SLACK * count - have, allowed, chosen)
+        everyone.take(size - len(chosen), allowed, chosen)
+        narrowed[t] = replace(task, candidates=tuple(sorted(chosen)))
+    out = replace(instance, tasks=narrowed)
+    # what is cached on the instance (the expert index, the round's cap shares) is the round's: kept
+    own = {f.name for f in fields(Instance)}
+    for key, value in vars(instance).items():
+        if key not in own:
+            vars(out).setdefault(key, value)
+    return out

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -81,20 +82,41 @@ class Plan:
 
     def visit_of(self, institution: str) -> Visit | None:
         """The institution's (first) visit; its follow-up is :meth:`followup_of`."""
-        for v in self.visits:
-            if v.institution == institution and v.kind == "visit":
-                return v
-        return None
+        return self._visit_index.get(("visit", institution))
 
     def followup_of(self, institution: str) -> Visit | None:
         """The institution's follow-up visit (回头看, R15), if planned."""
-        for v in self.visits:
-            if v.institution == institution and v.kind == "followup":
-                return v
-        return None
+        return self._visit_index.get(("followup", institution))
 
     def milestone_of(self, institution: str) -> Milestone | None:
-        return next((m for m in self.milestones if m.institution == institution), None)
+        return self._milestone_index.get(institution)
+
+    def unscheduled_of(self, institution: str, kind: str = "visit") -> Unscheduled | None:
+        """The institution's entry among the left out (its first visit, or its 回头看 with ``kind``)."""
+        return self._unscheduled_index.get((kind, institution))
+
+    # Indexes built on first use (the plan is frozen): the outputs look visits up per institution,
+    # and a scan per look-up is quadratic at a national round's 35,000 visits.
+    @cached_property
+    def _visit_index(self) -> dict[tuple[str, str], Visit]:
+        index: dict[tuple[str, str], Visit] = {}
+        for v in self.visits:
+            index.setdefault((v.kind, v.institution), v)  # the first one, as a scan finds it
+        return index
+
+    @cached_property
+    def _unscheduled_index(self) -> dict[tuple[str, str], Unscheduled]:
+        index: dict[tuple[str, str], Unscheduled] = {}
+        for u in self.unscheduled:
+            index.setdefault((u.kind, u.institution), u)
+        return index
+
+    @cached_property
+    def _milestone_index(self) -> dict[str, Milestone]:
+        index: dict[str, Milestone] = {}
+        for m in self.milestones:
+            index.setdefault(m.institution, m)
+        return index
 
     # -- JSON --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

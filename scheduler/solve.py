@@ -28,15 +28,23 @@ from constraints import lead_time
 from constraints.registry import post_all
 from inputs.scenario import Scenario
 from scheduler import executor, followups, pacing
-from scheduler.bounds import pool_bound
+from scheduler.bounds import relaxed_bound
 from scheduler.greedy import Assignment, QuotaTarget, compact, greedy, quota_targets
-from scheduler.instance import Instance, Task, build_instance, first_visits
+from scheduler.improve import improve
+from scheduler.instance import PRUNE_PAIRS, Instance, Task, build_instance, first_visits, prune
 from scheduler.milestones import milestones
 from scheduler.model import Model, build_variables
 from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit
+from scheduler.quota_caps import caps_for
 
 Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
+
+# The summary's note when the wall-clock last resort, not a deterministic budget, ended a search
+# (solve and replan alike).
+WALL_CLOCK_NOTE = (
+    "。注意：机器过于繁忙，求解因超出时限的安全上限而提前停止，本次计划可能与空闲时相同输入和种子的计划不同"
+)
 
 
 class SolveStatus(Enum):
@@ -56,16 +64,19 @@ class Result:
     breakdown: dict[str, int] = field(default_factory=dict)  # named terms: load(pool=…), …
     # the wall-clock last resort ended some search: this plan may differ from a run on an idle machine
     wall_clock_fired: bool = False
+    # groups solved without a model (no room in the time plan, or the last resort came before they
+    # started): they keep the greedy plan
+    kept_groups: int = 0
 
     def summary(self) -> str:
         from outputs.labels import counts_text, status_word
 
         return (
             f"状态：{status_word(self.status.value)}；{counts_text(self.plan)}；用时 {self.wall_time:.1f} 秒"
+            + (WALL_CLOCK_NOTE if self.wall_clock_fired else "")
             + (
-                "。注意：机器过于繁忙，求解因超出时限的安全上限而提前停止，"
-                "本次计划可能与空闲时相同输入和种子的计划不同"
-                if self.wall_clock_fired
+                f"；{self.kept_groups} 组专家库未经求解器优化，沿用初始方案（符合全部规则）"
+                if self.kept_groups
                 else ""
             )
         )
@@ -233,18 +244,31 @@ def _loads(instance: Instance, plan: dict[int, Assignment]) -> dict[int, int]:
     return load
 
 
+def _start_plan(instance: Instance, targets: list[QuotaTarget]) -> dict[int, Assignment]:
+    """The complete plan every search starts from: the greedy's, with each pool's heaviest load
+    lowered by the local search of ``scheduler.improve`` where moves of members allow."""
+    found = pools(instance, instance.tasks)
+    bounds = [relaxed_bound(instance, ts, es) for ts, es in found]
+    return improve(instance, greedy(instance, targets), found, bounds)
+
+
 def _greedy_at_bound(
     instance: Instance,
     tasks: list[Task],
     group_pools: list[tuple[list[int], list[int]]],
     plan: dict[int, Assignment],
+    floors: list[int] | None = None,
 ) -> bool:
-    """Whether the greedy plan already places every task with each pool's load at its lower bound."""
+    """Whether the greedy plan already places every task with each pool's load at its lower bound
+    (``floors``, per pool; default :func:`~scheduler.bounds.relaxed_bound`)."""
     if any(t.index not in plan for t in tasks):
         return False
+    if floors is None:
+        floors = [relaxed_bound(instance, ts, es) for ts, es in group_pools]
     load = _loads(instance, {t.index: plan[t.index] for t in tasks})
     return all(
-        max((load.get(k, 0) for k in es), default=0) <= pool_bound(instance, ts, es) for ts, es in group_pools
+        max((load.get(k, 0) for k in es), default=0) <= floor
+        for (_, es), floor in zip(group_pools, floors, strict=True)
     )
 
 
@@ -260,9 +284,14 @@ def _solve_group(
     progress: Progress | None,
     started: float,
     budgets: tuple[float, float] | None = None,
+    floors: list[int] | None = None,
 ) -> GroupOutcome:
     """Stages 1 and 2 on one group; ``budgets`` (deterministic time of each stage, from
-    ``scheduler.executor.budgets``) end the searches, ``deadline`` is then only the last resort."""
+    ``scheduler.executor.budgets``) end the searches, ``deadline`` is then only the last resort.
+    ``floors`` are the pools' lower bounds, from the whole round (default: from ``instance``, which
+    may have pruned candidate lists)."""
+    if floors is None:
+        floors = [relaxed_bound(instance, ts, es) for ts, es in group_pools]
     m = build_variables(instance, tasks, targets)
     post_all(m)
     cp = m.cp
@@ -272,12 +301,12 @@ def _solve_group(
     extra_hint: dict = {}
     greedy_load = _loads(instance, start_plan)
     at_bound = _quotas_met(instance, start_plan, targets) and _greedy_at_bound(
-        instance, tasks, group_pools, start_plan
+        instance, tasks, group_pools, start_plan, floors
     )
     bounds = []
-    for ts, es in group_pools:
+    for (ts, es), floor in zip(group_pools, floors, strict=True):
         top = sum(instance.tasks[t].days for t in ts)
-        lb = min(pool_bound(instance, ts, es), top)
+        lb = min(floor, top)
         bounds.append(lb)
         mx = cp.new_int_var(lb, top, f"max_load[{pool_name(instance, es, ts)}]")
         weight += top
@@ -306,7 +335,7 @@ def _solve_group(
             _parameters(solver, deadline - time.monotonic(), seed, workers, deterministic=budgets[0])
             status, fired = _solve_until(solver, cp, deadline, watch)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            chosen = _read(m, solver)
+            chosen = improve(instance, _read(m, solver), group_pools, bounds)
             optimal = status == cp_model.OPTIMAL
             objective = solver.objective_value
             bound = solver.best_objective_bound
@@ -316,10 +345,13 @@ def _solve_group(
     elif progress is not None:
         progress(time.monotonic() - started, float(sum(extra_hint.values())), float(sum(bounds)))
 
-    # stage 2: keep who visits what, finish as early as possible
-    finished, finish_optimal, finish_fired = _finish_early(
-        m, chosen, deadline, seed, workers, deterministic=None if budgets is None else budgets[1]
-    )
+    # stage 2: keep who visits what, finish as early as possible (a budget too small to find even
+    # the hinted plan is not spent: the heuristic times it as the model would start from)
+    finished, finish_optimal, finish_fired = None, False, False
+    if budgets is None or budgets[1] >= FINISH_LEAST:
+        finished, finish_optimal, finish_fired = _finish_early(
+            m, chosen, deadline, seed, workers, deterministic=None if budgets is None else budgets[1]
+        )
     fired = fired or finish_fired
     chosen = finished if finished is not None else pacing.settle(instance, chosen, m.quotas, m.caps)
     optimal = optimal and finish_optimal
@@ -330,6 +362,13 @@ def _solve_group(
     }
     pool_bounds = {mx.name: lb for mx, lb in zip(maxima, bounds, strict=True)}
     return GroupOutcome(chosen, optimal, named, bound, objective, pool_bounds, wall_clock_fired=fired)
+
+
+# The finishing stage stops once its plan is proven within this fraction of the best possible.
+FINISH_GAP = 0.001
+# Below this deterministic budget the finishing model is not built: measured on 43 groups of a
+# national round of 5,000, it found no timing at all (not even its complete hint) under 0.15.
+FINISH_LEAST = 0.15
 
 
 def _finish_early(
@@ -368,6 +407,9 @@ def _finish_early(
         cp.minimize(finish)
     solver = cp_model.CpSolver()
     _parameters(solver, until - time.monotonic(), seed, workers, deterministic=deterministic)
+    # the hint already paces (``pacing.spread``): measured on the province benchmark, the search
+    # rarely improves it by more than this, and proving the last fraction costs most of the budget
+    solver.parameters.relative_gap_limit = FINISH_GAP
     if deterministic is None:
         status, fired = solver.solve(cp), False
     else:
@@ -376,7 +418,8 @@ def _finish_early(
         return None, False, fired
     timed = _read(m, solver)
     placed = pacing.pull(instance, timed) if paced else compact(instance, timed)
-    return placed, status == cp_model.OPTIMAL, fired
+    proven = status == cp_model.OPTIMAL and solver.objective_value <= solver.best_objective_bound + 0.5
+    return placed, proven, fired
 
 
 def _quotas_met(instance: Instance, plan: dict[int, Assignment], targets: list[QuotaTarget]) -> bool:
@@ -489,31 +532,39 @@ def _solve_groups(
     workers: int,
     progress: Progress | None,
     started: float,
-) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool, bool]:
+) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool, bool, int]:
     """Solve the groups (``scheduler.executor``: here, in processes or on Ray); returns the plan,
     whether all proved optimal, the objective and bound terms, whether some group has no valid
-    plan and whether the wall-clock last resort ended some search.
+    plan, whether the wall-clock last resort ended some search, and how many groups it reached
+    before they started (they keep their greedy plan).
 
     Each group's deterministic budgets are fixed here, before any solving, from ``engine``'s time
     limit and the groups' sizes (groups the greedy already solved to their bound get only a small
     finishing stage), so the plan never depends on the machine's load or the number of processes.
+    Large groups are solved on pruned candidate lists (:func:`_pruned`).
     """
     live = [g for g, (tasks, _, _) in enumerate(groups) if tasks]
-    pairs = [sum(max(1, len(_people(t))) for t in groups[g][0]) for g in live]
-    done = []
-    for g in live:
-        tasks, group_pools, targets = groups[g]
-        seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
-        done.append(
-            _quotas_met(instance, seeded, targets) and _greedy_at_bound(instance, tasks, group_pools, seeded)
-        )
-    sized = executor.budgets(engine.time_limit, pairs, done)
-    processes = 1 if engine.ray is None and len(live) <= 1 else engine.processes
+    solving = _pruned(instance, groups, live, start_plan)
+    pairs = [sum(max(1, len(_people(solving.tasks[t.index]))) for t in groups[g][0]) for g in live]
     # CP-SAT's search depends on its number of workers, so that number must not depend on how many
     # processes run: one group gets all ``workers``; several get one each and run side by side
     per_pool = executor.workers_per_pool(workers, len(live))
+    done = []
+    floors = []  # each pool's lower bound, from the whole candidate lists (not the pruned ones)
+    for g in live:
+        tasks, group_pools, targets = groups[g]
+        floors.append([relaxed_bound(instance, ts, es) for ts, es in group_pools])
+        seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
+        done.append(
+            _quotas_met(instance, seeded, targets)
+            and _greedy_at_bound(instance, tasks, group_pools, seeded, floors[-1])
+        )
+    sized = executor.budgets(
+        engine.time_limit, pairs, done, workers=per_pool, prepared=engine.prepared, reserve=engine.reserve
+    )
+    processes = 1 if engine.ray is None and len(live) <= 1 else engine.processes
     jobs = []
-    for g, (search, finish) in zip(live, sized, strict=True):
+    for g, (search, finish), floor in zip(live, sized, floors, strict=True):
         tasks, group_pools, targets = groups[g]
         jobs.append(
             executor.PoolJob(
@@ -527,6 +578,7 @@ def _solve_groups(
                 seed=executor.pool_seed(seed, g),
                 workers=per_pool,
                 deadline=engine.deadline,
+                floors=tuple(floor),
             )
         )
     loads_so_far: dict[str, float] = {}
@@ -539,7 +591,7 @@ def _solve_groups(
             progress(time.monotonic() - started, sum(loads_so_far.values()), sum(bounds_so_far.values()))
 
     results = executor.run_pools(
-        instance,
+        solving,
         jobs,
         processes=processes,
         ray=engine.ray,
@@ -557,18 +609,46 @@ def _solve_groups(
     optimal = all(r.optimal for r in results)
     failed = not all(r.feasible for r in results)
     fired = any(r.wall_clock_fired for r in results)
-    return chosen, optimal, objective, bound, failed, fired
+    return chosen, optimal, objective, bound, failed, fired, sum(r.kept for r in results)
+
+
+def _pruned(
+    instance: Instance, groups: list[Group], live: list[int], start_plan: dict[int, Assignment]
+) -> Instance:
+    """The instance the groups are solved on: in each group of more than ``PRUNE_PAIRS`` (visit,
+    candidate) pairs, the visits the greedy placed get a balanced subset of their candidates that
+    keeps the greedy team (``scheduler.instance.prune``); visits it left out keep every candidate.
+
+    Pruning only narrows who may sit on a visit, and the greedy plan stays a plan of the pruned
+    instance: a group the greedy completes is still completed; the others keep every way to staff
+    the visits the greedy could not place.
+    """
+    large = [
+        g for g in live if sum(len(t.candidates) for t in groups[g][0] if not t.team_staffed) > PRUNE_PAIRS
+    ]
+    if not large:
+        return instance
+    caps_for(instance, [])  # the round's cap shares, from the whole lists: the pruned instance keeps them
+    out = instance
+    for g in large:
+        placed = [t.index for t in groups[g][0] if t.index in start_plan]
+        out = prune(out, placed, {t: start_plan[t].members for t in placed})
+    return out
 
 
 @dataclass(frozen=True)
 class Engine:
     """How the groups are solved: the time limit their deterministic budgets are sized from, the
-    wall-clock last resort (epoch seconds), and where (``processes`` here, or a Ray address)."""
+    wall-clock last resort (epoch seconds), and where (``processes`` here, or a Ray address);
+    ``prepared`` (the round's visits and visit–candidate pairs) and ``reserve`` (seconds kept for
+    explanations) are the parts of the limit spent outside the groups' searches (``executor.budgets``)."""
 
     time_limit: float
     deadline: float
     processes: int = 1
     ray: str | None = None
+    prepared: tuple[int, int] = (0, 0)
+    reserve: float = 0.0
 
 
 # A round whose office capacity (R10) ties otherwise independent pools together is solved as one
@@ -584,9 +664,11 @@ def _split_under_capacity(
     workers: int,
     progress: Progress | None,
     started: float,
-) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool] | None:
+) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool, int] | None:
     """For a large round with an office capacity (R10): teams per independent pool without R10, then
-    one model that pins those teams and finds starts that honour every rule together.
+    one model that pins those teams and finds starts that honour every rule together (three quarters
+    of the limit for the first, a quarter for the second; the relaxed instance and its greedy plan
+    are prepared twice over).
 
     None when the round is small, has one pool, or the pinned teams cannot be timed within R10; the
     caller then solves the round as one model.
@@ -605,9 +687,10 @@ def _split_under_capacity(
     groups = _groups(relaxed)
     if len(groups) <= 1:
         return None
-    start_plan = greedy(relaxed, [q for _, _, targets in groups for q in targets])
-    first = replace(engine, time_limit=engine.time_limit * 0.75)
-    chosen, optimal, objective, bound, failed, fired = _solve_groups(
+    start_plan = _start_plan(relaxed, [q for _, _, targets in groups for q in targets])
+    twice = (2 * engine.prepared[0], 2 * engine.prepared[1])
+    first = replace(engine, time_limit=engine.time_limit * 0.75, prepared=twice)
+    chosen, optimal, objective, bound, failed, fired, kept = _solve_groups(
         relaxed, groups, start_plan, first, seed, workers, progress, started
     )
     if failed:
@@ -618,7 +701,9 @@ def _split_under_capacity(
     # the pools' teams timed together within R10 as early as possible, then paced by the heuristic
     # (the paced model has no valid hint here: the pools' own timings may break R10)
     until = time.monotonic() + (engine.deadline - time.time())
-    deterministic = engine.time_limit * 0.25 * executor.DETERMINISTIC_PER_SECOND
+    pairs = sum(max(1, len(_people(t))) for t in instance.tasks)
+    usable = engine.time_limit * 0.25 * executor.USABLE_SHARE - executor.model_seconds(pairs)
+    deterministic = executor.units(usable, workers, stage=2)
     timed, finish_optimal, finish_fired = _finish_early(
         m, chosen, until, seed, workers, paced=False, deterministic=deterministic
     )
@@ -630,7 +715,7 @@ def _split_under_capacity(
     for ts, es in pools(instance, instance.tasks):
         name = f"max_load[{pool_name(instance, es, ts)}]"
         objective[name] = float(max((loads.get(k, 0) for k in es), default=0))
-    return timed, optimal and finish_optimal, objective, bound, fired or finish_fired
+    return timed, optimal and finish_optimal, objective, bound, fired or finish_fired, kept
 
 
 def _no_plan(instance: Instance, elapsed: float, seed: int) -> Result:
@@ -671,37 +756,47 @@ def solve(
     ``ray`` is an address or ``"local"`` (``scheduler.executor``); the plan is the same either way.
     """
     started = time.monotonic()
-    engine = Engine(time_limit, executor.last_resort(time.time(), time_limit), max(1, processes), ray)
+    deadline = executor.last_resort(time.time(), time_limit)
     announced = today if today is not None else scenario.params.start
     instance = build_instance(scenario, announce=announced, followups=True, seed=seed)
+    explain_budget = min(10.0, 0.2 * time_limit)
+    engine = Engine(
+        time_limit,
+        deadline,
+        max(1, processes),
+        ray,
+        prepared=(len(instance.tasks), sum(max(1, len(_people(t))) for t in instance.tasks)),
+        # institutions no plan can visit are explained after the search: their time is kept aside
+        reserve=explain_budget if instance.no_window or instance.no_staff else 0.0,
+    )
     for year, tasks, need in quota_targets(instance):
         if need > sum(1 for t in tasks if year in instance.tasks[t].years()):
             # a quota asks for more visits in its year than there are institutions that fit in it
             return _no_plan(instance, time.monotonic() - started, seed)
-    split = _split_under_capacity(
-        instance, replace(engine, time_limit=time_limit * 0.8), seed, workers, progress, started
-    )
+    split = _split_under_capacity(instance, engine, seed, workers, progress, started)
     if split is not None:
-        chosen, optimal, objective, bound, fired = split
+        chosen, optimal, objective, bound, fired, kept = split
         failed = False
     else:
         groups = _groups(instance)
-        start_plan = greedy(instance, [q for _, _, targets in groups for q in targets])
-        chosen, optimal, objective, bound, failed, fired = _solve_groups(
+        start_plan = _start_plan(instance, [q for _, _, targets in groups for q in targets])
+        chosen, optimal, objective, bound, failed, fired, kept = _solve_groups(
             instance, groups, start_plan, engine, seed, workers, progress, started
         )
         if failed and len(groups) > 1 and instance.scenario.quotas:
             # a quota shared among groups could not be met group by group: solve them as one
             whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
-            retry_plan = greedy(instance, whole[0][2])
-            chosen, optimal, objective, bound, failed, retried = _solve_groups(
+            retry_plan = _start_plan(instance, whole[0][2])
+            chosen, optimal, objective, bound, failed, retried, kept = _solve_groups(
                 instance, whole, retry_plan, engine, seed, workers, progress, started
             )
             fired = fired or retried
     if failed:
         return _no_plan(instance, time.monotonic() - started, seed)
     elapsed = time.monotonic() - started
-    plan = to_plan(instance, chosen, elapsed, optimal, explain_budget=min(10.0, 0.2 * time_limit))
+    late: list[bool] = []  # the explanations' wall-clock last resort fired
+    plan = to_plan(instance, chosen, elapsed, optimal, explain_budget, lambda: late.append(True))
+    fired = fired or bool(late)
     status = SolveStatus(plan.status)
     objective["unscheduled"] = float(len(plan.unscheduled))
     bound["unscheduled"] = float(len(instance.no_window) + len(instance.no_staff))
@@ -722,7 +817,9 @@ def solve(
             "seed": seed,
         },
     )
-    return Result(status, plan, objective, bound, elapsed, breakdown, wall_clock_fired=fired)
+    return Result(
+        status, plan, objective, bound, elapsed, breakdown, wall_clock_fired=fired, kept_groups=kept
+    )
 
 
 def _batch_of(scenario: Scenario, start: date, end: date, given: str | None) -> str | None:
@@ -740,9 +837,11 @@ def to_plan(
     elapsed: float,
     optimal: bool,
     explain_budget: float = 0.0,
+    on_last_resort: Callable[[], None] | None = None,
 ) -> Plan:
     """The plan of SPEC §4 from the chosen assignments; left-out institutions get their reasons
-    (``scheduler.explain``, re-solving for at most ``explain_budget`` seconds)."""
+    (``scheduler.explain``, re-solving for at most ``explain_budget`` seconds; ``on_last_resort`` is
+    called if the wall clock, not the deterministic budget, ended that analysis)."""
     scenario = instance.scenario
     visits = []
     for t, a in sorted(chosen.items(), key=lambda p: (p[1].start, instance.tasks[p[0]].inst.id)):
@@ -772,7 +871,9 @@ def to_plan(
     planned = {v.institution for v in visits}
     left = [i for i in scenario.institutions if not i.exempt and i.id not in planned]
     firsts, kept = first_visits(instance, chosen)
-    explained = explain(firsts, kept, left, budget=explain_budget, proven=optimal)
+    explained = explain(
+        firsts, kept, left, budget=explain_budget, proven=optimal, on_last_resort=on_last_resort
+    )
     unscheduled = tuple(
         lead_time.unscheduled(instance, i) or Unscheduled(i.id, explained[i.id].reasons, explained[i.id].rule)
         for i in left

@@ -13,20 +13,25 @@ from benchmarks.bounds import (
     ATTAINED,
     LEADERS,
     LP,
+    OPEN,
     PERSON_DAYS,
     SEARCH_GAP,
     WEAK_BOUND,
+    WEAK_IN_YEAR,
     Bound,
     Stronger,
+    Whole,
     attainable,
     diagnosis,
     eligible,
+    length_capacity,
     loads,
     lower_bound,
     pools,
     skill_term,
     smallest_team,
     stronger_bound,
+    whole_bound,
     year_capacity,
 )
 from inputs.scenario import (
@@ -430,6 +435,59 @@ def test_diagnosis_labels() -> None:
     assert diagnosis(6, bound, stronger) == SEARCH_GAP
 
 
+def test_diagnosis_labels_with_the_whole_share_bound() -> None:
+    """Above the stronger bound, the whole-share bound decides: at it, the plan is optimal among
+    in-year plans; below it with whole shares reaching less, a search gap; else open."""
+    bound = Bound("A", 4.0, 4, PERSON_DAYS)
+    stronger = Stronger("A", 5, 4.5, LP)
+    assert diagnosis(7, bound, stronger, Whole("A", 7, False)) == WEAK_IN_YEAR
+    assert diagnosis(7, bound, stronger, Whole("A", 6, True)) == SEARCH_GAP
+    assert diagnosis(7, bound, stronger, Whole("A", 6, False)) == OPEN
+    assert diagnosis(5, bound, stronger, Whole("A", 5, True)) == WEAK_BOUND
+
+
+def test_length_capacity_counts_whole_visits_per_year() -> None:
+    """A cap of 9 days a year over 2025 and 2026 with 5- and 7-day visits: 18 days by the caps alone,
+    but whole visits give 7 a year (14); one visit straddling New Year, split 4 + 3 days between the
+    two caps beside a 5-day visit in each year, gives 17. Counting only 7-day visits: 14 either way."""
+    e = expert("E1", ONE, leader=True, max_days=9)
+    s = Scenario(
+        params=Params("测试", date(2025, 1, 1), date(2026, 12, 31)),
+        institutions=(Institution("H1", "一院", "A", "secondary"),),
+        experts=(e,),
+    )
+    lengths = [7, 7, 7, 5, 5, 5]
+    assert year_capacity(s, e) == 18
+    assert length_capacity(s, e, lengths, 5, straddle=False) == 14
+    assert length_capacity(s, e, lengths, 5) == 17
+    assert length_capacity(s, e, lengths, 7) == length_capacity(s, e, lengths, 7, straddle=False) == 14
+    assert length_capacity(s, expert("E2", ONE), lengths, 5) == sum(lengths)
+
+
+def test_caps_count_whole_visits_and_whole_shares_agree() -> None:
+    """Five 5-day visits, one member each; E1 and E2 may work 7 days a year, E3 has no cap. By the
+    caps alone E1 and E2 carry 7 days each (E3 11, so 15 by whole loads); a cap of 7 holds one 5-day
+    visit, so E3 makes three: the stronger bound says 15, and the whole-share bound, which a plan
+    of that load stops at, agrees and finds whole shares there."""
+    s = Scenario(
+        params=Params("测试", date(2025, 1, 1), date(2025, 12, 31)),
+        institutions=tuple(Institution(f"H{n}", f"医院{n}", "A", "secondary") for n in range(5)),
+        experts=(
+            expert("E1", ONE, leader=True, max_days=7),
+            expert("E2", ONE, leader=True, max_days=7),
+            expert("E3", ONE, leader=True),
+        ),
+        tier_rules={**DEFAULT_TIER_RULES, "secondary": single("secondary", 5)},
+    )
+    (pool,) = pools(s)
+    stronger = stronger_bound(s, pool)
+    assert stronger.lp == pytest.approx(15.0)
+    assert stronger.value == 15
+    whole = whole_bound(s, pool, stronger, 20)
+    assert whole == Whole(pool.name, 15, True)
+    assert best_worst_load(s) == 15
+
+
 # -- the bounds never exceed what a plan can do: brute force on tiny random rounds -------------------------
 def _valid_team(s: Scenario, inst: Institution, team: tuple[Expert, ...]) -> bool:
     """R4 (size, a leader, parts with their counts, one part each) and R6/R7, checked by enumeration."""
@@ -518,6 +576,8 @@ def test_bounds_never_exceed_the_best_plan_on_tiny_rounds(seed: int) -> None:
         except AssertionError:
             continue
         break
-    for bound, stronger in rows:
+    for (bound, stronger), pool in zip(rows, pools(s), strict=True):
         assert bound.ceil is not None and stronger.value is not None
         assert bound.ceil <= stronger.value <= best
+        whole = whole_bound(s, pool, stronger, best + 1)
+        assert whole is not None and stronger.value <= whole.value <= best

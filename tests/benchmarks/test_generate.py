@@ -16,11 +16,12 @@ from inputs.scenario import DEFAULT_SKILLS, TIERS, Scenario
 
 SEED = 11
 SMALL_NATIONAL = 500  # the national kind at a size tests can afford
+SMALL_OPEN = 400  # the open kind at a size tests can afford
 ROUNDS = [(kind, hard) for kind in KINDS for hard in (False, True)]
 
 
 def make(kind: str, seed: int, hard: bool) -> Scenario:
-    size = SMALL_NATIONAL if kind == "national" else None
+    size = {"national": SMALL_NATIONAL, "open": SMALL_OPEN}.get(kind)
     return generate(kind, seed, hard=hard, size=size)
 
 
@@ -46,7 +47,7 @@ def test_hardening_changes_the_round_and_easy_is_the_default(kind: str) -> None:
 
 
 def test_unknown_kind_and_misplaced_size_are_refused() -> None:
-    """Only the listed kinds exist; a size applies to the national kind only."""
+    """Only the listed kinds exist; a size applies to the national and open kinds only."""
     with pytest.raises(ValueError, match="unknown kind"):
         generate("county", 1)
     with pytest.raises(ValueError, match="national"):
@@ -253,3 +254,17 @@ def test_national_round_has_the_size_asked_for() -> None:
     assert 15 <= len(sizes) <= 19 and max(sizes.values()) > min(sizes.values())
     assert set(_by_district(s)) == set(sizes)
     assert len({i.name for i in s.institutions}) == 2000
+
+
+def test_open_round_is_one_pool_where_anyone_may_visit_anyone() -> None:
+    """An open round of N institutions: N grassroots institutions in counties of one prefecture,
+    one expert per 6.4 institutions, ``home_district_only`` 否, so every expert may visit every
+    institution but their employer and listed conflicts; hardened, it stays one pool."""
+    s = generate("open", 2, size=640, hard=True)
+    assert len(s.institutions) == 640 and {i.tier for i in s.institutions} == {"grassroots"}
+    assert len(s.experts) == 100 and not s.params.home_district_only
+    assert len(pools(s)) == 1
+    rules = Eligibility(s)
+    inst = s.institutions[0]
+    allowed = sum(rules.eligible(e, inst) for e in s.experts)
+    assert allowed >= len(s.experts) - 3

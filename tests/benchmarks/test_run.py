@@ -114,6 +114,7 @@ def test_render_prints_both_tables() -> None:
 def test_kinds_option_accepts_only_known_kinds() -> None:
     """--kinds takes a comma-separated subset of district, city, province."""
     assert _kinds("city, province") == ["city", "province"]
+    assert _kinds("open") == ["open"]  # the one open pool (issue 13): not in the default table
     with pytest.raises(argparse.ArgumentTypeError, match="district"):
         _kinds("county")
 

@@ -7,12 +7,14 @@ show the folder rules without the writers; the last ones write a whole plan fold
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import socket
 import subprocess
 import sys
 import unicodedata
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -22,10 +24,12 @@ from inputs.scenario import Scenario
 from outputs.folder import (
     MARKER,
     OLD_PREFIX,
+    PARALLEL_VISITS,
     RUN_FILE,
     RUN_SCHEMA,
     TMP_PREFIX,
     OutError,
+    _processes,
     check_out,
     foreign_files,
     is_plan_folder,
@@ -33,6 +37,7 @@ from outputs.folder import (
     write_plan_folder,
 )
 from outputs.labels import safe_filename, unique_filenames
+from scheduler.executor import cores
 from scheduler.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -423,3 +428,46 @@ def test_ids_that_sanitise_alike_keep_distinct_file_names() -> None:
     assert unique_filenames([("E01", "E01")]) == {"E01": "E01"}
     assert safe_filename("../x") == "_x" and safe_filename("CON") == "_CON"
     assert len(safe_filename("\U00020000" * 300).encode("utf-8")) <= 200
+
+
+# -- written by two processes ----------------------------------------------------------------------
+
+
+def _contents(folder: Path) -> dict[str, object]:
+    """What a plan folder says, leaving out what records the moment of writing: run.json's
+    ``written_at`` (and the workbook's digest, which includes it), the workbook's creation time."""
+    out: dict[str, object] = {}
+    for name, data in _snapshot(folder).items():
+        if name == RUN_FILE:
+            run = json.loads(data)
+            run.pop("written_at")
+            run["files"].pop("plan.xlsx")
+            out[name] = run
+        elif name.endswith(".xlsx"):
+            with zipfile.ZipFile(io.BytesIO(data)) as book:
+                out[name] = {n: book.read(n) for n in book.namelist() if n != "docProps/core.xml"}
+        else:
+            out[name] = data
+    return out
+
+
+def test_two_processes_write_the_folder_one_process_writes(
+    tmp_path: Path, scenario: Scenario, plan: Plan, clock: datetime
+) -> None:
+    """A large plan's files are shared out between this process and a second one; every file comes
+    out byte for byte as one process writes it, and nothing more or less."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    write_plan_folder(scenario, plan, one, facts={"工具版本": "1"}, now=clock, processes=1)
+    write_plan_folder(scenario, plan, two, facts={"工具版本": "1"}, now=clock, processes=2)
+    assert _contents(one) == _contents(two)
+    assert (two / "plan.xlsx").is_file() and (two / "calendars" / "overview.ics").is_file()
+    assert _hidden(tmp_path) == []
+
+
+def test_a_small_plan_is_written_in_one_process_and_a_large_one_in_two(plan: Plan) -> None:
+    """Starting a process costs more than a small plan's files; a large one's are shared out when
+    the machine has two cores, and ``processes`` says how many whatever the plan's size."""
+    large = dataclasses.replace(plan, visits=plan.visits * (PARALLEL_VISITS // len(plan.visits) + 1))
+    assert _processes(plan, None) == 1
+    assert _processes(large, None) == min(2, cores())
+    assert _processes(plan, 2) == 2 and _processes(large, 1) == 1

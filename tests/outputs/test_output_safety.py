@@ -71,6 +71,8 @@ def test_control_characters_are_dropped():
     assert printable(f"张{CONTROL}伟") == "张[31m伟"
     assert printable("a\tb\r\nc") == "a b  c"
     assert printable("a\r\nb\x1bc", keep_lines=True) == "a\nbc"
+    assert printable("a\r\nb\n\nc", keep_lines=True) == "a\nb\n\nc"  # only line breaks: kept as they are
+    assert printable("a\rb\u2028c", keep_lines=True) == "a\nb\nc"
     assert printable("\ud800x") == "x"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -24,6 +25,18 @@ def _round():
     return generate("national", 0, size=240)
 
 
+def _seconds(search: float, finish: float) -> float:
+    """The estimated seconds of one core of a group's two budgets (one worker)."""
+    return search * executor.SECONDS_PER_UNIT[1] + finish * executor.SECONDS_PER_UNIT[2]
+
+
+@pytest.fixture
+def patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wall-clock last resort pushed far out, so that a slow or crowded test machine cannot end a
+    search: what such a test shows is that the deterministic budgets alone fix the plan."""
+    monkeypatch.setattr(executor, "last_resort", lambda started, limit: started + 100 * limit + 600)
+
+
 def test_two_pools_in_the_test_round():
     sc = _round()
     assert len(_groups(build_instance(sc, announce=sc.params.start, followups=True, seed=0))) == 2
@@ -31,19 +44,37 @@ def test_two_pools_in_the_test_round():
 
 def test_budgets_depend_on_the_time_limit_and_sizes_only():
     """Shared in proportion to size, no minimum per pool (many pools never add up past the limit),
-    pools the greedy already solved get no stage-1 search, and model building is taken off first."""
+    pools the greedy already solved get no stage-1 search, and what is spent outside the searches
+    (preparing the round, building the models, the reserve) is taken off first."""
     sized = executor.budgets(10.0, [1000, 3000, 500], [False, False, True])
     assert sized == executor.budgets(10.0, [1000, 3000, 500], [False, False, True])
     assert sized[2][0] == 0.0 and sized[2][1] > 0.0
     assert sized[1][0] == pytest.approx(3 * sized[0][0])
-    total = sum(a + b for a, b in sized)
-    building = executor.BUILD_SECONDS_PER_PAIR * 4500
-    assert total == pytest.approx(
-        (10.0 * executor.SEARCH_SHARE - building) * executor.DETERMINISTIC_PER_SECOND
-    )
+    assert sized[1][1] == pytest.approx(3 * sized[0][1])
     many = executor.budgets(10.0, [20] * 400, [False] * 400)
-    assert sum(a + b for a, b in many) <= 10.0 * executor.SEARCH_SHARE * executor.DETERMINISTIC_PER_SECOND
+    assert sum(_seconds(a, b) for a, b in many) <= 10.0 * executor.USABLE_SHARE
     assert executor.budgets(1.0, [10**6], [False]) == [(0.0, 0.0)]  # building alone fills the limit
+
+
+def test_budgets_cost_every_second_of_the_limit_on_one_core():
+    """Estimated on one core, the preparation, the models, the searches and the reserve together fill
+    the usable share of the limit, whatever the number of processes (which the budgets never see)."""
+    pairs, prepared, reserve = [4000, 9000, 2500], (1000, 20_000), 3.0
+    sized = executor.budgets(
+        60.0, pairs, [False, False, False], workers=1, prepared=prepared, reserve=reserve
+    )
+    seconds = sum(_seconds(a, b) for a, b in sized)
+    seconds += sum(executor.model_seconds(p) for p in pairs)
+    seconds += executor.round_seconds(*prepared) + reserve
+    assert seconds == pytest.approx(60.0 * executor.USABLE_SHARE)
+    less = executor.budgets(60.0, pairs, [False, False, False], prepared=(2000, 40_000), reserve=reserve)
+    assert sum(_seconds(a, b) for a, b in less) < seconds
+
+
+def test_last_resort_is_the_time_limit_itself():
+    """At the limit itself, but never sooner than LAST_RESORT_FLOOR seconds."""
+    assert executor.last_resort(1000.0, 60.0) == 1060.0
+    assert executor.last_resort(1000.0, 0.5) == 1000.0 + executor.LAST_RESORT_FLOOR
 
 
 def test_pool_seeds_depend_on_the_seed_and_the_pool_only():
@@ -52,6 +83,7 @@ def test_pool_seeds_depend_on_the_seed_and_the_pool_only():
     assert all(0 <= executor.pool_seed(2**31, g) < 2**31 for g in range(5))
 
 
+@pytest.mark.usefixtures("patient")
 def test_same_plan_beside_a_busy_competing_process():
     """Solved once on its own and once while a process spins the CPU: byte-identical plan.json,
     because the deterministic budgets, not the wall clock, end each search."""
@@ -68,6 +100,7 @@ def test_same_plan_beside_a_busy_competing_process():
     assert quiet.plan.to_json().encode("utf-8") == busy.plan.to_json().encode("utf-8"), f"fired: {fired}"
 
 
+@pytest.mark.usefixtures("patient")
 def test_same_plan_in_one_process_and_in_two():
     """The pools solved in this process, then in two spawned processes: the same plan.json."""
     sc = _round()
@@ -81,6 +114,7 @@ def test_same_plan_in_one_process_and_in_two():
 @pytest.mark.skipif(
     importlib.util.find_spec("ray") is None, reason="the optional extra [ray] is not installed"
 )
+@pytest.mark.usefixtures("patient")
 def test_same_plan_on_a_local_ray_runtime():
     """One process against a local Ray runtime (``--ray local``): the same plan.json."""
     sc = _round()
@@ -91,9 +125,55 @@ def test_same_plan_on_a_local_ray_runtime():
 
 
 def test_wall_clock_last_resort_is_reported(monkeypatch):
-    """When the wall clock, not the budget, ends a search, the result and its summary say so."""
+    """When the wall clock, not the budget, ends a search, the result and its summary say so; the
+    groups it reached before they started build no model and keep their valid greedy plan."""
     monkeypatch.setattr(executor, "last_resort", lambda started, limit: started)  # already past
+    built = []
+    monkeypatch.setattr("scheduler.solve.build_variables", lambda *a, **k: built.append(a) or None)
     result = solve(_round(), time_limit=3, seed=1, workers=1)
-    assert result.wall_clock_fired
-    assert "机器过于繁忙" in result.summary()
+    assert result.wall_clock_fired and result.kept_groups == 2 and not built
+    assert "机器过于繁忙" in result.summary() and "2 组专家库未经求解器优化" in result.summary()
     check_plan(_round(), result.plan)
+    assert not result.plan.unscheduled
+
+
+@pytest.mark.usefixtures("patient")
+def test_a_group_the_last_resort_has_not_reached_is_searched(monkeypatch):
+    """Only the groups whose start comes after the last resort keep the greedy plan: with the
+    first group started in time and the second after it, one group is kept."""
+    real = executor.solve_pool
+    seen = []
+
+    def late_second(instance, job, *args, **kwargs):
+        seen.append(job.index)
+        if job.index == 1:
+            job = replace(job, deadline=0.0)
+        return real(instance, job, *args, **kwargs)
+
+    monkeypatch.setattr(executor, "solve_pool", late_second)
+    result = solve(_round(), time_limit=3, seed=1, workers=1)
+    assert seen == [0, 1] and result.kept_groups == 1 and result.wall_clock_fired
+    check_plan(_round(), result.plan)
+
+
+def test_groups_the_time_plan_cannot_build_keep_their_greedy_plan():
+    """When the models of all groups would take more than MODEL_SHARE of the usable time, groups are
+    admitted in order while they fit, searched groups before those at their bound; the others get
+    no budget. Decided from sizes alone."""
+    usable = 10.0 * executor.USABLE_SHARE
+    big = int(executor.MODEL_SHARE * usable / executor.MODEL_SECONDS_PER_PAIR * 0.6)
+    sized = executor.budgets(10.0, [big, big, big], [True, False, False])
+    assert sized[0] == (0.0, 0.0) and sized[2] == (0.0, 0.0)
+    assert sized[1][0] > 0.0 and sized[1][1] > 0.0
+    assert sized == executor.budgets(10.0, [big, big, big], [True, False, False])
+
+
+@pytest.mark.usefixtures("patient")
+def test_a_group_without_budget_is_kept_without_the_wall_clock(monkeypatch):
+    """A group the time plan cannot afford builds no model and keeps its valid greedy plan; the wall
+    clock did not fire, so the plan is the same on any machine."""
+    monkeypatch.setattr(executor, "budgets", lambda limit, pairs, done, **kw: [(0.0, 0.0)] * len(pairs))
+    result = solve(_round(), time_limit=3, seed=1, workers=1)
+    assert result.kept_groups == 2 and not result.wall_clock_fired
+    check_plan(_round(), result.plan)
+    assert not result.plan.unscheduled

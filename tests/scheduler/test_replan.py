@@ -12,6 +12,9 @@ notice period of 15 days ends on 2024-11-29 (a Friday): an added or moved visit 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,15 +23,18 @@ import icalendar
 import pytest
 from typer.testing import CliRunner
 
+from benchmarks.generate import generate
 from constraints import replanning
 from constraints.registry import validate
 from inputs.scenario import DEFAULT_SKILLS, Quota, Scenario, Team, Unavailability
 from outputs.folder import write_plan_folder
 from outputs.scenario_csv import write_scenario_csv
+from scheduler import executor
 from scheduler.plan import Plan, Unscheduled, Visit
 from scheduler.replan import ReplanResult, diff, replan
 from scheduler.solve import solve
 from tests.constraints.builders import expert, inst, make_scenario
+from tests.scheduler.test_engine import SPIN
 
 D = date.fromisoformat
 TODAY = D("2024-11-14")
@@ -519,6 +525,8 @@ def test_cli_replan_and_validate(tmp_path: Path, baseline: Plan) -> None:
     done = runner.invoke(app, args)
     assert done.exit_code == 0, done.output
     assert (tmp_path / "new" / "changes.csv").is_file()
+    run = json.loads((tmp_path / "new" / "run.json").read_text(encoding="utf-8"))
+    assert run["command"] == "replan" and isinstance(run["wall_clock_fired"], bool)
     check = ["validate", str(tmp_path / "new" / "scenario"), str(tmp_path / "new" / "plan.json")]
     check += ["--baseline", str(tmp_path / "old" / "plan.json"), "--today", "2024-11-14"]
     assert runner.invoke(app, check).exit_code == 0
@@ -551,3 +559,52 @@ def test_cli_rejects_a_bad_baseline(tmp_path: Path, baseline: Plan) -> None:
         done = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "out")])
         assert done.exit_code == 3, (name, done.output)
         assert not (tmp_path / "out").exists()
+
+
+# -- determinism whatever the load (SPEC §5, issue 13 item 5) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def loaded_round() -> tuple[Scenario, Plan, date]:
+    """A grassroots round of 240 institutions in two prefectures (``benchmarks.generate``), announced
+    without every 12th institution; a third of the way in, every 6th visit of the later half loses a
+    member to an absence. The replan must repair those visits and add 20 institutions; with a time
+    limit of 0.5 s its first stage ends on its budget short of the plan a longer search finds (a
+    change cost of 9,260 against 9,256), so a search cut short by the wall clock would give another
+    plan."""
+    full = generate("national", 0, size=240)
+    added = {i.id for i in full.institutions[::12]}
+    announced = replace(full, institutions=tuple(i for i in full.institutions if i.id not in added))
+    old = solve(announced, time_limit=1, seed=5, workers=1).plan
+    visits = sorted(old.visits, key=lambda v: (v.start, v.institution))
+    today = visits[len(visits) // 3].start
+    away = [Unavailability(v.members[-1], v.start, v.end) for v in visits[len(visits) // 2 :: 6]]
+    return replace(full, unavailability=full.unavailability + tuple(away)), old, today
+
+
+def test_same_replan_beside_a_busy_competing_process(loaded_round) -> None:
+    """Replanned once on its own and once while a process spins the CPU: byte-identical plan.json,
+    because deterministic budgets sized from the time limit, not the wall clock, end each search."""
+    scenario, old, today = loaded_round
+    quiet = replan(scenario, old, today, time_limit=0.5, seed=5, workers=1)
+    spinner = subprocess.Popen([sys.executable, "-c", SPIN])
+    try:
+        busy = replan(scenario, old, today, time_limit=0.5, seed=5, workers=1)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    _holds(scenario, quiet, old, today)
+    assert {c.kind for c in quiet.changes} >= {"added"} and quiet.changed_visits > 0
+    fired = (quiet.wall_clock_fired, busy.wall_clock_fired)
+    assert quiet.plan.to_json().encode("utf-8") == busy.plan.to_json().encode("utf-8"), f"fired: {fired}"
+
+
+def test_replan_reports_the_wall_clock_last_resort(loaded_round, monkeypatch) -> None:
+    """When the wall clock, not the budget, ends a replan's search, the result and its summary say so,
+    and the plan still holds every rule."""
+    scenario, old, today = loaded_round
+    monkeypatch.setattr(executor, "last_resort", lambda started, limit: started)  # already past
+    result = replan(scenario, old, today, time_limit=0.5, seed=5, workers=1)
+    assert result.wall_clock_fired
+    assert "机器过于繁忙" in result.summary()
+    _holds(scenario, result, old, today)

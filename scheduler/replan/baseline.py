@@ -1,0 +1,105 @@
+"""The baseline of a replan (:mod:`scheduler.replan`): whether it can be replanned from, why each
+announced visit no longer holds on its own under the changed round, and which rules the started
+visits, kept as they are, now break."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from constraints import (
+    conflicts,
+    pairings,
+    pins,
+    standing_teams,
+    team_composition,
+    visit_length,
+    windows,
+    working_days,
+)
+from constraints.base import Violation
+from constraints.coverage import expert_text, span_text
+from constraints.registry import validate
+from inputs.scenario import Scenario
+from scheduler.plan import Plan, Visit
+
+
+class BaselineError(Exception):
+    """The baseline plan cannot be replanned from; ``problems`` says why, in Chinese."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("；".join(problems))
+
+
+# -- checking the baseline ------------------------------------------------------------------------------
+
+_PER_VISIT_CHECKS = (
+    visit_length,
+    working_days,
+    windows,
+    team_composition,
+    conflicts,
+    pairings,
+    standing_teams,
+    pins,  # R16: a visit whose pin changed moves to it
+)
+
+
+def _visit_problems(scenario: Scenario, visits: list[Visit]) -> dict[str, list[str]]:
+    """Why each visit, taken on its own, no longer holds under the changed round (in Chinese)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    alone = Plan(scenario=scenario.params.name, status="feasible", visits=tuple(visits))
+    for module in _PER_VISIT_CHECKS:
+        for v in module.check(scenario, alone):
+            found[v.subject].append(v.message)
+    rows = defaultdict(list)
+    for row in scenario.unavailability:
+        rows[row.expert_id].append(row)
+    for visit in visits:
+        for expert_id in dict.fromkeys((*visit.members, visit.leader)):
+            if expert_id not in scenario.expert_by_id:
+                found[visit.institution].append(f"专家 {expert_id} 已不在专家库中")
+                continue
+            for row in rows.get(expert_id, ()):
+                if row.start <= visit.end and visit.start <= row.end:
+                    days = working_days.workdays_between(
+                        scenario.calendar, max(row.start, visit.start), min(row.end, visit.end)
+                    )
+                    if days == []:
+                        continue  # only holidays in common
+                    why = f"（{row.reason}）" if row.reason else ""
+                    found[visit.institution].append(
+                        f"专家 {expert_text(scenario, expert_id)}{span_text(row.start, row.end)} 不可用{why}"
+                    )
+    return found
+
+
+def _check_baseline(scenario: Scenario, baseline: Plan) -> None:
+    problems = []
+    seen: set[str] = set()
+    for v in baseline.visits:
+        if v.institution in seen:
+            problems.append(f"原计划中机构 {v.institution} 出现了不止一次巡查")
+        seen.add(v.institution)
+        if v.end < v.start:
+            problems.append(f"原计划中机构 {v.institution} 的巡查结束日期早于开始日期")
+        if not v.members:
+            problems.append(f"原计划中机构 {v.institution} 的巡查没有组员")
+    if problems:
+        raise BaselineError(problems)
+
+
+def started_conflicts(scenario: Scenario, started: list[Visit]) -> list[Violation]:
+    """The rules the started visits, kept as they are, now break."""
+    if not started:
+        return []
+    ids = {v.institution for v in started}
+    people = {e for v in started for e in (*v.members, v.leader)}
+    alone = Plan(scenario=scenario.params.name, status="feasible", visits=tuple(started))
+    out = []
+    for v in validate(scenario, alone):
+        if v.rule in ("R9", "R14", "R15"):
+            continue  # quotas, the announcement's lead time and follow-ups are judged on the whole plan
+        if v.subject in ids or v.subject in people or v.rule == "R10":
+            out.append(v)
+    return out

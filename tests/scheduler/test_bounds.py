@@ -1,0 +1,79 @@
+"""The relaxed bound on a pool's heaviest load: stronger than the averages where recusals or caps
+bite, equal to them where nothing does, never above what a plan reaches, and what lets the solver
+prove a plan optimal."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from benchmarks.generate import generate
+from inputs.scenario import Conflict
+from scheduler.bounds import attainable, pool_bound, relaxed_bound
+from scheduler.instance import build_instance
+from scheduler.solve import pools
+from tests.constraints.builders import inst
+from tests.scheduler.conftest import allround, loads, scenario, solve_checked
+
+
+def _six_clinics(conflicts: tuple[Conflict, ...] = ()):
+    clinics = [inst(f"I{n}", f"卫生院{n}", tier="grassroots") for n in range(1, 7)]
+    experts = [allround(f"E{n}", leader=True) for n in range(1, 5)]
+    return replace(scenario(clinics, experts), conflicts=conflicts)
+
+
+def _bounds(sc):
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    ((tasks, experts),) = pools(instance, instance.tasks)
+    return pool_bound(instance, tasks, experts), relaxed_bound(instance, tasks, experts)
+
+
+def test_recusals_raise_the_bound_and_the_solver_proves_it():
+    # E3 and E4 may not visit I1–I4: E1 and E2 make those four visits together (teams of two)
+    sc = _six_clinics(tuple(Conflict(e, f"I{n}") for e in ("E3", "E4") for n in range(1, 5)))
+    averages, relaxed = _bounds(sc)
+    assert (averages, relaxed) == (3, 4)
+    result = solve_checked(sc)
+    assert max(loads(result.plan).values()) == 4
+    assert result.plan.status == "optimal"
+
+
+def test_without_recusals_the_bound_is_the_averages():
+    averages, relaxed = _bounds(_six_clinics())
+    assert averages == relaxed == 3
+
+
+def test_a_yearly_cap_moves_load_to_the_others():
+    # E4 may work one day a year; the cycle is one month: the other three share the rest
+    sc = _six_clinics()
+    sc = replace(sc, experts=(*sc.experts[:3], replace(sc.experts[3], max_days=1)))
+    averages, relaxed = _bounds(sc)
+    assert averages == 3
+    assert relaxed == 4  # (12 person-days − 1) / 3 = 3.67, rounded up
+
+
+def test_bound_is_a_load_some_expert_can_have():
+    assert attainable([7, 7, 5], 8) == 12
+    assert attainable([1, 1], 2) == 2
+    assert attainable([5], 9) == 9  # no sum reaches it: the floor itself
+
+
+@pytest.mark.parametrize("kind", ["district", "city"])
+def test_no_plan_is_below_the_bound(kind):
+    sc = generate(kind, 3, hard=True)
+    result = solve_checked(sc)
+    for name, value in result.bound.items():
+        if name.startswith("max_load["):
+            assert result.objective[name] >= value, name
+
+
+def test_a_large_programme_merges_classes_and_stays_a_bound(monkeypatch):
+    # with every class merged, the recused visits may be shared by all four: weaker, never higher
+    import scheduler.bounds as bounds_module
+
+    sc = _six_clinics(tuple(Conflict(e, f"I{n}") for e in ("E3", "E4") for n in range(1, 5)))
+    monkeypatch.setattr(bounds_module, "LP_SHARES", 0)
+    averages, merged = _bounds(sc)
+    assert averages <= merged <= 4
+    assert merged == 3

@@ -151,7 +151,7 @@ def test_a_group_the_last_resort_has_not_reached_is_searched(monkeypatch):
         return real(instance, job, *args, **kwargs)
 
     monkeypatch.setattr(executor, "solve_pool", late_second)
-    result = solve(_round(), time_limit=3, seed=1, workers=1)
+    result = solve(_round(), time_limit=6, seed=1, workers=1)
     assert seen == [0, 1] and result.kept_groups == 1 and result.wall_clock_fired
     check_plan(_round(), result.plan)
 

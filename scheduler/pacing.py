@@ -324,6 +324,7 @@ def pull(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assignmen
         _place(state, instance.tasks[t], a.start, a)
     cap = instance.scenario.params.max_concurrent_visits
     out = dict(plan)
+    starts = {u: b.start for u, b in out.items()}  # kept in step with ``out``
     order = sorted(plan.items(), key=lambda p: (p[0] not in firsts, p[1].start, instance.tasks[p[0]].name))
     for t, a in order:
         task = instance.tasks[t]
@@ -332,7 +333,7 @@ def pull(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assignmen
             counts.subtract(keys(t, months[a.start]))
         every[months[a.start]] -= 1
         best = a
-        floor = earliest_start(instance, t, {u: b.start for u, b in out.items()}) or 0
+        floor = earliest_start(instance, t, starts) or 0
         for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
             if not lo <= a.start <= hi:
                 continue
@@ -358,4 +359,5 @@ def pull(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assignmen
             counts.update(keys(t, months[best.start]))
         every[months[best.start]] += 1
         out[t] = best
+        starts[t] = best.start
     return out

@@ -35,6 +35,10 @@ from scheduler.parts import can_divide
 
 # Moves tried per pool at most, per task of the pool: a safety net, as every move makes progress.
 MOVES_PER_TASK = 20
+# Pools with more (visit, candidate) pairs than this are left to the model: in one open pool of 3,200
+# visits × 500 experts a single failed chain move tries hundreds of millions of seat changes (measured:
+# minutes on the benchmark's `open` round); the model solves such pools on pruned lists.
+MAX_PAIRS = 60_000
 
 
 @dataclass
@@ -402,6 +406,8 @@ def improve(
     search = _Search(instance, plan)
     state = search.state
     for (tasks, experts), bound in zip(pools, bounds, strict=True):
+        if sum(len(instance.tasks[t].candidates) for t in tasks) > MAX_PAIRS:
+            continue
         inside = {t for t in tasks if t in state.plan}
         people = sorted(experts)
         for _ in range(MOVES_PER_TASK * max(1, len(inside))):

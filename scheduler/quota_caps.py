@@ -52,7 +52,7 @@ def full_caps(instance: Instance, fixed: list[Visit] | None = None) -> list[CapT
     return [cap for _, cap in _rows(instance, fixed)]
 
 
-def _largest_remainder(total: int, weights: list[int], limits: list[int]) -> list[int]:
+def largest_remainder(total: int, weights: list[int], limits: list[int]) -> list[int]:
     """``total`` shared in proportion to ``weights``, each share at most its limit."""
     if total <= 0 or not any(weights):
         return [0] * len(weights)
@@ -89,10 +89,10 @@ def split_caps(instance: Instance) -> list[CapTarget]:
         forced = [sum(1 for t in tasks if t in ts and instance.tasks[t].years() == {year}) for ts in members]
         base = [min(a, max(f, n)) for a, f, n in zip(able, forced, need, strict=True)]
         if sum(base) > cap:
-            shares = _largest_remainder(cap, base, base)
+            shares = largest_remainder(cap, base, base)
         else:
             room = [a - b for a, b in zip(able, base, strict=True)]
-            extra = _largest_remainder(cap - sum(base), room, room)
+            extra = largest_remainder(cap - sum(base), room, room)
             shares = [b + e for b, e in zip(base, extra, strict=True)]
         for ts, share in zip(members, shares, strict=True):
             own = [t for t in tasks if t in ts]

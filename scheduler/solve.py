@@ -36,7 +36,7 @@ from scheduler.milestones import milestones
 from scheduler.model import Model, build_variables
 from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit
-from scheduler.quota_caps import caps_for
+from scheduler.quota_caps import caps_for, largest_remainder
 
 Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
 
@@ -489,19 +489,7 @@ def _split_quota(instance: Instance, target: QuotaTarget, members: list[set[int]
     """
     year, tasks, need = target
     able = [sum(1 for t in tasks if t in ts and year in instance.tasks[t].years()) for ts in members]
-    total = sum(able)
-    if total == 0:
-        return [0] * len(members)
-    exact = [need * a / total for a in able]
-    shares = [min(a, int(e)) for a, e in zip(able, exact, strict=True)]
-    order = sorted(range(len(members)), key=lambda g: (-(exact[g] - int(exact[g])), g))
-    left = need - sum(shares)
-    while left > 0 and any(shares[g] < able[g] for g in order):
-        for g in order:
-            if left > 0 and shares[g] < able[g]:
-                shares[g] += 1
-                left -= 1
-    return shares
+    return largest_remainder(need, able, able)
 
 
 def _groups(instance: Instance) -> list[Group]:

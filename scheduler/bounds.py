@@ -48,7 +48,8 @@ def _fewest_to_cover(masks: frozenset[int], need: int) -> int | None:
 def smallest_team(instance: Instance, task: Task) -> int:
     """The fewest members a valid team for ``task`` can have (R4), at least ``team_min``."""
     if task.team_staffed:
-        return min(len(m) for m in task.team_members)
+        # no standing team may make it (every one recused): no plan staffs it, it adds nothing
+        return min((len(m) for m in task.team_members), default=0)
     required = task.skills
     full = (1 << len(required)) - 1
     experts = instance.experts

@@ -14,7 +14,9 @@ in the task's scan that passes the quick tests (a leader, enough members and ski
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from constraints.pins import pinned
 from scheduler import pins
@@ -23,6 +25,8 @@ from scheduler.parts import divided_team
 from scheduler.precedence import Precedence, depths, earliest_after
 from scheduler.quota_caps import CapCounter, caps_for
 from scheduler.roster import Pool, SkillBits, pools
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,18 +39,34 @@ class Assignment:
     team: int | None = None  # index into Instance.teams, for standing-team visits
 
 
+class _Rows(dict[int, T]):
+    """Per expert index, a row made on first use: a state of a national round's thousands of
+    experts is made per group of a few dozen (``scheduler.pacing``), so only their rows are made."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, k: int) -> T:
+        row = self[k] = self.make()
+        return row
+
+
 @dataclass
 class GreedyState:
     instance: Instance
     rest: int
-    busy: list[bytearray]  # per expert: working days taken by a visit or its rest tail
+    busy: Mapping[int, bytearray]  # per expert: working days taken by a visit or its rest tail
     load: list[int] = field(default_factory=list)
-    year_load: list[dict[int, int]] = field(default_factory=list)
+    year_load: Mapping[int, dict[int, int]] = field(default_factory=dict)
     concurrent: list[int] = field(default_factory=list)
     skills: SkillBits = field(init=False)  # each expert's skills as bits
 
     def __post_init__(self) -> None:
-        self.skills = SkillBits.of(self.instance.experts)
+        cached = vars(self.instance).get("_skill_bits")
+        if cached is None:  # the same experts for every state of the round
+            cached = vars(self.instance)["_skill_bits"] = SkillBits.of(self.instance.experts)
+        self.skills = cached
 
 
 QuotaTarget = tuple[int, list[int], int]  # year, task indices that count, how many must lie in it
@@ -156,7 +176,8 @@ def _pick_pool_team(state: GreedyState, task: Task, w: int, year: int) -> tuple[
 
 def _pool_team(state: GreedyState, task: Task, free: list[int]) -> tuple[int, tuple[int, ...]] | None:
     """(leader, members) for a pool-staffed visit from the ``free`` experts: for each of the three
-    least-loaded leaders a load-aware and a fewest-members team, the lightest of them."""
+    least-loaded leaders a load-aware and a fewest-members team, the lightest of them; when none of
+    them can lead a valid team, the next leaders in turn until one can."""
     experts = state.instance.experts
     if len(free) < task.team_min:
         return None
@@ -167,11 +188,13 @@ def _pool_team(state: GreedyState, task: Task, free: list[int]) -> tuple[int, tu
     held = state.skills.held
     load = state.load
     divided = task.divides_work
-    first = sorted((load[k], -(held[k] & required).bit_count(), k) for k in leaders)[:3]
+    ranked = sorted((load[k], -(held[k] & required).bit_count(), k) for k in leaders)
     best: tuple[tuple[int, int, tuple[int, ...]], int, list[int]] | None = None
-    for *_, leader in first:
-        if best is not None and load[leader] > best[0][0]:
+    for n, (*_, leader) in enumerate(ranked):
+        if best is not None and (n >= 3 or load[leader] > best[0][0]):
             break  # a team it leads is heavier than the best one (and so for the next leaders)
+        # past the three least loaded, a leader is tried only while none of them could lead a team
+        # of the tier's size (their skills need more members than the tier allows)
         for coverage_first in (False, True):
             if divided:  # R4 分工: part counts or one part each (scheduler.parts)
                 team = divided_team(load, experts, task, free, leader, coverage_first)
@@ -267,9 +290,9 @@ def _new_state(instance: Instance) -> GreedyState:
     return GreedyState(
         instance=instance,
         rest=rest,
-        busy=[bytearray(size) for _ in instance.experts],
+        busy=_Rows(lambda: bytearray(size)),
         load=[0] * len(instance.experts),
-        year_load=[{} for _ in instance.experts],
+        year_load=_Rows(dict),
         concurrent=[0] * size,
     )
 
@@ -323,16 +346,29 @@ def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict
         floor = _floor(instance, incoming.get(task.index, []), plan)
         if floor is None:
             continue  # a task it must follow is not placed
-        for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
-            if (want is not None and year != want) or not room.fits(task.index, year):
-                continue
-            placed = scan.first_fit(task, max(lo, floor), hi, plan)
+        # a task reserved for a quota's year that does not fit there is placed in another year:
+        # visiting it at all comes first (SPEC §2), and the quota may still be met by other tasks
+        for year in (want, None) if want is not None else (None,):
+            placed = _first_year(scan, room, task, year, floor, plan)
             if placed is not None:
-                scan.place(task, placed)
                 plan[task.index] = placed
-                room.take(task.index, year)
                 break
     return plan
+
+
+def _first_year(
+    scan: _Scan, room: CapCounter, task: Task, want: int | None, floor: int, plan: dict[int, Assignment]
+) -> Assignment | None:
+    """Place ``task`` at its earliest fit in year ``want`` (None: any year its caps allow)."""
+    for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
+        if (want is not None and year != want) or not room.fits(task.index, year):
+            continue
+        placed = scan.first_fit(task, max(lo, floor), hi, plan)
+        if placed is not None:
+            scan.place(task, placed)
+            room.take(task.index, year)
+            return placed
+    return None
 
 
 def _incoming(instance: Instance) -> dict[int, list[Precedence]]:

@@ -8,19 +8,30 @@ at the pool's heaviest load, each move leaving every expert it touches below tha
 - *drop*: a heaviest member leaves a visit whose team stays valid without them;
 - *replace*: a heaviest member hands their seat to a candidate free at the time;
 - *swap*: a heaviest member on a long visit trades seats with a member of a shorter visit;
-- *chain*: the newcomer is busy at the time, or at their yearly cap, and first hands one of their
-  own visits to a third expert;
+- *ejection chain*: the newcomer is busy at the time, at their yearly cap or too loaded, and hands
+  one of their own seats on, and so on through further experts until one takes a seat without
+  handing any on (breadth first);
+- *chain*: the same through exactly one third expert, tried on every pair the chain above may
+  have passed over;
+- *split*: two newcomers take the seat together (the team grows by one, within the tier's size),
+  for a member who alone holds two skills;
 - *retime*: the visit moves to the nearest start of its window where the new team is free — in
-  the same calendar year, or another when no quota row counts the institution.
+  the same calendar year, or another when every quota row that counts the institution still
+  holds (R9: its minimum in the year left, its cap in the year entered).
 
-Visits keep their years where a quota counts them (R9) and their window (R3, with R14's lead
-time); visits linked by a precedence (R15 follow-ups and their first visits) keep their starts.
+When no move helps, the pool's visits are *spread* with their teams over their windows (loads do
+not change) and the moves run again. Moving visits between years is what lets experts with a
+yearly cap (R8) take their share: a start plan that puts a pool's visits in its first year leaves
+them one year's cap where the bound counts the cap of every year of the cycle (measured on the
+province benchmark: every pool above its bound was so). Visits keep their window (R3, with R14's
+lead time); visits linked by a precedence (R15 follow-ups and their first visits) keep their starts.
 The changed teams are checked with the instance's own facts: candidates (R6, R7), free days with
 rest and absences (R5, R8), yearly caps (R8), office capacity (R10), size, leader, skills and
 division of work (R4), and follow-up continuity (R15). Pinned visits (R16), standing-team visits
 (R11), follow-ups and visits that may straddle New Year keep their teams. Each move lowers the
-heaviest load or the number of experts at it, and the search is bounded by a count of moves,
-never by time, so the same plan in gives the same plan out.
+heaviest load or the number of experts at it, and the search is bounded by a count of moves and
+each move's work by a count of seat changes tried (:data:`MOVE_WORK`), never by time, so the same
+plan in gives the same plan out.
 """
 
 from __future__ import annotations
@@ -29,9 +40,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from constraints.pins import pinned
-from scheduler.greedy import Assignment, quota_targets
+from scheduler.greedy import Assignment, QuotaTarget, quota_targets
 from scheduler.instance import Instance, Task
 from scheduler.parts import can_divide
+from scheduler.quota_caps import CapTarget, caps_for
 
 # Moves tried per pool at most, per task of the pool: a safety net, as every move makes progress.
 MOVES_PER_TASK = 20
@@ -39,6 +51,10 @@ MOVES_PER_TASK = 20
 # visits × 500 experts a single failed chain move tries hundreds of millions of seat changes (measured:
 # minutes on the benchmark's `open` round); the model solves such pools on pruned lists.
 MAX_PAIRS = 60_000
+# Seat changes the chain moves (ejection chains, chains through a third expert) try at most for one
+# move, and as many the split move (pairs of newcomers): a bound on their work, not on time, that a
+# move which fails in a big pool needs.
+MOVE_WORK = 20_000
 
 
 @dataclass
@@ -157,6 +173,53 @@ def _new_state(instance: Instance, plan: dict[int, Assignment]) -> _State:
     return state
 
 
+class _Years:
+    """R9 as the moves see it: per quota row, how many of its tasks lie wholly in its year, against
+    its minimum (``targets``) or its cap (``caps``), so that a visit changes year only when every
+    row counting it still holds."""
+
+    def __init__(
+        self,
+        instance: Instance,
+        plan: dict[int, Assignment],
+        targets: Sequence[QuotaTarget],
+        caps: Sequence[CapTarget],
+    ) -> None:
+        # each row: its year, its bound, whether that bound is a minimum (else a cap)
+        self.rows = [(year, need, True) for year, _, need in targets]
+        self.rows += [(year, cap, False) for year, _, cap in caps]
+        self.count = [0] * len(self.rows)
+        self.of_task: dict[int, list[int]] = {}
+        for r, (_, tasks, _) in enumerate([*targets, *caps]):
+            year = self.rows[r][0]
+            for t in tasks:
+                self.of_task.setdefault(t, []).append(r)
+                a = plan.get(t)
+                if a is not None and _wholly_in(instance, t, a.start) == year:
+                    self.count[r] += 1
+
+    def may_move(self, t: int, old: int, new: int) -> bool:
+        """Whether visit ``t`` may leave year ``old`` for year ``new``."""
+        for r in self.of_task.get(t, ()):
+            year, bound, minimum = self.rows[r]
+            if minimum and year == old and self.count[r] - 1 < bound:
+                return False
+            if not minimum and year == new and self.count[r] + 1 > bound:
+                return False
+        return True
+
+    def move(self, t: int, old: int, new: int) -> None:
+        for r in self.of_task.get(t, ()):
+            year = self.rows[r][0]
+            self.count[r] += (year == new) - (year == old)
+
+
+def _wholly_in(instance: Instance, t: int, start: int) -> int | None:
+    """The calendar year a visit of task ``t`` from ``start`` lies wholly in, or None (straddles)."""
+    year = instance.year_of(start)
+    return year if instance.year_of(start + instance.tasks[t].days - 1) == year else None
+
+
 # -- what a team must be -----------------------------------------------------------------------------
 def _movable(task: Task) -> bool:
     """Whether the search may change this visit's team: not a follow-up, a standing team, a pin, or
@@ -192,7 +255,13 @@ def _leader(instance: Instance, members: Sequence[int], leader: int, leaving: in
 class _Search:
     """The moves on one plan; ``improve`` runs them pool by pool."""
 
-    def __init__(self, instance: Instance, plan: dict[int, Assignment]) -> None:
+    def __init__(
+        self,
+        instance: Instance,
+        plan: dict[int, Assignment],
+        targets: Sequence[QuotaTarget],
+        caps: Sequence[CapTarget],
+    ) -> None:
         self.instance = instance
         self.state = _new_state(instance, plan)
         # first visit -> its follow-ups whose team must share a member with it (R15 continuity)
@@ -204,8 +273,12 @@ class _Search:
         self.candidates = {t.index: frozenset(t.candidates) for t in instance.tasks}
         # tasks a precedence links (R15): their starts stay where they are
         self.linked = {t for link in instance.precedences for t in (link.before, link.after)}
-        # tasks some quota row counts (R9): their years stay where they are
-        self.counted = {t for _, ts, _ in quota_targets(instance) for t in ts}
+        # R9: a visit a quota row counts changes year only while the row holds
+        self.years = _Years(instance, self.state.plan, targets, caps)
+        self._masks: dict[tuple[str, ...], list[int]] = {}  # a task's skills -> each expert's as bits
+        self.work = 0  # seat changes the chain and split moves may still try (``relieve``)
+        self.shortest = min((t.days for t in instance.tasks), default=0)
+        self._teams: dict[tuple[int, tuple[int, ...]], bool] = {}  # (task, team) -> R4 with division
 
     # -- applying a change ---------------------------------------------------------------------------
     def _members(self, t: int) -> tuple[int, ...]:
@@ -216,8 +289,37 @@ class _Search:
         return all(f not in plan or set(plan[f].members) & set(members) for f in self.followups.get(t, ()))
 
     def _allowed(self, t: int, members: Sequence[int]) -> bool:
+        return self._team_ok(t, members) and self._continuity(t, members)
+
+    def _skill_bits(self, task: Task) -> list[int]:
+        """Each expert's skills among ``task``'s required ones, as bits."""
+        masks = self._masks.get(task.skills)
+        if masks is None:
+            masks = self._masks[task.skills] = [
+                sum(1 << i for i, s in enumerate(task.skills) if s in e.skills) for e in self.instance.experts
+            ]
+        return masks
+
+    def _team_ok(self, t: int, members: Sequence[int]) -> bool:
+        """:func:`_team_ok`, asked once per team: a task's skills as bits first (size, leader and
+        cover), the division of work (R4 分工) remembered per team."""
         task = self.instance.tasks[t]
-        return _team_ok(self.instance, task, members) and self._continuity(t, members)
+        if not task.team_min <= len(members) <= task.team_max:
+            return False
+        masks = self._skill_bits(task)
+        covered, leads = 0, False
+        for k in members:
+            covered |= masks[k]
+            leads = leads or self.instance.experts[k].leader
+        if not leads or covered != (1 << len(task.skills)) - 1:
+            return False
+        if not task.divides_work:
+            return True
+        key = (t, tuple(sorted(members)))
+        known = self._teams.get(key)
+        if known is None:
+            known = self._teams[key] = _team_ok(self.instance, task, members)
+        return known
 
     def _apply(self, *changes: tuple[int, int | None, int | None]) -> None:
         """Each (visit, member out, member in), out first then in, so that the busy days of one
@@ -243,6 +345,7 @@ class _Search:
     def relieve(self, h: int, ceiling: int, pool_tasks: set[int]) -> bool:
         """One move that lowers ``h``'s load and leaves every expert it touches below ``ceiling``."""
         state = self.state
+        self.work = MOVE_WORK
         tasks = self.instance.tasks
         mine = [t for t in state.tasks_of[h] if t in pool_tasks and _movable(tasks[t])]
         order = sorted(mine, key=lambda t: (-tasks[t].days, t))
@@ -253,7 +356,10 @@ class _Search:
         for t in order:
             if self._replace(t, h, ceiling) or self._swap(t, h, ceiling):
                 return True
-        if any(self._chain(t, h, ceiling) for t in order):
+        if self._eject(h, ceiling, pool_tasks) or any(self._chain(t, h, ceiling) for t in order):
+            return True
+        self.work = MOVE_WORK
+        if any(self._split(t, h, ceiling) for t in order):
             return True
         return any(self._retime(t, h, ceiling) for t in order)
 
@@ -279,11 +385,42 @@ class _Search:
                 return True
         return False
 
+    def _split(self, t: int, h: int, ceiling: int) -> bool:
+        """Two newcomers take ``h``'s seat on ``t`` together (the team grows by one, within the
+        tier's size): what ``h`` alone held, such as two skills no other free expert has both of."""
+        task = self.instance.tasks[t]
+        if len(self._members(t)) >= task.team_max:
+            return False
+        state = self.state
+        experts = self.instance.experts
+        rest = self._replaced(t, h, None)
+        masks = self._skill_bits(task)
+        missing = (1 << len(task.skills)) - 1
+        for k in rest:
+            missing &= ~masks[k]
+        leads = any(experts[k].leader for k in rest)
+        able = [k for k in self._newcomers(t, ceiling, task.days) if state.free(k, t) and state.cap_ok(k, t)]
+        for i, k in enumerate(able):
+            self.work -= len(able) - i - 1
+            if self.work < 0:
+                return False
+            for j in able[i + 1 :]:
+                if (masks[k] | masks[j]) & missing != missing:
+                    continue
+                if not (leads or experts[k].leader or experts[j].leader):
+                    continue
+                if self._allowed(t, [*rest, k, j]):
+                    self._apply((t, None, j), (t, h, k))
+                    return True
+        return False
+
     def _swap(self, t: int, h: int, ceiling: int) -> bool:
         """``h`` takes a shorter visit ``u`` of a newcomer ``k``, who takes ``h``'s seat on ``t``."""
         tasks = self.instance.tasks
         state = self.state
         days = tasks[t].days
+        if days <= self.shortest:
+            return False  # no visit is shorter
         for k in self._newcomers(t, ceiling, 1):
             for u in sorted(state.tasks_of[k], key=lambda u: (tasks[u].days, u)):
                 shorter = tasks[u].days
@@ -314,6 +451,9 @@ class _Search:
         state = self.state
         days = tasks[t].days
         for k in self._newcomers(t, ceiling + days, 1):
+            self.work -= 1
+            if self.work <= 0:
+                return False
             if not self._allowed(t, self._replaced(t, h, k)):
                 continue
             mine = sorted(state.tasks_of[k])
@@ -331,6 +471,8 @@ class _Search:
             for u in given:
                 if not _movable(tasks[u]) or state.load[k] + days - tasks[u].days >= ceiling:
                     continue
+                if self.work <= 0:
+                    return False
                 if not (state.free(k, t, ignore=u) and state.cap_ok(k, t, leaving=u)):
                     continue
                 if self._hand_over(u, k, h, ceiling):
@@ -338,10 +480,69 @@ class _Search:
                     return True
         return False
 
+    def _eject(self, h: int, ceiling: int, pool_tasks: set[int]) -> bool:
+        """An ejection chain, found breadth first: ``h`` hands a seat to ``b1``, who hands one of
+        their own seats to ``b2``, and so on, until an expert takes a seat without handing one on.
+        Every visit and every expert changes at most once; each expert on the chain is free for the
+        seat taken (once the seat handed on is gone), within their cap, and ends below ``ceiling``.
+        The search reaches each expert once, within the move's work (:data:`MOVE_WORK`)."""
+        tasks = self.instance.tasks
+        state = self.state
+        # expert -> (the visit they would take, the expert they take it from)
+        came: dict[int, tuple[int, int] | None] = {h: None}
+        queue = [h]
+        for a in queue:
+            path = self._path(came, a)
+            used = {t for t, _ in path}
+            step = came[a]
+            joining = step[0] if step is not None else None
+            mine = sorted(
+                (u for u in state.tasks_of[a] if u in pool_tasks and u not in used and _movable(tasks[u])),
+                key=lambda u: (-tasks[u].days, u),
+            )
+            for u in mine:
+                if joining is not None:
+                    # ``a`` leaves ``u`` for ``joining``: free then, within the cap, below the ceiling
+                    if state.load[a] + tasks[joining].days - tasks[u].days >= ceiling:
+                        continue
+                    if not (state.free(a, joining, ignore=u) and state.cap_ok(a, joining, leaving=u)):
+                        continue
+                for b in self._newcomers(u, ceiling + tasks[u].days, 0):
+                    if b in came:
+                        continue
+                    self.work -= 1
+                    if self.work < 0:
+                        return False
+                    if not self._allowed(u, self._replaced(u, a, b)):
+                        continue
+                    came[b] = (u, a)
+                    if state.load[b] + tasks[u].days < ceiling and state.free(b, u) and state.cap_ok(b, u):
+                        self._apply(*((t, out, into) for (t, out), into in self._chain_of(came, b)))
+                        return True
+                    queue.append(b)
+        return False
+
+    @staticmethod
+    def _path(came: dict[int, tuple[int, int] | None], b: int) -> list[tuple[int, int]]:
+        """The (visit, expert leaving it) steps that lead to ``b``, first step first."""
+        out = []
+        step = came[b]
+        while step is not None:
+            out.append(step)
+            step = came[step[1]]
+        return out[::-1]
+
+    def _chain_of(self, came: dict[int, tuple[int, int] | None], b: int) -> list[tuple[tuple[int, int], int]]:
+        """The steps to ``b`` with who takes each seat: ((visit, leaving), joining)."""
+        path = self._path(came, b)
+        joining = [out for _, out in path[1:]] + [b]
+        return list(zip(path, joining, strict=True))
+
     def _hand_over(self, u: int, k: int, h: int, ceiling: int) -> bool:
         """``k``'s seat on ``u`` to an expert other than ``h`` who stays below ``ceiling``."""
         state = self.state
         for j in self._newcomers(u, ceiling, self.instance.tasks[u].days):
+            self.work -= 1
             if j == h or not (state.free(j, u) and state.cap_ok(j, u)):
                 continue
             if self._allowed(u, self._replaced(u, k, j)):
@@ -349,21 +550,67 @@ class _Search:
                 return True
         return False
 
+    def spread(self, pool_tasks: Sequence[int]) -> None:
+        """The pool's movable visits, each with its team, moved towards an even spread over their
+        windows (in the order of their starts), each to the start nearest its place where its team
+        is free and within its caps, R10 and R9 kept. No load changes: this makes room for the
+        moves, chiefly for experts whose yearly cap (R8) a plan crowded into one year leaves unused."""
+        tasks = self.instance.tasks
+        state = self.state
+        order = sorted(
+            (t for t in pool_tasks if t in state.plan and _movable(tasks[t]) and t not in self.linked),
+            key=lambda t: (state.plan[t].start, t),
+        )
+        if len(order) < 2:
+            return
+        first = min(tasks[t].starts[0][0] for t in order)
+        last = max(tasks[t].starts[-1][1] for t in order)
+        for i, t in enumerate(order):
+            self._move(t, first + (last - first) * i // (len(order) - 1))
+
+    def _move(self, t: int, place: int) -> None:
+        """Visit ``t`` with its team to the start nearest ``place`` where the team is free and within
+        its caps (R10, R9 kept); left where it is when none is."""
+        state = self.state
+        task, a = self.instance.tasks[t], state.plan[t]
+        old = state.year(t)
+        starts = sorted(
+            (
+                w
+                for (lo, hi), year in zip(task.starts, task.start_years, strict=True)
+                if year != -1 and (year == old or self.years.may_move(t, old, year))
+                for w in range(lo, hi + 1)
+            ),
+            key=lambda w: (abs(w - place), w),
+        )
+        limit = self.instance.scenario.params.max_concurrent_visits
+        state.detach(t)
+        for w in starts:
+            if w == a.start:
+                break
+            if (limit is None or max(state.running[w : w + task.days]) < limit) and all(
+                state.free_at(k, w, task.days) and state.cap_at(k, w, task.days) for k in a.members
+            ):
+                state.attach(t, Assignment(w, a.members, a.leader, a.team))
+                self.years.move(t, old, state.year(t))
+                return
+        state.attach(t, a)
+
     def _retime(self, t: int, h: int, ceiling: int) -> bool:
         """A newcomer busy at ``t``'s start, or at their cap in its year, takes ``h``'s seat, and the
         visit moves to the nearest start of its window where the whole new team is free and within
-        its caps (R10 kept): in the same calendar year, or in another when no quota row counts the
-        institution (R9 untouched)."""
+        its caps (R10 kept): in the same calendar year, or in another when every quota row counting
+        the institution allows it (R9: :class:`_Years`)."""
         tasks = self.instance.tasks
         state = self.state
         task, a = tasks[t], state.plan[t]
         if t in self.linked:
             return False
-        free_year = t not in self.counted
+        old = state.year(t)
         window = [
             (lo, hi)
             for (lo, hi), year in zip(task.starts, task.start_years, strict=True)
-            if year != -1 and (free_year or lo <= a.start <= hi)
+            if year != -1 and (year == old or self.years.may_move(t, old, year))
         ]
         newcomers = [
             k for k in self._newcomers(t, ceiling, task.days) if self._allowed(t, self._replaced(t, h, k))
@@ -388,6 +635,7 @@ class _Search:
                     team = [*staying, k]
                     leader = _leader(self.instance, team, a.leader, h)
                     state.attach(t, Assignment(w, tuple(sorted(team)), leader, a.team))
+                    self.years.move(t, old, state.year(t))
                     return True
         state.attach(t, a)
         return False
@@ -398,23 +646,51 @@ def improve(
     plan: dict[int, Assignment],
     pools: Sequence[tuple[Sequence[int], Sequence[int]]],
     bounds: Sequence[int],
+    targets: Sequence[QuotaTarget] | None = None,
+    caps: Sequence[CapTarget] | None = None,
 ) -> dict[int, Assignment]:
     """``plan`` with each pool's heaviest load lowered where moves of members allow (module
     docstring); ``pools`` are (task indices, expert indices) as ``scheduler.solve.pools`` gives them,
-    ``bounds`` their lower bounds (a pool at its bound is left alone). The same input gives the
-    same output; tasks outside the plan are left out of it."""
-    search = _Search(instance, plan)
+    ``bounds`` their lower bounds (a pool at its bound is left alone). ``targets`` and ``caps`` are
+    R9's minimums and caps the plan must keep (default: the round's quota rows, and the caps'
+    shares of ``scheduler.quota_caps``). The same input gives the same output; tasks outside the
+    plan are left out of it."""
+    if targets is None:
+        targets = quota_targets(instance)
+    if caps is None:
+        caps = caps_for(instance, list(instance.tasks))
+    search = _Search(instance, plan, targets, caps)
     state = search.state
     for (tasks, experts), bound in zip(pools, bounds, strict=True):
         if sum(len(instance.tasks[t].candidates) for t in tasks) > MAX_PAIRS:
             continue
         inside = {t for t in tasks if t in state.plan}
         people = sorted(experts)
-        for _ in range(MOVES_PER_TASK * max(1, len(inside))):
-            heaviest = max((state.load[k] for k in people), default=0)
-            if heaviest <= bound:
-                break
-            top = [k for k in people if state.load[k] == heaviest]
-            if not any(search.relieve(h, heaviest, inside) for h in top):
-                break
+        if not _lower(search, inside, people, bound):
+            search.spread(sorted(inside))
+            _lower(search, inside, people, bound)
     return state.plan
+
+
+def _lower(search: _Search, inside: set[int], people: list[int], bound: int) -> bool:
+    """Moves on one pool until its heaviest load is at ``bound`` (True) or no move helps: an expert
+    no move relieved is tried again only after a pass over the others at that load moved something."""
+    state = search.state
+    failed: set[int] = set()
+    moved = False
+    for _ in range(MOVES_PER_TASK * max(1, len(inside))):
+        heaviest = max((state.load[k] for k in people), default=0)
+        if heaviest <= bound:
+            return True
+        top = [k for k in people if state.load[k] == heaviest and k not in failed]
+        if not top:
+            if not moved:
+                return False
+            failed.clear()
+            moved = False
+            continue
+        if search.relieve(top[0], heaviest, inside):
+            moved = True
+        else:
+            failed.add(top[0])
+    return max((state.load[k] for k in people), default=0) <= bound

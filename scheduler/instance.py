@@ -191,13 +191,18 @@ def build_instance(
     lead_cut: list[Institution] = []
     no_window: list[Institution] = []
     no_staff: list[Institution] = []
+    # most institutions share their window and length: their start ranges are computed once
+    # (linear in the cycle's working days, this was most of the instance's time on large rounds)
+    ranges_of: dict[tuple[date, date, int], list[tuple[int, int, int]]] = {}
     for inst in scenario.institutions:
         if inst.exempt:
             continue
         rule = scenario.rule(inst.tier)
         days = scenario.min_days(inst)
         first_day, last_day = _window(scenario, inst, first)
-        ranges = _start_ranges(workdays, first_day, last_day, days)
+        ranges = ranges_of.get((first_day, last_day, days))
+        if ranges is None:
+            ranges = ranges_of[first_day, last_day, days] = _start_ranges(workdays, first_day, last_day, days)
         if not ranges:
             no_window.append(inst)
             if first is not None and _start_ranges(workdays, *_window(scenario, inst), days):

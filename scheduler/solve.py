@@ -244,12 +244,30 @@ def _loads(instance: Instance, plan: dict[int, Assignment]) -> dict[int, int]:
     return load
 
 
-def _start_plan(instance: Instance, targets: list[QuotaTarget]) -> dict[int, Assignment]:
+def _start_plan(
+    instance: Instance, targets: list[QuotaTarget], found: list[tuple[list[int], list[int]]] | None = None
+) -> dict[int, Assignment]:
     """The complete plan every search starts from: the greedy's, with each pool's heaviest load
-    lowered by the local search of ``scheduler.improve`` where moves of members allow."""
-    found = pools(instance, instance.tasks)
-    bounds = [relaxed_bound(instance, ts, es) for ts, es in found]
-    return improve(instance, greedy(instance, targets), found, bounds)
+    lowered by the local search of ``scheduler.improve`` where moves of members allow. ``found``:
+    the round's pools, when known."""
+    if found is None:
+        found = pools(instance, instance.tasks)
+    bounds = _floors(instance, found)
+    return improve(instance, greedy(instance, targets), found, bounds, targets)
+
+
+def _floors(instance: Instance, group_pools: list[tuple[list[int], list[int]]]) -> list[int]:
+    """Each pool's lower bound (:func:`~scheduler.bounds.relaxed_bound`), computed once per round:
+    the start plan, the groups' budgets and their models all ask for it (a linear program per pool,
+    seconds in all on a national round)."""
+    cache: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = vars(instance).setdefault("_floors", {})
+    out = []
+    for ts, es in group_pools:
+        key = (tuple(ts), tuple(es))
+        if key not in cache:
+            cache[key] = relaxed_bound(instance, ts, es)
+        out.append(cache[key])
+    return out
 
 
 def _greedy_at_bound(
@@ -335,7 +353,7 @@ def _solve_group(
             _parameters(solver, deadline - time.monotonic(), seed, workers, deterministic=budgets[0])
             status, fired = _solve_until(solver, cp, deadline, watch)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            chosen = improve(instance, _read(m, solver), group_pools, bounds)
+            chosen = improve(instance, _read(m, solver), group_pools, bounds, targets, m.caps)
             optimal = status == cp_model.OPTIMAL
             objective = solver.objective_value
             bound = solver.best_objective_bound
@@ -487,28 +505,131 @@ def _split_quota(instance: Instance, target: QuotaTarget, members: list[set[int]
 
     Meeting every group's share meets the quota; a group never gets more than it can do.
     """
-    year, tasks, need = target
-    able = [sum(1 for t in tasks if t in ts and year in instance.tasks[t].years()) for ts in members]
-    return largest_remainder(need, able, able)
+    able = _able(instance, target, members)
+    return largest_remainder(target[2], able, able)
+
+
+def _able(instance: Instance, target: QuotaTarget, members: list[set[int]]) -> list[int]:
+    """Per group, how many of the target's tasks can lie in its year."""
+    year, tasks, _ = target
+    return _per_group(members, [t for t in tasks if year in instance.tasks[t].years()])
+
+
+def _got(
+    instance: Instance, plan: dict[int, Assignment], target: QuotaTarget, members: list[set[int]]
+) -> list[int]:
+    """Per group, how many of the target's tasks ``plan`` puts wholly inside its year (R9 counts
+    those)."""
+    year, tasks, _ = target
+    inside = []
+    for t in tasks:
+        a = plan.get(t)
+        if a is not None:
+            last = a.start + instance.tasks[t].days - 1
+            if instance.year_of(a.start) == year and instance.year_of(last) == year:
+                inside.append(t)
+    return _per_group(members, inside)
+
+
+def _per_group(members: list[set[int]], tasks: list[int]) -> list[int]:
+    group_of = {t: g for g, ts in enumerate(members) for t in ts}
+    out = [0] * len(members)
+    for t in tasks:
+        g = group_of.get(t)
+        if g is not None:
+            out[g] += 1
+    return out
 
 
 def _groups(instance: Instance) -> list[Group]:
     """Independent parts of the round; one part when the office's capacity (R10) ties them together."""
-    all_pools = pools(instance, instance.tasks)
+    return _grouped(instance, pools(instance, instance.tasks))
+
+
+def _grouped(
+    instance: Instance, all_pools: list[tuple[list[int], list[int]]], shares: list[list[int]] | None = None
+) -> list[Group]:
+    """The groups of :func:`_groups` from the round's ``all_pools``; ``shares[q][g]`` is group ``g``'s
+    share of quota row ``q`` (default: :func:`_split_quota`)."""
     targets = quota_targets(instance)
     if instance.scenario.params.max_concurrent_visits is not None or len(all_pools) <= 1:
         return [(list(instance.tasks), all_pools, targets)]
     members = [set(ts) for ts, _ in all_pools]
-    split = [_split_quota(instance, target, members) for target in targets]
+    if shares is None:
+        shares = [_split_quota(instance, target, members) for target in targets]
+    group_of = {t: g for g, ts in enumerate(members) for t in ts}
+    counted: list[list[list[int]]] = [[[] for _ in targets] for _ in all_pools]  # [g][q]: its tasks
+    for q, (_, tasks, _) in enumerate(targets):
+        for t in tasks:
+            if t in group_of:
+                counted[group_of[t]][q].append(t)
     groups: list[Group] = []
     for g, (ts, es) in enumerate(all_pools):
         own = [
-            (year, [t for t in tasks if t in members[g]], split[q][g])
-            for q, (year, tasks, _) in enumerate(targets)
-            if split[q][g] > 0
+            (year, counted[g][q], shares[q][g]) for q, (year, _, _) in enumerate(targets) if shares[q][g] > 0
         ]
         groups.append(([instance.tasks[t] for t in ts], [(ts, es)], own))
     return groups
+
+
+# Times at most the start plan is made again with a quota's shortfall shared anew (:func:`_start`).
+RESHARES = 3
+
+
+def _start(instance: Instance) -> tuple[list[Group], dict[int, Assignment]]:
+    """The groups and the start plan, with each group's share of a yearly quota (R9) one its start
+    plan meets wherever the round as a whole allows it.
+
+    The shares start in proportion to what each group can meet (:func:`_split_quota`). A group whose
+    start plan falls short of its share (its experts are too few or too capped in that year) passes
+    the rest to the groups whose start plans lie in that year beyond their own shares; only when
+    those, together, do not cover the quota is the shortfall shared anew among the groups that met
+    their shares and could take more, and the start plan made again (at most :data:`RESHARES`
+    times). So the groups' models start from plans that meet their shares, and no group is asked
+    for what another group's plan already gives the round. Deterministic: from the round alone.
+    """
+    all_pools = pools(instance, instance.tasks)
+    groups = _grouped(instance, all_pools)
+    targets = quota_targets(instance)
+    if len(groups) <= 1 or not targets:
+        return groups, _start_plan(instance, [q for _, _, own in groups for q in own], all_pools)
+    members = [set(ts) for ts, _ in all_pools]
+    able = [_able(instance, target, members) for target in targets]
+    first = [largest_remainder(need, row, row) for (_, _, need), row in zip(targets, able, strict=True)]
+    wanted = first
+    for attempt in range(RESHARES + 1):
+        groups = _grouped(instance, all_pools, wanted)
+        plan = _start_plan(instance, [q for _, _, own in groups for q in own], all_pools)
+        got = [_got(instance, plan, target, members) for target in targets]
+        short = [need - sum(row) for (_, _, need), row in zip(targets, got, strict=True)]
+        if all(s <= 0 for s in short) or attempt == RESHARES:
+            break
+        again = []
+        for q, missing in enumerate(short):
+            if missing <= 0:
+                again.append(wanted[q])
+                continue
+            # the groups that met their shares and could lie more in the year take the rest
+            room = [a - g if g >= w else 0 for a, g, w in zip(able[q], got[q], wanted[q], strict=True)]
+            extra = largest_remainder(missing, room, room)
+            if sum(extra) < missing:  # no group can take it: keep shares that add up to the quota
+                again.append(wanted[q])
+                continue
+            again.append([g + e for g, e in zip(got[q], extra, strict=True)])
+        if again == wanted:
+            break
+        wanted = again
+    shares = []
+    for q, ((_, _, need), row) in enumerate(zip(targets, got, strict=True)):
+        if need - sum(row) > 0:  # the start plan misses the quota: the groups' models must find more
+            shares.append(wanted[q])
+            continue
+        # no more than each group's start plan gives, as close to the first shares as it allows
+        base = [min(f, g) for f, g in zip(first[q], row, strict=True)]
+        surplus = [g - b for g, b in zip(row, base, strict=True)]
+        extra = largest_remainder(need - sum(base), surplus, surplus)
+        shares.append([b + e for b, e in zip(base, extra, strict=True)])
+    return _grouped(instance, all_pools, shares), plan
 
 
 def _solve_groups(
@@ -532,6 +653,9 @@ def _solve_groups(
     Large groups are solved on pruned candidate lists (:func:`_pruned`).
     """
     live = [g for g, (tasks, _, _) in enumerate(groups) if tasks]
+    # groups whose start plan leaves visits out come first, so the time plan admits their models
+    # before those of groups that only balance loads (objective 1 before objective 2)
+    live.sort(key=lambda g: (all(t.index in start_plan for t in groups[g][0]), g))
     solving = _pruned(instance, groups, live, start_plan)
     pairs = [sum(max(1, len(_people(solving.tasks[t.index]))) for t in groups[g][0]) for g in live]
     # CP-SAT's search depends on its number of workers, so that number must not depend on how many
@@ -541,7 +665,7 @@ def _solve_groups(
     floors = []  # each pool's lower bound, from the whole candidate lists (not the pruned ones)
     for g in live:
         tasks, group_pools, targets = groups[g]
-        floors.append([relaxed_bound(instance, ts, es) for ts, es in group_pools])
+        floors.append(_floors(instance, group_pools))
         seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
         done.append(
             _quotas_met(instance, seeded, targets)
@@ -672,17 +796,18 @@ def _split_under_capacity(
         followups=True,
         seed=seed,
     )
-    groups = _groups(relaxed)
-    if len(groups) <= 1:
+    if len(pools(relaxed, relaxed.tasks)) <= 1:
         return None
-    start_plan = _start_plan(relaxed, [q for _, _, targets in groups for q in targets])
+    groups, start_plan = _start(relaxed)
     twice = (2 * engine.prepared[0], 2 * engine.prepared[1])
     first = replace(engine, time_limit=engine.time_limit * 0.75, prepared=twice)
     chosen, optimal, objective, bound, failed, fired, kept = _solve_groups(
         relaxed, groups, start_plan, first, seed, workers, progress, started
     )
-    if failed:
-        return None
+    if failed:  # a group missing its share is fine while the others' plans meet the quota
+        if not _quotas_met(relaxed, chosen, quota_targets(relaxed)):
+            return None
+        _fill_pools(relaxed, groups, chosen, objective, bound)
     # the same tasks in the same order: R10 changes no window and no candidate
     m = build_variables(instance, list(instance.tasks), quota_targets(instance))
     post_all(m)
@@ -704,6 +829,24 @@ def _split_under_capacity(
         name = f"max_load[{pool_name(instance, es, ts)}]"
         objective[name] = float(max((loads.get(k, 0) for k in es), default=0))
     return timed, optimal and finish_optimal, objective, bound, fired or finish_fired, kept
+
+
+def _fill_pools(
+    instance: Instance,
+    groups: list[Group],
+    chosen: dict[int, Assignment],
+    objective: dict[str, float],
+    bound: dict[str, float],
+) -> None:
+    """The heaviest load and lower bound of each pool a failed group left without them."""
+    load = _loads(instance, chosen)
+    for _, group_pools, _ in groups:
+        for ts, es in group_pools:
+            name = f"max_load[{pool_name(instance, es, ts)}]"
+            if name not in objective:
+                objective[name] = float(max((load.get(k, 0) for k in es), default=0))
+                top = sum(instance.tasks[t].days for t in ts)
+                bound[name] = float(min(_floors(instance, [(ts, es)])[0], top))
 
 
 def _no_plan(instance: Instance, elapsed: float, seed: int) -> Result:
@@ -766,13 +909,21 @@ def solve(
         chosen, optimal, objective, bound, fired, kept = split
         failed = False
     else:
-        groups = _groups(instance)
-        start_plan = _start_plan(instance, [q for _, _, targets in groups for q in targets])
+        groups, start_plan = _start(instance)
+        if len(start_plan) < len(instance.tasks):
+            # the start plan leaves some out, who may stay out: keep their explanations' time aside
+            engine = replace(engine, reserve=explain_budget)
         chosen, optimal, objective, bound, failed, fired, kept = _solve_groups(
             instance, groups, start_plan, engine, seed, workers, progress, started
         )
+        # whether the round meets its quotas (R9) is decided over the whole round: a group may miss
+        # its share while the others' plans meet the quota
+        met = _quotas_met(instance, chosen, quota_targets(instance))
+        if failed and met:
+            _fill_pools(instance, groups, chosen, objective, bound)
+        failed = not met
         if failed and len(groups) > 1 and instance.scenario.quotas:
-            # a quota shared among groups could not be met group by group: solve them as one
+            # the last resort: a quota the groups could not meet between them, solved as one model
             whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
             retry_plan = _start_plan(instance, whole[0][2])
             chosen, optimal, objective, bound, failed, retried, kept = _solve_groups(
@@ -783,7 +934,8 @@ def solve(
         return _no_plan(instance, time.monotonic() - started, seed)
     elapsed = time.monotonic() - started
     late: list[bool] = []  # the explanations' wall-clock last resort fired
-    plan = to_plan(instance, chosen, elapsed, optimal, explain_budget, lambda: late.append(True))
+    until = time.monotonic() + (deadline - time.time())  # the last resort, on the monotonic clock
+    plan = to_plan(instance, chosen, elapsed, optimal, explain_budget, lambda: late.append(True), until)
     fired = fired or bool(late)
     status = SolveStatus(plan.status)
     objective["unscheduled"] = float(len(plan.unscheduled))
@@ -826,10 +978,12 @@ def to_plan(
     optimal: bool,
     explain_budget: float = 0.0,
     on_last_resort: Callable[[], None] | None = None,
+    until: float | None = None,
 ) -> Plan:
     """The plan of SPEC §4 from the chosen assignments; left-out institutions get their reasons
     (``scheduler.explain``, re-solving for at most ``explain_budget`` seconds; ``on_last_resort`` is
-    called if the wall clock, not the deterministic budget, ended that analysis)."""
+    called if the wall clock — at the latest ``until``, monotonic seconds —, not the deterministic
+    budget, ended that analysis)."""
     scenario = instance.scenario
     visits = []
     for t, a in sorted(chosen.items(), key=lambda p: (p[1].start, instance.tasks[p[0]].inst.id)):
@@ -860,7 +1014,7 @@ def to_plan(
     left = [i for i in scenario.institutions if not i.exempt and i.id not in planned]
     firsts, kept = first_visits(instance, chosen)
     explained = explain(
-        firsts, kept, left, budget=explain_budget, proven=optimal, on_last_resort=on_last_resort
+        firsts, kept, left, budget=explain_budget, proven=optimal, on_last_resort=on_last_resort, until=until
     )
     unscheduled = tuple(
         lead_time.unscheduled(instance, i) or Unscheduled(i.id, explained[i.id].reasons, explained[i.id].rule)

@@ -24,17 +24,26 @@ def _capacity_rule(need: int, uncapped: int) -> str:
 def _pool_shortfalls(ctx: _Context, infos: Sequence[_InstInfo]) -> list[Finding]:
     """Person-days, leader-days and skill-days each pool of experts can give vs what it must give."""
     pooled = [x for x in infos if not x.team_mode and x.size is not None]
-    keys = list(dict.fromkeys(x.pool.key for x in pooled))
-    supplies = {e.id: ctx.supply(e) for e in ctx.scenario.experts}
+    by_key: dict[frozenset[str] | None, list[int]] = defaultdict(list)  # key -> places in ``pooled``
+    for n, x in enumerate(pooled):
+        by_key[x.pool.key].append(n)
+    keys = list(by_key)
+    place = {e.id: n for n, e in enumerate(ctx.scenario.experts)}
+    supplies: dict[str, tuple[int, int]] = {}
     findings: list[Finding] = []
     cycle = f"巡查周期（{ctx.params.start.isoformat()} 至 {ctx.params.deadline.isoformat()}）"
     for key in keys:
-        members = [x for x in pooled if key is None or (x.pool.key is not None and x.pool.key <= key)]
+        # the institutions of every pool this one holds, and the experts of its districts, in order
+        held = [n for k in keys if key is None or (k is not None and k <= key) for n in by_key[k]]
+        members = [pooled[n] for n in sorted(held)]
         experts = (
             list(ctx.scenario.experts)
             if key is None
-            else [e for e in ctx.scenario.experts if e.district in key]
+            else sorted((e for d in key for e in ctx.by_district.get(d, ())), key=lambda e: place[e.id])
         )
+        for e in experts:
+            if e.id not in supplies:
+                supplies[e.id] = ctx.supply(e)
         scope = "、".join(sorted(key)) if key is not None else "全部"
         where = f"{'或'.join(sorted(key))}专家库" if key is not None else "专家库"
         ids = tuple(x.inst.id for x in members)
@@ -165,8 +174,12 @@ def _visitable_in(ctx: _Context, info: _InstInfo, year: int) -> bool:
     return ctx.days.fits(max(i, yi), min(j, yj), info.days)
 
 
-def _quota_shortfalls(ctx: _Context, infos: Sequence[_InstInfo], blocked: set[str]) -> list[Finding]:
-    """R9: each year's quota against the institutions that match it and can be visited that year."""
+def _quota_shortfalls(
+    ctx: _Context, infos: Sequence[_InstInfo], blocked: set[str], *, minimums: bool = True
+) -> list[Finding]:
+    """R9: each year's quota against the institutions that match it and can be visited that year.
+    Without ``minimums`` only the caps (``max_share``, ``max_count``) are checked, and ``infos`` need
+    only hold the institutions the capped rows count."""
     open_ = [i for i in ctx.scenario.institutions if not i.exempt]
     info_by_id = {x.inst.id: x for x in infos}
     findings: list[Finding] = []
@@ -177,6 +190,12 @@ def _quota_shortfalls(ctx: _Context, infos: Sequence[_InstInfo], blocked: set[st
             for i in open_
             if (q.tier is None or i.tier == q.tier) and (q.ownership is None or i.ownership == q.ownership)
         ]
+        if not minimums:
+            if allowed(q, len(matching)) is not None:
+                findings += _cap_shortfall(
+                    ctx, q, matching, [info_by_id[i.id] for i in matching if i.id not in blocked]
+                )
+            continue
         required = max(q.min_count, math.ceil(q.min_share * len(matching) - 1e-9))
         subject = _quota_subject(q)
         totals[(q.tier, q.ownership)].append((q, required))

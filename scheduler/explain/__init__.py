@@ -66,19 +66,25 @@ def explain(
     budget: float = DEFAULT_BUDGET,
     proven: bool = False,
     on_last_resort: Callable[[], None] | None = None,
+    until: float | None = None,
 ) -> dict[str, Explanation]:
     """Reasons for every left-out institution (``left``; default: every non-exempt one not in
     ``chosen``), keyed by institution id. ``budget`` bounds the relaxation analysis, in seconds;
     0 gives the pre-check reasons only. ``proven``: the solver proved ``chosen`` plans as many
     institutions as possible, so none of them fits without a change (no need to re-solve for that).
     The analysis spends deterministic solver time; ``on_last_resort`` is called when the wall clock
-    (the last resort) ended it instead, so the reasons may differ from an idle machine's."""
+    (the last resort, at the latest ``until``, monotonic seconds) ended it instead, so the reasons
+    may differ from an idle machine's."""
     scenario = instance.scenario
     planned = {instance.tasks[t].inst.id for t in chosen}
     if left is None:
         left = [i for i in scenario.institutions if not i.exempt and i.id not in planned]
-    diagnosis = _diagnosis(instance)
-    analysis = _Analysis(instance, chosen, _Budget(budget), proven) if budget > 0 else None
+    if not left:
+        return {}
+    diagnosis = _diagnosis(instance, left)
+    analysis = (
+        _Analysis(instance, chosen, _Budget(budget, until), proven, around=left) if budget > 0 else None
+    )
     verdicts: dict[str, _Verdict] = {}
     if analysis is not None:
         open_ = [
@@ -121,12 +127,13 @@ def reasons_for(
 
 
 # -- putting the reasons together ----------------------------------------------------------------------
-def _diagnosis(instance: Instance) -> Diagnosis:
-    cached = getattr(instance, "_diagnosis", None)
-    if cached is None:
-        cached = diagnose(instance.scenario)
-        instance._diagnosis = cached  # type: ignore[attr-defined]
-    return cached
+def _diagnosis(instance: Instance, left: Sequence[Institution]) -> Diagnosis:
+    """The pre-checks of what bears on the ``left`` institutions (cached on the instance per set)."""
+    around = frozenset(i.id for i in left)
+    cache: dict[frozenset[str], Diagnosis] = vars(instance).setdefault("_diagnoses", {})
+    if around not in cache:
+        cache[around] = diagnose(instance.scenario, around)
+    return cache[around]
 
 
 def _label(instance: Instance, inst: Institution) -> str:

@@ -5,7 +5,8 @@ shape of one relaxation (:class:`_Relax`)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, NamedTuple
@@ -17,7 +18,7 @@ from scheduler.diagnose import Finding
 from scheduler.greedy import Assignment, quota_targets
 from scheduler.instance import Instance, Task
 from scheduler.model import Model
-from scheduler.solve import pools
+from scheduler.solve import _people, pools
 
 _PROBE_LIMIT = 2.0  # deterministic seconds for one re-solve
 _DET_SHARE = 0.15  # deterministic seconds per second of budget (one worker runs several times slower)
@@ -32,9 +33,11 @@ class _Budget:
     reasons never depend on the machine's load; the wall clock (1.5 × the seconds + 5 s) is only a
     last resort, and ``fired`` says when it ended the analysis."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, until: float | None = None) -> None:
         self.det_left = seconds * _DET_SHARE
         self.wall_end = time.monotonic() + 1.5 * seconds + 5.0
+        if until is not None:  # the solve's own last resort (monotonic seconds) comes first
+            self.wall_end = min(self.wall_end, until)
         self.share = 0.0  # what the institution being examined may still spend
         self.fired = False
 
@@ -128,13 +131,58 @@ class _Share:
     total: int  # the quota's requirement over the whole round
 
 
+def _parts_holding(instance: Instance, tasks: Sequence[int]) -> list[tuple[list[int], list[int]]]:
+    """The parts of the round (task indices, expert indices: who may visit what, as
+    :func:`scheduler.solve.pools` joins them) that hold ``tasks``, found from those tasks outwards."""
+    by_expert: dict[int, list[int]] = defaultdict(list)
+    for task in instance.tasks:
+        for k in _people(task):
+            by_expert[k].append(task.index)
+    linked: dict[int, list[int]] = defaultdict(list)
+    for link in instance.precedences:
+        linked[link.before].append(link.after)
+        linked[link.after].append(link.before)
+    seen: set[int] = set()
+    parts = []
+    for first in tasks:
+        if first in seen:
+            continue
+        seen.add(first)
+        ts, es, queue = [first], set(), [first]
+        while queue:
+            t = queue.pop()
+            for k in _people(instance.tasks[t]):
+                if k in es:
+                    continue
+                es.add(k)
+                for u in by_expert[k]:
+                    if u not in seen:
+                        seen.add(u)
+                        ts.append(u)
+                        queue.append(u)
+            for u in linked.get(t, ()):
+                if u not in seen:
+                    seen.add(u)
+                    ts.append(u)
+                    queue.append(u)
+        parts.append((sorted(ts), sorted(es)))
+    return parts
+
+
 class _Facts:
     """The plan and the round as the relaxation analysis sees them: the planned visits by dates and
     ids, the parts of the round, the quotas' targets, and facts about the plan for the messages."""
 
     def __init__(
-        self, instance: Instance, chosen: dict[int, Assignment], budget: _Budget, proven: bool = False
+        self,
+        instance: Instance,
+        chosen: dict[int, Assignment],
+        budget: _Budget,
+        proven: bool = False,
+        around: Sequence[Institution] | None = None,
     ) -> None:
+        """``around``: the institutions to be examined; only their parts of the round are found
+        (default: every part)."""
         self.instance = instance
         self.proven = proven
         self.scenario = instance.scenario
@@ -155,6 +203,10 @@ class _Facts:
         self.part_experts: list[frozenset[str]] = []
         if self.scenario.params.max_concurrent_visits is not None:
             parts = [([t.index for t in instance.tasks], list(range(len(instance.experts))))]
+        elif around is not None:
+            parts = _parts_holding(
+                instance, [self.task_of[i.id].index for i in around if i.id in self.task_of]
+            )
         else:
             parts = pools(instance, instance.tasks)
         for n, (ts, es) in enumerate(parts):

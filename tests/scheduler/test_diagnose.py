@@ -278,3 +278,20 @@ def test_quota_year_no_institution_can_meet():
     assert finding.rule == "R9"
     assert "能在 2025 年内巡查的只有 1 家" in finding.message
     assert finding.institutions == ("G1", "G2")
+
+
+def test_around_some_institutions_only_their_pools_are_checked():
+    """Home districts: 巴南区's four experts have a 5-day yearly cap and cannot staff its two 5-day
+    visits (40 person-days, R8), and 长寿区's only leader steps aside at 长1 (R6 via the conflicts
+    sheet, blocking it). Around 巴1 the diagnosis finds 巴南区's shortfall exactly as the whole
+    round's does, and checks nothing of 长寿区: its blocked 长1 is not even looked at."""
+    insts = [hospital("巴1", "巴南区"), hospital("巴2", "巴南区"), hospital("长1", "长寿区")]
+    experts = [expert(f"E{k}", "巴南区", leader=k == 1, max_days=5) for k in range(1, 5)]
+    experts += pool_of("长寿区", "C")
+    params = Params("测试", date(2024, 9, 2), date(2024, 12, 31), home_district_only=True)
+    sc = scenario(insts, experts, params=params, conflicts=(Conflict("C1", "长1"),))
+    whole, around = diagnose(sc), diagnose(sc, {"巴1"})
+    assert set(whole.blocked) == {"长1"} and around.blocked == {}
+    about = [f for f in whole.shortfalls if "巴1" in f.institutions]
+    assert about and [f for f in around.shortfalls if "巴1" in f.institutions] == about
+    assert all("长1" not in f.institutions for f in around.shortfalls)

@@ -56,10 +56,15 @@ def test_budgets_depend_on_the_time_limit_and_sizes_only():
     assert executor.budgets(1.0, [10**6], [False]) == [(0.0, 0.0)]  # building alone fills the limit
 
 
-def test_budgets_cost_every_second_of_the_limit_on_one_core():
+def test_budgets_cost_every_second_of_the_limit_on_one_core(monkeypatch):
     """Estimated on one core, the preparation, the models, the searches and the reserve together fill
-    the usable share of the limit, whatever the number of processes (which the budgets never see)."""
+    the usable share of the limit, whatever the number of processes (which the budgets never see),
+    unless the finishing stages' caps leave some of it unspent."""
     pairs, prepared, reserve = [4000, 9000, 2500], (1000, 20_000), 3.0
+    capped = executor.budgets(60.0, pairs, [False, False, False], prepared=prepared, reserve=reserve)
+    most = [executor.FINISH_MOST + executor.FINISH_MOST_PER_PAIR * p for p in pairs]
+    assert all(b <= cap for (_, b), cap in zip(capped, most, strict=True))
+    monkeypatch.setattr(executor, "FINISH_MOST", float("inf"))
     sized = executor.budgets(
         60.0, pairs, [False, False, False], workers=1, prepared=prepared, reserve=reserve
     )

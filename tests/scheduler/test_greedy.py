@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 
-from inputs.scenario import Quota, Scenario, Unavailability
+from inputs.scenario import DEFAULT_SKILLS, Quota, Scenario, TierRule, Unavailability
 from scheduler import followups
 from scheduler.greedy import (
     Assignment,
@@ -249,3 +249,44 @@ def test_fast_scan_finds_the_first_start_with_a_leader_and_every_skill():
     check_plan(sc, plan)
     assert sorted(a.start for a in greedy(instance).values()) == [4, 5]
     assert greedy(instance) == every_start(instance)
+
+
+def test_a_leader_past_the_three_least_loaded_leads_when_they_cannot():
+    """Grassroots teams here have at most three members covering five skills. L1–L3 lead but hold
+    only 党建, so a team around any of them needs 行风 and 医疗管理 (L4, or M and D) and 财务 F and 安全生产
+    S: four at least. L4 holds 党建, 行风 and 医疗管理: L4, F and S make a team. After G1 (L4's first
+    visit, 11-04), L4 is the most loaded leader, yet only L4 can lead G2: the greedy looks past the
+    three least loaded and places G2 with L4 the next day, where it used to leave G2 to the model."""
+    experts = [
+        *(expert(f"L{k}", f"组长{k}", "党建", leader=True) for k in (1, 2, 3)),
+        expert("L4", "组长4", "党建", "行风", "医疗管理", leader=True),
+        expert("M", "专家M", "行风"),
+        expert("D", "专家D", "医疗管理"),
+        expert("F", "专家F", "财务"),
+        expert("S", "专家S", "安全生产"),
+    ]
+    three = TierRule("grassroots", min_days=1, team_min=2, team_max=3, required_skills=DEFAULT_SKILLS)
+    sc = scenario(
+        [inst(f"G{k}", f"卫生院{k}", "grassroots") for k in (1, 2)], experts, tier_rules={"grassroots": three}
+    )
+    _, plan = greedy_plan(sc)
+    check_plan(sc, plan)
+    assert plan.unscheduled == ()
+    assert {v.leader for v in plan.visits} == {"L4"}
+
+
+def test_a_visit_reserved_for_a_quota_year_it_cannot_meet_is_placed_in_another():
+    """The quota asks for one centre in 2025 (round 2024-11-04 to 2025-01-31); G1 is reserved for
+    2025, but its only leader L1 is away all of January 2025. The greedy places it in 2024
+    (11-04) rather than not at all: visiting it comes first, and the model sees the quota."""
+    sc = scenario(
+        [inst("G1", "花溪社区卫生服务中心", "grassroots")],
+        four_allround(),
+        deadline=D("2025-01-31"),
+        quotas=[Quota(2025, tier="grassroots", min_count=1)],
+        unavailability=[Unavailability("E1", D("2025-01-01"), D("2025-01-31"))],
+    )
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    assert quota_years(instance, quota_targets(instance)) == {0: 2025}
+    plan = greedy(instance)
+    assert instance.workdays[plan[0].start] == D("2024-11-04")

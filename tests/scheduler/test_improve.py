@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 
-from inputs.scenario import Quota, Scenario, Unavailability
+from inputs.scenario import Conflict, Quota, Scenario, TierRule, Unavailability
 from scheduler.bounds import pool_bound
 from scheduler.greedy import Assignment, greedy
 from scheduler.improve import improve
@@ -165,3 +165,113 @@ def test_a_visit_changes_year_only_where_no_quota_counts_it():
         result = to_plan(instance, plan, 0.0, False)
         check_plan(sc, result)
         assert max(loads(result).values()) == heaviest, quotas
+
+
+def test_a_visit_changes_year_while_its_quota_still_holds():
+    """As above, with a quota asking two of the four centres in 2024 (R9): two visits may move into
+    2025 for E2 to lead and the heaviest load comes down to 2, the quota still met. A cap of one
+    visit in 2025 (max_count) lets only one move: E1 keeps three."""
+    away = (Unavailability("E2", D("2024-11-04"), D("2024-12-31")),)
+    base = replace(four_centres(), unavailability=away)
+    base = replace(base, params=replace(base.params, deadline=D("2025-01-31")))
+    least = Quota(2024, tier="grassroots", min_count=2)
+    capped = Quota(2025, tier="grassroots", max_count=1)
+    for quotas, heaviest in (((least,), 2), ((least, capped), 3)):
+        sc = replace(base, quotas=quotas)
+        instance = build_instance(sc, announce=sc.params.start, followups=True)
+        instance, plan = improved(sc, lopsided(instance))
+        result = to_plan(instance, plan, 0.0, False)
+        check_plan(sc, result)
+        assert max(loads(result).values()) == heaviest, quotas
+        assert sum(v.start.year == 2024 for v in result.visits) >= 2
+
+
+def two_skill_holder(team_max: int) -> Scenario:
+    """Four one-day centres; E1 and E5 may lead (党建, 行风, 医疗管理), E2 alone holds both 财务 and
+    安全生产, E3 holds 财务 and E4 安全生产. The greedy-like plan puts E1 and E2 on every visit."""
+    lead = ("党建", "行风", "医疗管理")
+    experts = [
+        expert("E1", "专家E1", *lead, leader=True),
+        expert("E2", "专家E2", "财务", "安全生产"),
+        expert("E3", "专家E3", "财务"),
+        expert("E4", "专家E4", "安全生产"),
+        expert("E5", "专家E5", *lead, leader=True),
+    ]
+    rules = {"grassroots": TierRule("grassroots", min_days=1, team_min=2, team_max=team_max)}
+    centres = [inst(f"G{k}", f"第{k}社区卫生服务中心", "grassroots") for k in range(1, 5)]
+    return scenario(centres, experts, tier_rules=rules)
+
+
+def test_two_newcomers_share_the_seat_of_an_expert_with_two_skills():
+    """Nobody else holds both of E2's skills: E3 and E4 together take E2's seat on two visits (teams
+    of three, within the tier's four), and E5 leads two, so the heaviest load is 2, the bound. With
+    teams of at most two the seat cannot be shared: E2 keeps all four visits."""
+    for team_max, heaviest in ((4, 2), (2, 4)):
+        sc = two_skill_holder(team_max)
+        instance = build_instance(sc, announce=sc.params.start, followups=True)
+        index = instance.expert_index()
+        e1, e2 = index["E1"], index["E2"]
+        plan = {t.index: Assignment(t.index, (e1, e2), e1) for t in instance.tasks}
+        instance, better = improved(sc, plan)
+        result = to_plan(instance, better, 0.0, False)
+        check_plan(sc, result)
+        assert max(loads(result).values()) == heaviest, team_max
+        assert loads(result)["E2"] == heaviest
+
+
+def test_spreading_keeps_every_team_and_every_load():
+    """The spread moves the crowded visits of a pool across its window with their teams: loads and
+    teams stay, the plan stays valid, and the four visits no longer start on four days in a row."""
+    from scheduler.greedy import quota_targets
+    from scheduler.improve import _Search
+    from scheduler.quota_caps import caps_for
+
+    sc = four_centres()
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    plan = lopsided(instance)
+    search = _Search(instance, plan, quota_targets(instance), caps_for(instance, list(instance.tasks)))
+    search.spread(sorted(plan))
+    spread = search.state.plan
+    check_plan(sc, to_plan(instance, spread, 0.0, False))
+    assert {t: a.members for t, a in spread.items()} == {t: a.members for t, a in plan.items()}
+    assert sorted(a.start for a in spread.values()) != [0, 1, 2, 3]
+    assert max(a.start for a in spread.values()) > 10  # the window runs to the end of November
+
+
+def chained(far_end_recused: bool) -> tuple[Scenario, Instance, dict[int, Assignment]]:
+    """Three centres visited on 11-04 only (G1 E1+A, G2 E2+B, G3 E3+C) and two more that pin E1
+    (R16): E1 carries 3 days against a bound of 2. Only E2 may take E1's seat on G1 (the others are
+    recused there) but E2 is at G2 that day; E2's seat on G2 may go to E3 or C (E4 is recused), who
+    are at G3; E4 is free that day and may take a seat on G3 unless ``far_end_recused``."""
+    experts = [allround(e, leader=True) for e in ("E1", "E2", "E3", "E4", "A", "B", "C")]
+    day = D("2024-11-04")
+    centres = [inst(f"G{k}", f"第{k}社区卫生服务中心", "grassroots", latest=day) for k in (1, 2, 3)]
+    centres += [
+        inst("G4", "第4社区卫生服务中心", "grassroots", fixed_leader="E1", fixed_members=("B",)),
+        inst("G5", "第5社区卫生服务中心", "grassroots", fixed_leader="E1", fixed_members=("C",)),
+    ]
+    recused = [("E3", "G1"), ("E4", "G1"), ("B", "G1"), ("C", "G1"), ("E4", "G2")]
+    recused += [("E4", "G3")] if far_end_recused else []
+    sc = scenario(centres, experts, conflicts=tuple(Conflict(e, i) for e, i in recused))
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    k = instance.expert_index()
+    team = {"G1": ("E1", "A", 0), "G2": ("E2", "B", 0), "G3": ("E3", "C", 0)}
+    team |= {"G4": ("E1", "B", 1), "G5": ("E1", "C", 2)}
+    plan = {}
+    for t in instance.tasks:
+        lead, other, start = team[t.inst.id]
+        plan[t.index] = Assignment(start, tuple(sorted((k[lead], k[other]))), k[lead])
+    return sc, instance, plan
+
+
+def test_an_ejection_chain_passes_a_seat_on_through_two_experts():
+    """E1's seat on G1 goes to E2, E2's on G2 to E3 (or C), theirs on G3 to E4: E1 comes down to 2,
+    the bound, and no one else goes above it; no shorter move exists. With E4 recused at G3 too,
+    the chain has no end and E1 keeps 3."""
+    for far_end_recused, heaviest in ((False, 2), (True, 3)):
+        sc, instance, plan = chained(far_end_recused)
+        instance, better = improved(sc, plan)
+        result = to_plan(instance, better, 0.0, False)
+        check_plan(sc, result)
+        assert loads(result)["E1"] == heaviest, far_end_recused
+        assert max(loads(result).values()) == max(heaviest, 2)

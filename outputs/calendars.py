@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from email_validator import EmailNotValidError, validate_email
-from icalendar import Alarm, Calendar, Component, Event, vCalAddress
+from icalendar import Alarm, Calendar, Component, Event, vCalAddress, vText
 from icalendar.caselessdict import canonsort_keys
 from icalendar.parser import Contentline, Parameters
 
@@ -258,6 +258,25 @@ def _event(
     what changed since the invitation the expert holds (「本次变更：…」 heads the description).
 
     Returned as written (``BEGIN:VEVENT`` … ``END:VEVENT``, see :func:`_component`)."""
+    lines, alarm = _event_lines(
+        scenario, visit, uid=uid, sequence=sequence, dtstamp=dtstamp, expert_id=expert_id, update=update
+    )
+    if invite and expert_id is not None:
+        lines["ATTENDEE"] = _line("attendee", _attendee(scenario, visit, expert_id))
+    return _assemble(Event, lines, alarm)
+
+
+def _event_lines(
+    scenario: Scenario,
+    visit: Visit,
+    *,
+    uid: str,
+    sequence: int,
+    dtstamp: datetime,
+    expert_id: str | None,
+    update: str = "",
+) -> tuple[dict[str, str], str]:
+    """The lines of :func:`_event` without an attendee, by property name, and its alarm."""
     summary = _summary(scenario, visit)
     if expert_id is not None and expert_id == visit.leader:
         summary += f"（{ROLE_LEADER}）"
@@ -278,13 +297,11 @@ def _event(
         ("categories", ("巡查",)),
         ("organizer", _Address.to(_organizer_email(scenario), _office(scenario))),
     ]
-    if invite and expert_id is not None:
-        props.append(("attendee", _attendee(scenario, visit, expert_id)))
     alarm = _component(
         Alarm,
         [("action", "DISPLAY"), ("description", f"明天开始：{summary}"), ("trigger", -REMINDER_BEFORE)],
     )
-    return _component(Event, props, alarm)
+    return _lines(props), alarm
 
 
 # -- serialising ---------------------------------------------------------------------------
@@ -318,7 +335,11 @@ def _line(name: str, value: Hashable) -> str:
     """One property as icalendar writes it (escaped, folded), without control characters
     (:func:`outputs.clean.printable` on each folded line, as :func:`ical_bytes` does)."""
     key = name.upper()
-    if isinstance(value, str):  # most lines: text, typed by the property's name alone
+    if isinstance(value, str) and _is_text(name):
+        # most lines (UIDs, descriptions): what Contentline.from_parts makes of a TEXT value
+        # without parameters, the value escaped by icalendar
+        content = f"{key}:{vText(value).to_ical().decode('utf-8')}"
+    elif isinstance(value, str):  # typed by the property's name alone
         prop = Event.types_factory.for_property(name)(value)
         content = Contentline.from_parts(key, prop.params, prop)
     else:
@@ -332,7 +353,15 @@ def _line(name: str, value: Hashable) -> str:
         else:
             holder.add(name, value)
         content = holder.content_line(key, holder[key])
+    if content.isprintable():  # then so is each folded part
+        return _fold(content)
     return "\r\n".join(printable(part) for part in _fold(content).split("\r\n"))
+
+
+@cache
+def _is_text(name: str) -> bool:
+    """Whether icalendar types property ``name`` as TEXT (vText)."""
+    return Event.types_factory.for_property(name) is vText
 
 
 FOLD_LIMIT = 75  # octets, as icalendar folds: at most 74 of the line on each physical line
@@ -367,11 +396,21 @@ def _fold(line: str) -> str:
 
 def _component(kind: type[Component], props: Sequence[tuple[str, Hashable]], *subcomponents: str) -> str:
     """``BEGIN:…``, the properties in icalendar's canonical order, the subcomponents, ``END:…``."""
-    lines = {name.upper(): _line(name, value) for name, value in props}
+    return _assemble(kind, _lines(props), *subcomponents)
+
+
+def _lines(props: Sequence[tuple[str, Hashable]]) -> dict[str, str]:
+    """Each property's line (:func:`_line`) by its name in capitals."""
+    return {name.upper(): _line(name, value) for name, value in props}
+
+
+def _assemble(kind: type[Component], lines: dict[str, str], *subcomponents: str) -> str:
+    """:func:`_component` of properties already made into ``lines``."""
     body = "".join(f"{lines[key]}\r\n" for key in _canonical(kind, tuple(lines)))
     return f"BEGIN:{kind.name}\r\n{body}{''.join(subcomponents)}END:{kind.name}\r\n"
 
 
+@lru_cache(maxsize=1 << 12)
 def _head(method: str, name: str | None) -> str:
     """A calendar's lines before its first event (those of :func:`_calendar`)."""
     props: list[tuple[str, Hashable]] = [
@@ -479,9 +518,8 @@ def write_calendars(
         for pair in fresh
         if pair[0] in news and _was_sent(previous_ledger, request_uid(scenario, pair[0], pair[1]))
     }
-    _write_requests(scenario, visits, folder / "requests", dtstamp, sequences, fresh, updates)
+    _write_expert_files(scenario, visits, by_expert, folder, dtstamp, sequences, fresh, updates)
     ledger.update(_write_cancellations(scenario, plan, previous_ledger or {}, ledger, folder, dtstamp))
-    _write_expert_calendars(scenario, by_expert, folder / "experts", dtstamp, sequences)
 
     published = {  # each visit as the institution and the overview show it
         _key(v): _event(
@@ -500,29 +538,50 @@ def write_calendars(
     return ledger
 
 
-def _write_requests(
+def _write_expert_files(
     scenario: Scenario,
     visits: list[Visit],
+    by_expert: dict[str, list[Visit]],
     folder: Path,
     dtstamp: datetime,
     sequences: dict[tuple[str, str], int],
     fresh: set[tuple[str, str]],
-    updates: dict[tuple[str, str], str] | None = None,
+    updates: dict[tuple[str, str], str],
 ) -> None:
+    """``requests/``: an invitation per visit and expert to (re)send (``fresh``); ``experts/``: each
+    expert's calendar, with the same events (the same UID: importing both gives one event) but
+    no attendee and no note of a change. An expert at a time, each event made once for both."""
     pairs = [(v, m) for v in visits for m in v.members if (_key(v), m) in fresh]
     names = unique_filenames((_pair_key(v, m), f"{m}_{_key(v)}") for v, m in pairs)
-    for visit, expert_id in pairs:
-        event = _event(
-            scenario,
-            visit,
-            uid=request_uid(scenario, _key(visit), expert_id),
-            sequence=sequences[(_key(visit), expert_id)],
-            dtstamp=dtstamp,
-            expert_id=expert_id,
-            invite=True,
-            update=(updates or {}).get((_key(visit), expert_id), ""),
-        )
-        _write_events(folder / f"{names[_pair_key(visit, expert_id)]}.ics", "REQUEST", None, [event])
+    expert_names = unique_filenames((e, e) for e in sorted(by_expert))
+    for expert_id in sorted(by_expert):
+        events = []
+        for visit in by_expert[expert_id]:
+            pair = (_key(visit), expert_id)
+            uid, sequence = request_uid(scenario, pair[0], expert_id), sequences[pair]
+            lines, alarm = _event_lines(
+                scenario, visit, uid=uid, sequence=sequence, dtstamp=dtstamp, expert_id=expert_id
+            )
+            if pair in fresh:
+                attendee = _line("attendee", _attendee(scenario, visit, expert_id))
+                if updates.get(pair):  # the invitation says what changed; the calendar does not
+                    changed, alarm_changed = _event_lines(
+                        scenario,
+                        visit,
+                        uid=uid,
+                        sequence=sequence,
+                        dtstamp=dtstamp,
+                        expert_id=expert_id,
+                        update=updates[pair],
+                    )
+                    request = _assemble(Event, {**changed, "ATTENDEE": attendee}, alarm_changed)
+                else:
+                    request = _assemble(Event, {**lines, "ATTENDEE": attendee}, alarm)
+                path = folder / "requests" / f"{names[_pair_key(visit, expert_id)]}.ics"
+                _write_events(path, "REQUEST", None, [request])
+            events.append(_assemble(Event, lines, alarm))
+        calname = f"{expert_name(scenario, expert_id)}的巡查日程"
+        _write_events(folder / "experts" / f"{expert_names[expert_id]}.ics", "PUBLISH", calname, events)
 
 
 def _change_notes(changes: Sequence[Change]) -> dict[str, str]:
@@ -546,31 +605,6 @@ def _was_sent(previous: Ledger | None, uid: str) -> bool:
 
 def _pair_key(visit: Visit, expert_id: str) -> str:
     return f"{_key(visit)}\x1f{expert_id}"
-
-
-def _write_expert_calendars(
-    scenario: Scenario,
-    by_expert: dict[str, list[Visit]],
-    folder: Path,
-    dtstamp: datetime,
-    sequences: dict[tuple[str, str], int],
-) -> None:
-    names = unique_filenames((e, e) for e in sorted(by_expert))
-    for expert_id in sorted(by_expert):
-        # Same UID as the expert's invitation: importing both gives one event.
-        events = [
-            _event(
-                scenario,
-                visit,
-                uid=request_uid(scenario, _key(visit), expert_id),
-                sequence=sequences[(_key(visit), expert_id)],
-                dtstamp=dtstamp,
-                expert_id=expert_id,
-            )
-            for visit in by_expert[expert_id]
-        ]
-        calname = f"{expert_name(scenario, expert_id)}的巡查日程"
-        _write_events(folder / f"{names[expert_id]}.ics", "PUBLISH", calname, events)
 
 
 def _write_institution_calendars(

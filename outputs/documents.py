@@ -114,6 +114,12 @@ def write_docx_many(docs: Sequence[OfficialDoc], path: Path) -> None:
     write_file(Path(path), _package(docs))
 
 
+def prepare() -> None:
+    """Make the blank document every file starts from now rather than at the first file (a second
+    process writing documents does it while the first one writes other files)."""
+    _template()
+
+
 def document_text(path: Path) -> str:
     """The paragraphs of a .docx file, one per line (for tests and previews)."""
     return "\n".join(p.text for p in Document(str(path)).paragraphs)
@@ -314,7 +320,9 @@ IND_NONE = '<w:ind w:firstLine="0" w:firstLineChars="0"/>'
 
 @dataclass(frozen=True)
 class _Template:
-    base: bytes  # a zip of every part but the document body and the core properties
+    entries: bytes  # every part but the document body and the core properties, compressed, as the
+    # archive's first entries (local headers and data; no central directory)
+    parts: tuple[zipfile.ZipInfo, ...]  # what the central directory says of them
     body_open: str  # word/document.xml up to and including <w:body>
     body_close: str  # the blank's w:sectPr and the closing tags
     core: str  # the blank's docProps/core.xml
@@ -330,7 +338,10 @@ def _template() -> _Template:
         for info in blank.infolist():
             if info.filename not in (DOCUMENT_PART, CORE_PART):
                 out.writestr(_entry(info.filename), blank.read(info.filename), compresslevel=ZIP_LEVEL)
-    return _Template(base.getvalue(), xml[:cut], xml[cut:], blank.read(CORE_PART).decode("utf-8"))
+        end = base.tell()  # the central directory comes next
+    parts = tuple(zipfile.ZipFile(io.BytesIO(base.getvalue())).infolist())
+    core = blank.read(CORE_PART).decode("utf-8")
+    return _Template(base.getvalue()[:end], parts, xml[:cut], xml[cut:], core)
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
@@ -344,8 +355,12 @@ def _package(docs: Sequence[OfficialDoc]) -> bytes:
     template = _template()
     body = "".join(_document_body(doc, new_page=n > 0) for n, doc in enumerate(docs))
     core = _core_xml(template.core, docs[0] if docs else None)
-    buffer = io.BytesIO(template.base)
-    with zipfile.ZipFile(buffer, "a") as out:
+    # The base's entries, then this file's two: the bytes zipfile writes when it appends to the base
+    # archive (mode "a"), without reading the base's central directory again for every file.
+    buffer = io.BytesIO()
+    buffer.write(template.entries)
+    with zipfile.ZipFile(buffer, "w") as out:
+        out.filelist.extend(template.parts)
         out.writestr(_entry(CORE_PART), core.encode("utf-8"), compresslevel=ZIP_LEVEL)
         document = template.body_open + body + template.body_close
         out.writestr(_entry(DOCUMENT_PART), document.encode("utf-8"), compresslevel=ZIP_LEVEL)

@@ -8,14 +8,17 @@ the notices and the report. Nothing here writes files.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from inputs.calendar import UnknownYearError
 from inputs.scenario import OWNERSHIP_LABELS, TIER_LABELS, Expert, Institution, Scenario
@@ -450,14 +453,64 @@ def unique_filenames(stems: Iterable[tuple[str, str]]) -> dict[str, str]:
     return result
 
 
+class Written(NamedTuple):
+    """A file as :func:`write_file` left it: what its stat said then, and the SHA-256 of its bytes."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    sha256: str
+
+
+# While a plan folder is written (:func:`recording`), what write_file wrote, by path: run.json
+# lists every file's digest, and a round's ten thousand files need not be opened and read again.
+_WRITTEN: dict[str, Written] = {}
+_RECORDERS = [0]  # how many plan folders are being written (threads of a server)
+_RECORDING = threading.Lock()
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+
+
+@contextmanager
+def recording() -> Iterator[dict[str, Written]]:
+    """Within the block, :func:`write_file` records each file it writes (by ``str(path)``); a
+    digest is to be trusted only while the file's size, mtime and inode are still those recorded."""
+    with _RECORDING:
+        _RECORDERS[0] += 1
+    try:
+        yield _WRITTEN
+    finally:
+        with _RECORDING:
+            _RECORDERS[0] -= 1
+            if not _RECORDERS[0]:
+                _WRITTEN.clear()
+
+
+def recorded_digest(path: str, stat: os.stat_result) -> str | None:
+    """The SHA-256 :func:`write_file` recorded for ``path``, if the file is still as it left it."""
+    entry = _WRITTEN.get(path)
+    if entry is None or entry[:3] != (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+        return None
+    return entry.sha256
+
+
 def write_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path``, making its folder when it is missing (once, not for every file of
-    a folder of thousands)."""
+    a folder of thousands); within :func:`recording`, note its digest."""
     try:
-        path.write_bytes(data)
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        stat = os.fstat(fd) if _RECORDERS[0] else None
+    finally:
+        os.close(fd)
+    if stat is not None:
+        digest = hashlib.sha256(data).hexdigest()
+        _WRITTEN[str(path)] = Written(stat.st_size, stat.st_mtime_ns, stat.st_ino, digest)
 
 
 def short_hash(text: str, length: int = 16) -> str:
@@ -471,4 +524,16 @@ def display_width(text: str) -> int:
     Cached: the workbook and the documents measure the same names and phrases many times."""
     if text.isascii():
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(map(_WIDTHS.__getitem__, text))
+
+
+class _Widths(dict[str, int]):
+    """Each character's width (:func:`display_width`), looked up in Unicode's table once."""
+
+    def __missing__(self, char: str) -> int:
+        width = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        self[char] = width
+        return width
+
+
+_WIDTHS = _Widths()

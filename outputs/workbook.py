@@ -15,11 +15,14 @@ A4 with page numbers.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,20 +187,34 @@ def write_workbook(
         {"title": scenario.params.name, "subject": "巡查计划", "author": scenario.params.office or ""}
     )
     fmt = _Formats(wb)
-    if changes is not None:
-        _changes_sheet(wb, fmt, scenario, changes)
-    _assignments_sheet(wb, fmt, scenario, plan)
-    _rosters_sheet(wb, fmt, scenario, plan)
-    _division_sheet(wb, fmt, scenario, plan)
-    _expert_schedule_sheet(wb, fmt, scenario, plan)
-    _annual_sheet(wb, fmt, scenario, plan)
-    _pairings_sheet(wb, fmt, scenario, plan)
-    _workload_sheet(wb, fmt, scenario, plan)
-    _unscheduled_sheet(wb, fmt, scenario, plan)
-    _milestones_sheet(wb, fmt, scenario, plan)
-    _gantt_sheet(wb, fmt, scenario, plan)
-    _facts_sheet(wb, fmt, scenario, plan, facts)
-    wb.close()
+    with _no_cycle_collection():
+        if changes is not None:
+            _changes_sheet(wb, fmt, scenario, changes)
+        _assignments_sheet(wb, fmt, scenario, plan)
+        _rosters_sheet(wb, fmt, scenario, plan)
+        _division_sheet(wb, fmt, scenario, plan)
+        _expert_schedule_sheet(wb, fmt, scenario, plan)
+        _annual_sheet(wb, fmt, scenario, plan)
+        _pairings_sheet(wb, fmt, scenario, plan)
+        _workload_sheet(wb, fmt, scenario, plan)
+        _unscheduled_sheet(wb, fmt, scenario, plan)
+        _milestones_sheet(wb, fmt, scenario, plan)
+        _gantt_sheet(wb, fmt, scenario, plan)
+        _facts_sheet(wb, fmt, scenario, plan, facts)
+        wb.close()
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Without the cycle collector: xlsxwriter keeps a tuple per cell, millions at a national round,
+    which it would walk again and again as they pile up; none of them is part of a cycle."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # -- shared table helpers ------------------------------------------------------------------
@@ -219,7 +236,8 @@ def _column_widths(columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> 
     for i, column in enumerate(columns):
         header = display_width(column.header)
         # A column repeats its values (districts, roles, dates): each is measured once, True and 1 apart.
-        values = {(type(row[i]), row[i]) for row in rows if i < len(row)}
+        cells = [row[i] for row in rows if i < len(row)]
+        values = set(zip(map(type, cells), cells, strict=True))
         longest = max((_text_width(v, column.kind) for _, v in values), default=0)
         cap = WRAP_WIDTH if column.kind == "wrap" else MAX_WIDTH
         widths.append(min(max(header, longest, 4), cap) + 2)
@@ -254,10 +272,17 @@ def _write_table(
     ws = wb.add_worksheet(name)
     for col, column in enumerate(columns):
         ws.write_string(0, col, column.header, fmt.header)
+    plain = [fmt.cell(column.kind) for column in columns]
+    shade = [fmt.cell(column.kind, True) for column in columns]
+    write_string = ws.write_string
     for r, row in enumerate(rows, start=1):
-        shaded = bool(shading[r - 1]) if shading else False
-        for col, column in enumerate(columns):
-            _write_cell(ws, r, col, row[col], fmt.cell(column.kind, shaded))
+        formats = shade if shading and shading[r - 1] else plain
+        for col, cell_format in enumerate(formats):
+            value = row[col]
+            if type(value) is str and value and value.isprintable():  # most cells
+                write_string(r, col, value, cell_format)
+            else:
+                _write_cell(ws, r, col, value, cell_format)
     for col, width in enumerate(_column_widths(columns, rows)):
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
@@ -272,6 +297,8 @@ def _write_cell(ws: Worksheet, row: int, col: int, value: Any, cell_format: Form
         ws.write_string(row, col, printable(value), cell_format)
     elif value is None or value == "":
         ws.write_blank(row, col, None, cell_format)
+    elif type(value) is date and value >= EXCEL_PLAIN_SERIALS:
+        ws.write_number(row, col, _serial(value), cell_format)  # what write_datetime stores, cached
     elif isinstance(value, date):
         ws.write_datetime(row, col, value, cell_format)
     elif isinstance(value, bool):
@@ -280,6 +307,17 @@ def _write_cell(ws: Worksheet, row: int, col: int, value: Any, cell_format: Form
         ws.write_number(row, col, value, cell_format)
     else:  # no control character in a cell, whatever text the plan holds (outputs.clean)
         ws.write_string(row, col, printable(str(value)), cell_format)
+
+
+# From 1 March 1900 on, an Excel (1900 system) date is its count of days since 30 December 1899;
+# a plan's fifty thousand date cells hold a few hundred dates.
+EXCEL_PLAIN_SERIALS = date(1900, 3, 1)
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@lru_cache(maxsize=1 << 14)
+def _serial(day: date) -> int:
+    return (day - _EXCEL_EPOCH).days
 
 
 def _names(scenario: Scenario, ids: Sequence[str]) -> str:
@@ -748,7 +786,6 @@ def _gantt_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, pla
     # Row 1: the day of month of each week's Monday.
     for i, monday in enumerate(weeks):
         ws.write_number(1, base + i, monday.day, fmt.gantt_head)
-    spans = [(monday, monday + timedelta(days=6)) for monday in weeks]
     rows = []
     for r, visit in enumerate(visits, start=2):
         inst = scenario.institution_by_id.get(visit.institution)
@@ -763,13 +800,13 @@ def _gantt_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, pla
         for col, column in enumerate(fixed):
             _write_cell(ws, r, col, values[col], fmt.cell(column.kind))
         bar = fmt.gantt_bars.get(inst.tier if inst else "", fmt.gantt_bars["grassroots"])
-        for i, (monday, sunday) in enumerate(spans):
-            inside = visit.start <= sunday and visit.end >= monday
-            ws.write_blank(r, base + i, None, bar if inside else fmt.gantt_empty)
+        # Only the visit's weeks are cells; the others take the week columns' format (the grid).
+        for i in range((visit.start - first).days // 7, (visit.end - first).days // 7 + 1):
+            ws.write_blank(r, base + i, None, bar)
     widths = _column_widths(fixed, rows)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
-    ws.set_column(base, base + len(weeks) - 1, WEEK_WIDTH)
+    ws.set_column(base, base + len(weeks) - 1, WEEK_WIDTH, fmt.gantt_empty)
     # Legend under the chart.
     legend_row = len(visits) + 3
     ws.write_string(legend_row, 0, "图例（每列为一周，自周一起；着色表示该周有现场巡查）：", fmt.note)

@@ -84,6 +84,22 @@ AT_BOUND_WEIGHT = 0.05
 # group, 0.15 missed it in five. More only proves what the hint already is.
 FINISH_MOST = 0.15
 FINISH_MOST_PER_PAIR = 5e-5
+# CPU seconds per unit of the local search's work (``scheduler.improve.Work``: a candidate looked at,
+# a seat change or a start tried), measured on the national 6,400 and 35k rounds and the open pool.
+IMPROVE_SECONDS_PER_UNIT = 1.4e-6
+# Of the usable time, at most this share goes to the local search on the start plan (all pools, in
+# their order); what it spends, counted in units, is charged before the groups' budgets are sized.
+IMPROVE_SHARE = 0.5
+# After a group's first stage, its local search gets this many units per (visit, candidate) pair of
+# the (possibly pruned) group, charged with the group's model.
+GROUP_WORK_PER_PAIR = 100
+# The explanations of left-out institutions (``scheduler.explain``): their budget is this many seconds
+# and this many per institution the start plan leaves out, at most the caller's cap; what they cost,
+# kept aside from the usable time, is their budget times EXPLAIN_COST (measured at 35k, 272 left out,
+# budget 10 s: 12.9 s of CPU; the budget counts the re-solves' deterministic time, not their models).
+EXPLAIN_SECONDS = 2.0
+EXPLAIN_SECONDS_PER_LEFT = 0.02
+EXPLAIN_COST = 1.3
 # The fixed interleave batch of CP-SAT's deterministic search, so that the search does not depend on
 # how many workers run it.
 INTERLEAVE_BATCH = 4
@@ -142,6 +158,29 @@ def model_seconds(pairs: int) -> float:
     return MODEL_SECONDS_PER_PAIR * pairs
 
 
+def improve_work(time_limit: float, prepared: tuple[int, int] = (0, 0), reserve: float = 0.0) -> int:
+    """The local search's work budget on the start plan (units of ``scheduler.improve.Work``): its
+    share (:data:`IMPROVE_SHARE`) of what the limit leaves usable, from sizes only."""
+    usable = (time_limit * USABLE_SHARE - round_seconds(*prepared) - reserve) * REFERENCE_PROCESSES
+    return int(max(0.0, usable) * IMPROVE_SHARE / IMPROVE_SECONDS_PER_UNIT)
+
+
+def group_work(pairs: int) -> int:
+    """The local search's work budget after a group's first stage, from the group's pairs."""
+    return GROUP_WORK_PER_PAIR * pairs
+
+
+def explain_budget(left: int, most: float) -> float:
+    """The explanations' budget (seconds, as ``scheduler.explain`` counts them) for ``left`` left-out
+    institutions, at most ``most``."""
+    return min(most, EXPLAIN_SECONDS + EXPLAIN_SECONDS_PER_LEFT * left)
+
+
+def explain_seconds(budget: float, left: int) -> float:
+    """The seconds explanations with ``budget`` cost, kept aside when ``left`` institutions are left out."""
+    return EXPLAIN_COST * budget if left else 0.0
+
+
 def budgets(
     time_limit: float,
     pairs: list[int],
@@ -150,6 +189,7 @@ def budgets(
     workers: int = 1,
     prepared: tuple[int, int] = (0, 0),
     reserve: float = 0.0,
+    improved: int = 0,
 ) -> list[tuple[float, float]]:
     """Per group, the deterministic budgets (stage 1, stage 2), from the time limit and sizes only.
 
@@ -157,7 +197,9 @@ def budgets(
     greedy plan already meets its bound (no stage-1 search), ``workers`` the CP-SAT workers of each
     search, ``prepared`` the round's (visits, pairs) (the instance and the greedy plan, done before
     this runs, and the plan's assembly after it, costed from their size like the rest, never from a
-    clock) and ``reserve`` seconds kept for after the search (explanations). Costed as if the groups
+    clock), ``reserve`` seconds kept for after the search (explanations) and ``improved`` the units of
+    local search already spent on the start plan (``scheduler.improve.Work``), each group's own local
+    search (:func:`group_work`) being costed with its model. Costed as if the groups
     ran one after another on one core, the searches get what the usable share of the limit leaves,
     in proportion to size, with no minimum per group, so that many small groups never add up past
     the limit.
@@ -169,11 +211,14 @@ def budgets(
     The finishing stage gets at most :data:`FINISH_MOST` units and :data:`FINISH_MOST_PER_PAIR` per
     pair: what is left is not spent, and the solve ends sooner.
     """
-    usable = (time_limit * USABLE_SHARE - round_seconds(*prepared) - reserve) * REFERENCE_PROCESSES
+    spent = round_seconds(*prepared) + reserve + improved * IMPROVE_SECONDS_PER_UNIT
+    usable = (time_limit * USABLE_SHARE - spent) * REFERENCE_PROCESSES
     admitted: set[int] = set()
     building = 0.0
     for g in sorted(range(len(pairs)), key=lambda g: (at_bound[g], g)):
         cost = model_seconds(pairs[g])
+        if not at_bound[g]:
+            cost += group_work(pairs[g]) * IMPROVE_SECONDS_PER_UNIT
         if building + cost <= MODEL_SHARE * usable:
             admitted.add(g)
             building += cost

@@ -29,14 +29,16 @@ The changed teams are checked with the instance's own facts: candidates (R6, R7)
 rest and absences (R5, R8), yearly caps (R8), office capacity (R10), size, leader, skills and
 division of work (R4), and follow-up continuity (R15). Pinned visits (R16), standing-team visits
 (R11), follow-ups and visits that may straddle New Year keep their teams. Each move lowers the
-heaviest load or the number of experts at it, and the search is bounded by a count of moves and
-each move's work by a count of seat changes tried (:data:`MOVE_WORK`), never by time, so the same
-plan in gives the same plan out.
+heaviest load or the number of experts at it, and the search is bounded by a count of moves, each
+move's work by a count of seat changes tried (:data:`MOVE_WORK`) and the whole search's by a round's
+work budget (:class:`Work`: candidates looked at, seat changes and starts tried, shared among the
+pools in their order), never by time, so the same plan in gives the same plan out, and the time plan
+(``scheduler.executor``) costs the search from that count before the models' budgets are sized.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from constraints.pins import pinned
@@ -55,6 +57,22 @@ MAX_PAIRS = 60_000
 # move, and as many the split move (pairs of newcomers): a bound on their work, not on time, that a
 # move which fails in a big pool needs.
 MOVE_WORK = 20_000
+
+
+@dataclass
+class Work:
+    """A local search's work budget and what it has spent, in units: one per candidate looked at for a
+    seat, per seat change a chain or split move tries and per start a retime or spread looks at.
+    ``budget`` None: unbounded. Shared by every :func:`improve` call it is passed to. ``sized``, when
+    given, sets the budget at the first call from the number of tasks the plan then leaves out (the
+    time plan keeps their explanations' time aside)."""
+
+    budget: int | None = None
+    spent: int = 0
+    sized: Callable[[int], int] | None = None
+
+    def left(self) -> int | None:
+        return None if self.budget is None else max(0, self.budget - self.spent)
 
 
 @dataclass
@@ -277,6 +295,9 @@ class _Search:
         self.years = _Years(instance, self.state.plan, targets, caps)
         self._masks: dict[tuple[str, ...], list[int]] = {}  # a task's skills -> each expert's as bits
         self.work = 0  # seat changes the chain and split moves may still try (``relieve``)
+        self.granted = 0  # what ``work`` was when last granted
+        self.spent = 0  # units of work done (:class:`Work`)
+        self.until: int | None = None  # ``spent`` at which the search stops (None: never)
         self.shortest = min((t.days for t in instance.tasks), default=0)
         self._teams: dict[tuple[int, tuple[int, ...]], bool] = {}  # (task, team) -> R4 with division
 
@@ -342,10 +363,31 @@ class _Search:
         return [*members, into] if into is not None else members
 
     # -- the moves -----------------------------------------------------------------------------------
+    def exhausted(self) -> bool:
+        """Whether the search's work budget is spent."""
+        return self.until is not None and self.spent >= self.until
+
+    def _grant(self) -> None:
+        """A move's work for the chain and split moves: :data:`MOVE_WORK`, within what is left."""
+        self._settle()
+        self.work = MOVE_WORK if self.until is None else max(0, min(MOVE_WORK, self.until - self.spent))
+        self.granted = self.work
+
+    def _settle(self) -> None:
+        """The work the chain and split moves did since the last grant, counted as spent."""
+        self.spent += self.granted - self.work
+        self.granted = self.work
+
     def relieve(self, h: int, ceiling: int, pool_tasks: set[int]) -> bool:
         """One move that lowers ``h``'s load and leaves every expert it touches below ``ceiling``."""
+        self._grant()
+        try:
+            return self._relieve(h, ceiling, pool_tasks)
+        finally:
+            self._settle()
+
+    def _relieve(self, h: int, ceiling: int, pool_tasks: set[int]) -> bool:
         state = self.state
-        self.work = MOVE_WORK
         tasks = self.instance.tasks
         mine = [t for t in state.tasks_of[h] if t in pool_tasks and _movable(tasks[t])]
         order = sorted(mine, key=lambda t: (-tasks[t].days, t))
@@ -358,16 +400,17 @@ class _Search:
                 return True
         if self._eject(h, ceiling, pool_tasks) or any(self._chain(t, h, ceiling) for t in order):
             return True
-        self.work = MOVE_WORK
+        self._grant()
         if any(self._split(t, h, ceiling) for t in order):
             return True
-        return any(self._retime(t, h, ceiling) for t in order)
+        return not self.exhausted() and any(self._retime(t, h, ceiling) for t in order)
 
     def _newcomers(self, t: int, ceiling: int, slack: int) -> list[int]:
         """Candidates of visit ``t`` not on it whose load stays below ``ceiling`` after ``slack``
         more days, lightest first."""
         load = self.state.load
         team = set(self._members(t))
+        self.spent += len(self.candidates[t])
         return sorted(
             (k for k in self.candidates[t] if k not in team and load[k] + slack < ceiling),
             key=lambda k: (load[k], k),
@@ -550,6 +593,15 @@ class _Search:
                 return True
         return False
 
+    def affords_spread(self, pool_tasks: set[int]) -> bool:
+        """Whether the work budget has room for :meth:`spread` on these visits (a start per day of
+        their windows, the most it may look at)."""
+        if self.until is None:
+            return True
+        tasks = self.instance.tasks
+        cost = sum(hi - lo + 1 for t in pool_tasks for lo, hi in tasks[t].starts)
+        return self.spent + cost < self.until
+
     def spread(self, pool_tasks: Sequence[int]) -> None:
         """The pool's movable visits, each with its team, moved towards an even spread over their
         windows (in the order of their starts), each to the start nearest its place where its team
@@ -584,6 +636,7 @@ class _Search:
             key=lambda w: (abs(w - place), w),
         )
         limit = self.instance.scenario.params.max_concurrent_visits
+        self.spent += len(starts)
         state.detach(t)
         for w in starts:
             if w == a.start:
@@ -621,6 +674,7 @@ class _Search:
         starts = sorted(
             (w for lo, hi in window for w in range(lo, hi + 1)), key=lambda w: (abs(w - a.start), w)
         )
+        self.spent += len(starts) * (1 + len(newcomers))
         staying = [m for m in a.members if m != h]
         state.detach(t)  # off the calendar while its new start is sought
         fits = [
@@ -648,33 +702,73 @@ def improve(
     bounds: Sequence[int],
     targets: Sequence[QuotaTarget] | None = None,
     caps: Sequence[CapTarget] | None = None,
+    work: Work | None = None,
+    max_pairs: int | None = MAX_PAIRS,
 ) -> dict[int, Assignment]:
     """``plan`` with each pool's heaviest load lowered where moves of members allow (module
     docstring); ``pools`` are (task indices, expert indices) as ``scheduler.solve.pools`` gives them,
     ``bounds`` their lower bounds (a pool at its bound is left alone). ``targets`` and ``caps`` are
     R9's minimums and caps the plan must keep (default: the round's quota rows, and the caps'
-    shares of ``scheduler.quota_caps``). The same input gives the same output; tasks outside the
-    plan are left out of it."""
+    shares of ``scheduler.quota_caps``). ``work`` bounds the search and counts what it did: the
+    pools above their bound share what is left of it in their order, each in proportion to its
+    (visit, candidate) pairs, what one leaves going to those after it, and what is left at the end
+    to the pools whose share ran out, again in their order. Pools of more than
+    ``max_pairs`` pairs are left alone (None: none are). The same input gives the same output;
+    tasks outside the plan are left out of it."""
     if targets is None:
         targets = quota_targets(instance)
     if caps is None:
         caps = caps_for(instance, list(instance.tasks))
+    work = Work() if work is None else work
+    if work.sized is not None:
+        work.budget, work.sized = work.sized(len(instance.tasks) - len(plan)), None
     search = _Search(instance, plan, targets, caps)
     state = search.state
-    for (tasks, experts), bound in zip(pools, bounds, strict=True):
-        if sum(len(instance.tasks[t].candidates) for t in tasks) > MAX_PAIRS:
+    todo = []  # (pool, its pairs) of the pools the search works on
+    for p, ((tasks, experts), bound) in enumerate(zip(pools, bounds, strict=True)):
+        pairs = sum(len(instance.tasks[t].candidates) for t in tasks)
+        if max_pairs is not None and pairs > max_pairs:
             continue
-        inside = {t for t in tasks if t in state.plan}
-        people = sorted(experts)
-        if not _lower(search, inside, people, bound):
-            search.spread(sorted(inside))
-            _lower(search, inside, people, bound)
+        if max((state.load[k] for k in experts), default=0) > bound:
+            todo.append((p, max(1, pairs)))
+    waiting = sum(pairs for _, pairs in todo)
+    stopped = []  # the pools whose share ran out above their bound
+    for p, pairs in todo:
+        left = work.left()
+        if left is not None:
+            search.until = search.spent + left * pairs // waiting
+        waiting -= pairs
+        if not _pool(search, pools[p], bounds[p], work) and search.exhausted():
+            stopped.append(p)
+    for p in stopped:  # what the others left over, in the same order
+        left = work.left()
+        if not left:
+            break
+        search.until = search.spent + left
+        _pool(search, pools[p], bounds[p], work)
     return state.plan
 
 
+def _pool(search: _Search, pool: tuple[Sequence[int], Sequence[int]], bound: int, work: Work) -> bool:
+    """The moves on one pool, then a spread and the moves again if they stop above ``bound`` and the
+    budget allows; whether the pool reached its bound. The work done is added to ``work``."""
+    state = search.state
+    tasks, experts = pool
+    inside = {t for t in tasks if t in state.plan}
+    people = sorted(experts)
+    before = search.spent
+    done = _lower(search, inside, people, bound)
+    if not done and search.affords_spread(inside):
+        search.spread(sorted(inside))
+        done = _lower(search, inside, people, bound)
+    work.spent += search.spent - before
+    return done
+
+
 def _lower(search: _Search, inside: set[int], people: list[int], bound: int) -> bool:
-    """Moves on one pool until its heaviest load is at ``bound`` (True) or no move helps: an expert
-    no move relieved is tried again only after a pass over the others at that load moved something."""
+    """Moves on one pool until its heaviest load is at ``bound`` (True), no move helps or the work
+    budget is spent: an expert no move relieved is tried again only after a pass over the others at
+    that load moved something."""
     state = search.state
     failed: set[int] = set()
     moved = False
@@ -682,6 +776,8 @@ def _lower(search: _Search, inside: set[int], people: list[int], bound: int) -> 
         heaviest = max((state.load[k] for k in people), default=0)
         if heaviest <= bound:
             return True
+        if search.exhausted():
+            return False
         top = [k for k in people if state.load[k] == heaviest and k not in failed]
         if not top:
             if not moved:

@@ -30,7 +30,7 @@ from inputs.scenario import Scenario
 from scheduler import executor, followups, pacing
 from scheduler.bounds import relaxed_bound
 from scheduler.greedy import Assignment, QuotaTarget, compact, greedy, quota_targets
-from scheduler.improve import improve
+from scheduler.improve import MAX_PAIRS, Work, improve
 from scheduler.instance import PRUNE_PAIRS, Instance, Task, build_instance, first_visits, prune
 from scheduler.milestones import milestones
 from scheduler.model import Model, build_variables
@@ -245,15 +245,18 @@ def _loads(instance: Instance, plan: dict[int, Assignment]) -> dict[int, int]:
 
 
 def _start_plan(
-    instance: Instance, targets: list[QuotaTarget], found: list[tuple[list[int], list[int]]] | None = None
+    instance: Instance,
+    targets: list[QuotaTarget],
+    found: list[tuple[list[int], list[int]]] | None = None,
+    work: Work | None = None,
 ) -> dict[int, Assignment]:
     """The complete plan every search starts from: the greedy's, with each pool's heaviest load
-    lowered by the local search of ``scheduler.improve`` where moves of members allow. ``found``:
-    the round's pools, when known."""
+    lowered by the local search of ``scheduler.improve`` where moves of members allow, within
+    ``work`` (default: unbounded). ``found``: the round's pools, when known."""
     if found is None:
         found = pools(instance, instance.tasks)
     bounds = _floors(instance, found)
-    return improve(instance, greedy(instance, targets), found, bounds, targets)
+    return improve(instance, greedy(instance, targets), found, bounds, targets, work=work)
 
 
 def _floors(instance: Instance, group_pools: list[tuple[list[int], list[int]]]) -> list[int]:
@@ -353,7 +356,13 @@ def _solve_group(
             _parameters(solver, deadline - time.monotonic(), seed, workers, deterministic=budgets[0])
             status, fired = _solve_until(solver, cp, deadline, watch)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            chosen = improve(instance, _read(m, solver), group_pools, bounds, targets, m.caps)
+            # on the group's own (for a large group, pruned) candidate lists, within a work budget
+            # from its size that the time plan counted with its model (``executor.budgets``)
+            pairs = sum(max(1, len(_people(t))) for t in tasks)
+            work = Work(executor.group_work(pairs))
+            chosen = improve(
+                instance, _read(m, solver), group_pools, bounds, targets, m.caps, work=work, max_pairs=None
+            )
             optimal = status == cp_model.OPTIMAL
             objective = solver.objective_value
             bound = solver.best_objective_bound
@@ -576,7 +585,7 @@ def _grouped(
 RESHARES = 3
 
 
-def _start(instance: Instance) -> tuple[list[Group], dict[int, Assignment]]:
+def _start(instance: Instance, work: Work | None = None) -> tuple[list[Group], dict[int, Assignment]]:
     """The groups and the start plan, with each group's share of a yearly quota (R9) one its start
     plan meets wherever the round as a whole allows it.
 
@@ -587,19 +596,21 @@ def _start(instance: Instance) -> tuple[list[Group], dict[int, Assignment]]:
     their shares and could take more, and the start plan made again (at most :data:`RESHARES`
     times). So the groups' models start from plans that meet their shares, and no group is asked
     for what another group's plan already gives the round. Deterministic: from the round alone.
+    ``work`` bounds the local search on every start plan made (``scheduler.improve``) and counts what
+    it spent.
     """
     all_pools = pools(instance, instance.tasks)
     groups = _grouped(instance, all_pools)
     targets = quota_targets(instance)
     if len(groups) <= 1 or not targets:
-        return groups, _start_plan(instance, [q for _, _, own in groups for q in own], all_pools)
+        return groups, _start_plan(instance, [q for _, _, own in groups for q in own], all_pools, work)
     members = [set(ts) for ts, _ in all_pools]
     able = [_able(instance, target, members) for target in targets]
     first = [largest_remainder(need, row, row) for (_, _, need), row in zip(targets, able, strict=True)]
     wanted = first
     for attempt in range(RESHARES + 1):
         groups = _grouped(instance, all_pools, wanted)
-        plan = _start_plan(instance, [q for _, _, own in groups for q in own], all_pools)
+        plan = _start_plan(instance, [q for _, _, own in groups for q in own], all_pools, work)
         got = [_got(instance, plan, target, members) for target in targets]
         short = [need - sum(row) for (_, _, need), row in zip(targets, got, strict=True)]
         if all(s <= 0 for s in short) or attempt == RESHARES:
@@ -641,6 +652,7 @@ def _solve_groups(
     workers: int,
     progress: Progress | None,
     started: float,
+    work: Work | None = None,
 ) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool, bool, int]:
     """Solve the groups (``scheduler.executor``: here, in processes or on Ray); returns the plan,
     whether all proved optimal, the objective and bound terms, whether some group has no valid
@@ -650,13 +662,17 @@ def _solve_groups(
     Each group's deterministic budgets are fixed here, before any solving, from ``engine``'s time
     limit and the groups' sizes (groups the greedy already solved to their bound get only a small
     finishing stage), so the plan never depends on the machine's load or the number of processes.
-    Large groups are solved on pruned candidate lists (:func:`_pruned`).
+    Large groups are solved on pruned candidate lists (:func:`_pruned`), where the local search
+    lowers their start plans first, with what is left of ``work`` (the start plan's work budget).
     """
     live = [g for g, (tasks, _, _) in enumerate(groups) if tasks]
     # groups whose start plan leaves visits out come first, so the time plan admits their models
     # before those of groups that only balance loads (objective 1 before objective 2)
     live.sort(key=lambda g: (all(t.index in start_plan for t in groups[g][0]), g))
     solving = _pruned(instance, groups, live, start_plan)
+    if work is not None and solving is not instance:
+        start_plan = _improve_pruned(instance, solving, [groups[g] for g in live], start_plan, work)
+        engine = replace(engine, improved=work.spent)
     pairs = [sum(max(1, len(_people(solving.tasks[t.index]))) for t in groups[g][0]) for g in live]
     # CP-SAT's search depends on its number of workers, so that number must not depend on how many
     # processes run: one group gets all ``workers``; several get one each and run side by side
@@ -672,7 +688,13 @@ def _solve_groups(
             and _greedy_at_bound(instance, tasks, group_pools, seeded, floors[-1])
         )
     sized = executor.budgets(
-        engine.time_limit, pairs, done, workers=per_pool, prepared=engine.prepared, reserve=engine.reserve
+        engine.time_limit,
+        pairs,
+        done,
+        workers=per_pool,
+        prepared=engine.prepared,
+        reserve=engine.reserve,
+        improved=engine.improved,
     )
     processes = 1 if engine.ray is None and len(live) <= 1 else engine.processes
     jobs = []
@@ -748,12 +770,35 @@ def _pruned(
     return out
 
 
+def _improve_pruned(
+    instance: Instance,
+    solving: Instance,
+    groups: list[Group],
+    start_plan: dict[int, Assignment],
+    work: Work,
+) -> dict[int, Assignment]:
+    """The start plan with the pools the start plan's local search left alone for their size
+    (``scheduler.improve.MAX_PAIRS`` on the whole candidate lists) lowered on the pruned lists of
+    ``solving``, within ``work``; each pool's bound is from the whole lists."""
+    large = [
+        (ts, es)
+        for _, group_pools, _ in groups
+        for ts, es in group_pools
+        if sum(len(instance.tasks[t].candidates) for t in ts) > MAX_PAIRS
+    ]
+    if not large:
+        return start_plan
+    targets = [q for _, _, own in groups for q in own]
+    return improve(solving, start_plan, large, _floors(instance, large), targets, work=work, max_pairs=None)
+
+
 @dataclass(frozen=True)
 class Engine:
     """How the groups are solved: the time limit their deterministic budgets are sized from, the
     wall-clock last resort (epoch seconds), and where (``processes`` here, or a Ray address);
-    ``prepared`` (the round's visits and visit–candidate pairs) and ``reserve`` (seconds kept for
-    explanations) are the parts of the limit spent outside the groups' searches (``executor.budgets``)."""
+    ``prepared`` (the round's visits and visit–candidate pairs), ``reserve`` (seconds kept for
+    explanations) and ``improved`` (units of local search spent on the start plan) are the parts of
+    the limit spent outside the groups' searches (``executor.budgets``)."""
 
     time_limit: float
     deadline: float
@@ -761,6 +806,11 @@ class Engine:
     ray: str | None = None
     prepared: tuple[int, int] = (0, 0)
     reserve: float = 0.0
+    improved: int = 0
+
+    def work(self) -> Work:
+        """The local search's work budget on the start plan (``executor.improve_work``)."""
+        return Work(executor.improve_work(self.time_limit, self.prepared, self.reserve))
 
 
 # A round whose office capacity (R10) ties otherwise independent pools together is solved as one
@@ -798,9 +848,11 @@ def _split_under_capacity(
     )
     if len(pools(relaxed, relaxed.tasks)) <= 1:
         return None
-    groups, start_plan = _start(relaxed)
     twice = (2 * engine.prepared[0], 2 * engine.prepared[1])
     first = replace(engine, time_limit=engine.time_limit * 0.75, prepared=twice)
+    work = first.work()
+    groups, start_plan = _start(relaxed, work)
+    first = replace(first, improved=work.spent)
     chosen, optimal, objective, bound, failed, fired, kept = _solve_groups(
         relaxed, groups, start_plan, first, seed, workers, progress, started
     )
@@ -890,7 +942,9 @@ def solve(
     deadline = executor.last_resort(time.time(), time_limit)
     announced = today if today is not None else scenario.params.start
     instance = build_instance(scenario, announce=announced, followups=True, seed=seed)
-    explain_budget = min(10.0, 0.2 * time_limit)
+    most = min(10.0, 0.2 * time_limit)  # the explanations' budget at most
+    known = len(instance.no_window) + len(instance.no_staff)  # left out by every plan
+    explain_budget = executor.explain_budget(known, most)
     engine = Engine(
         time_limit,
         deadline,
@@ -898,7 +952,7 @@ def solve(
         ray,
         prepared=(len(instance.tasks), sum(max(1, len(_people(t))) for t in instance.tasks)),
         # institutions no plan can visit are explained after the search: their time is kept aside
-        reserve=explain_budget if instance.no_window or instance.no_staff else 0.0,
+        reserve=executor.explain_seconds(explain_budget, known),
     )
     for year, tasks, need in quota_targets(instance):
         if need > sum(1 for t in tasks if year in instance.tasks[t].years()):
@@ -909,12 +963,25 @@ def solve(
         chosen, optimal, objective, bound, fired, kept = split
         failed = False
     else:
-        groups, start_plan = _start(instance)
-        if len(start_plan) < len(instance.tasks):
-            # the start plan leaves some out, who may stay out: keep their explanations' time aside
-            engine = replace(engine, reserve=explain_budget)
+
+        def explained(left: int) -> float:
+            """The explanations' budget when the start plan leaves ``left`` tasks out."""
+            return executor.explain_budget(known + left, most)
+
+        def sized(left: int) -> int:
+            """The start plan's work budget, its explanations' cost kept aside."""
+            reserve = executor.explain_seconds(explained(left), known + left)
+            return executor.improve_work(time_limit, engine.prepared, reserve)
+
+        work = Work(sized=sized)
+        groups, start_plan = _start(instance, work)
+        # the start plan leaves some out, who may stay out: their explanations' budget grows with
+        # their number, and what it costs is kept aside
+        left = known + len(instance.tasks) - len(start_plan)
+        explain_budget = explained(len(instance.tasks) - len(start_plan))
+        engine = replace(engine, reserve=executor.explain_seconds(explain_budget, left), improved=work.spent)
         chosen, optimal, objective, bound, failed, fired, kept = _solve_groups(
-            instance, groups, start_plan, engine, seed, workers, progress, started
+            instance, groups, start_plan, engine, seed, workers, progress, started, work
         )
         # whether the round meets its quotas (R9) is decided over the whole round: a group may miss
         # its share while the others' plans meet the quota
@@ -925,9 +992,10 @@ def solve(
         if failed and len(groups) > 1 and instance.scenario.quotas:
             # the last resort: a quota the groups could not meet between them, solved as one model
             whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
-            retry_plan = _start_plan(instance, whole[0][2])
+            retry_plan = _start_plan(instance, whole[0][2], work=work)
+            engine = replace(engine, improved=work.spent)
             chosen, optimal, objective, bound, failed, retried, kept = _solve_groups(
-                instance, whole, retry_plan, engine, seed, workers, progress, started
+                instance, whole, retry_plan, engine, seed, workers, progress, started, work
             )
             fired = fired or retried
     if failed:

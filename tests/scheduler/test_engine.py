@@ -70,10 +70,29 @@ def test_budgets_cost_every_second_of_the_limit_on_one_core(monkeypatch):
     )
     seconds = sum(_seconds(a, b) for a, b in sized)
     seconds += sum(executor.model_seconds(p) for p in pairs)
+    seconds += sum(executor.group_work(p) * executor.IMPROVE_SECONDS_PER_UNIT for p in pairs)
     seconds += executor.round_seconds(*prepared) + reserve
     assert seconds == pytest.approx(60.0 * executor.USABLE_SHARE)
     less = executor.budgets(60.0, pairs, [False, False, False], prepared=(2000, 40_000), reserve=reserve)
     assert sum(_seconds(a, b) for a, b in less) < seconds
+
+
+def test_the_local_search_is_charged_before_the_searches_are_sized():
+    """The start plan's local search has a work budget from the limit and sizes alone, a share of
+    what is usable; what it spent, in units, comes off the groups' searches, and the explanations'
+    reserve grows with the institutions left out, up to their budget."""
+    work = executor.improve_work(60.0, (1000, 20_000))
+    assert work == executor.improve_work(60.0, (1000, 20_000))
+    assert 0 < work * executor.IMPROVE_SECONDS_PER_UNIT <= 60.0 * executor.USABLE_SHARE
+    assert executor.improve_work(60.0, (1000, 20_000), reserve=5.0) < work < executor.improve_work(120.0)
+    pairs = [4000, 9000]
+    sized = executor.budgets(60.0, pairs, [False, False])
+    charged = executor.budgets(60.0, pairs, [False, False], improved=work)
+    assert all(b[0] < a[0] for a, b in zip(sized, charged, strict=True))
+    assert charged == executor.budgets(60.0, pairs, [False, False], improved=work)
+    assert 0.0 < executor.explain_budget(10, 10.0) < executor.explain_budget(300, 10.0)
+    assert executor.explain_budget(10_000, 10.0) == 10.0 == executor.explain_budget(10_000, 20.0) / 2
+    assert executor.explain_seconds(5.0, 0) == 0.0 < executor.explain_seconds(5.0, 1)
 
 
 def test_last_resort_is_the_time_limit_itself():

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from inputs.scenario import Conflict, Quota, Scenario, TierRule, Unavailability
 from scheduler.bounds import pool_bound
 from scheduler.greedy import Assignment, greedy
-from scheduler.improve import improve
+from scheduler.improve import Work, improve
 from scheduler.instance import Instance, build_instance
 from scheduler.solve import pools, to_plan
 from tests.constraints.builders import expert, inst
@@ -130,6 +130,75 @@ def test_the_same_plan_in_gives_the_same_plan_out():
     sc = four_centres()
     instance = build_instance(sc, announce=sc.params.start, followups=True)
     assert improved(sc, lopsided(instance))[1] == improved(sc, lopsided(instance))[1]
+
+
+def test_a_work_budget_stops_the_search_and_counts_what_it_spent():
+    """A budget of one unit allows one move: the lopsided plan comes down from 4 days but not to the
+    bound (2), stays valid, and the same budget gives the same plan again."""
+    sc = four_centres()
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    found = pools(instance, instance.tasks)
+    bounds = [pool_bound(instance, ts, es) for ts, es in found]
+    work = Work(1)
+    plan = improve(instance, lopsided(instance), found, bounds, work=work)
+    check_plan(sc, to_plan(instance, plan, 0.0, False))
+    assert max(loads(to_plan(instance, plan, 0.0, False)).values()) > 2
+    assert work.spent >= 1 and work.left() == 0
+    assert improve(instance, lopsided(instance), found, bounds, work=Work(1)) == plan
+    asked: list[int] = []
+
+    def one(left: int) -> int:  # sized from the tasks the plan leaves out (none)
+        asked.append(left)
+        return 1
+
+    sized = Work(sized=one)
+    assert improve(instance, lopsided(instance), found, bounds, work=sized) == plan
+    assert asked == [0] and sized.budget == 1 and sized.sized is None
+
+
+def test_a_work_budget_with_room_changes_nothing():
+    """With room to spare the budget ends nothing: the plan reaches its bound, as unbounded, and the
+    work spent is counted below the budget."""
+    sc = four_centres()
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    found = pools(instance, instance.tasks)
+    bounds = [pool_bound(instance, ts, es) for ts, es in found]
+    free = Work()
+    unbounded = improve(instance, lopsided(instance), found, bounds, work=free)
+    work = Work(10 * free.spent)
+    assert improve(instance, lopsided(instance), found, bounds, work=work) == unbounded
+    assert 0 < work.spent == free.spent < work.budget
+    assert max(loads(to_plan(instance, unbounded, 0.0, False)).values()) == 2
+
+
+def test_pools_share_the_budget_in_their_order():
+    """Two lopsided pools (two districts, experts at home only), half the work an unbounded search
+    spends: the first pool's share does not starve the second, both move, and the same budget
+    gives the same plan again."""
+    sc = four_centres()
+    other = [allround(f"F{k}", leader=k <= 2, district="九龙坡") for k in range(1, 5)]
+    places = [inst(f"H{k}", f"第{k}卫生院", "grassroots", district="九龙坡") for k in range(1, 5)]
+    sc = replace(
+        sc,
+        institutions=(*sc.institutions, *places),
+        experts=(*sc.experts, *other),
+        params=replace(sc.params, home_district_only=True),
+    )
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    found = pools(instance, instance.tasks)
+    assert len(found) == 2
+    bounds = [pool_bound(instance, ts, es) for ts, es in found]
+    plan = {}
+    for ts, es in found:
+        lead = min(k for k in es if instance.experts[k].leader)
+        mate = min(k for k in es if k != lead)
+        plan.update({t: Assignment(i, (lead, mate), lead) for i, t in enumerate(sorted(ts))})
+    free = Work()
+    improve(instance, plan, found, bounds, work=free)
+    out = improve(instance, plan, found, bounds, work=Work(free.spent // 2))
+    assert out == improve(instance, plan, found, bounds, work=Work(free.spent // 2))
+    assert all(any(out[t] != plan[t] for t in ts) for ts, _ in found)
+    check_plan(sc, to_plan(instance, out, 0.0, False))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

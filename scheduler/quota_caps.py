@@ -75,7 +75,8 @@ def split_caps(instance: Instance) -> list[CapTarget]:
     if not rows or instance.scenario.params.max_concurrent_visits is not None:
         return [cap for _, cap in rows]
     from scheduler.greedy import quota_targets
-    from scheduler.solve import _split_quota, pools
+    from scheduler.shares import split_quota
+    from scheduler.solve import pools
 
     all_pools = pools(instance, instance.tasks)
     if len(all_pools) <= 1:
@@ -84,7 +85,7 @@ def split_caps(instance: Instance) -> list[CapTarget]:
     targets = quota_targets(instance)  # one per quota row
     out: list[CapTarget] = []
     for q, (year, tasks, cap) in rows:
-        need = _split_quota(instance, targets[q], members) if targets[q][2] > 0 else [0] * len(members)
+        need = split_quota(instance, targets[q], members) if targets[q][2] > 0 else [0] * len(members)
         able = [sum(1 for t in tasks if t in ts and year in instance.tasks[t].years()) for ts in members]
         forced = [sum(1 for t in tasks if t in ts and instance.tasks[t].years() == {year}) for ts in members]
         base = [min(a, max(f, n)) for a, f, n in zip(able, forced, need, strict=True)]

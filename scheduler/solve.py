@@ -37,6 +37,7 @@ from scheduler.model import Model, build_variables
 from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit
 from scheduler.quota_caps import caps_for, largest_remainder
+from scheduler.shares import Group, able_per_group, grouped, inside_per_group
 
 Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
 
@@ -506,79 +507,9 @@ def _read(m: Model, solver: cp_model.CpSolver) -> dict[int, Assignment]:
 # -- the whole round -----------------------------------------------------------
 
 
-Group = tuple[list[Task], list[tuple[list[int], list[int]]], list[QuotaTarget]]
-
-
-def _split_quota(instance: Instance, target: QuotaTarget, members: list[set[int]]) -> list[int]:
-    """Share one quota among groups, in proportion to how many of each group's tasks can meet it.
-
-    Meeting every group's share meets the quota; a group never gets more than it can do.
-    """
-    able = _able(instance, target, members)
-    return largest_remainder(target[2], able, able)
-
-
-def _able(instance: Instance, target: QuotaTarget, members: list[set[int]]) -> list[int]:
-    """Per group, how many of the target's tasks can lie in its year."""
-    year, tasks, _ = target
-    return _per_group(members, [t for t in tasks if year in instance.tasks[t].years()])
-
-
-def _got(
-    instance: Instance, plan: dict[int, Assignment], target: QuotaTarget, members: list[set[int]]
-) -> list[int]:
-    """Per group, how many of the target's tasks ``plan`` puts wholly inside its year (R9 counts
-    those)."""
-    year, tasks, _ = target
-    inside = []
-    for t in tasks:
-        a = plan.get(t)
-        if a is not None:
-            last = a.start + instance.tasks[t].days - 1
-            if instance.year_of(a.start) == year and instance.year_of(last) == year:
-                inside.append(t)
-    return _per_group(members, inside)
-
-
-def _per_group(members: list[set[int]], tasks: list[int]) -> list[int]:
-    group_of = {t: g for g, ts in enumerate(members) for t in ts}
-    out = [0] * len(members)
-    for t in tasks:
-        g = group_of.get(t)
-        if g is not None:
-            out[g] += 1
-    return out
-
-
 def _groups(instance: Instance) -> list[Group]:
     """Independent parts of the round; one part when the office's capacity (R10) ties them together."""
-    return _grouped(instance, pools(instance, instance.tasks))
-
-
-def _grouped(
-    instance: Instance, all_pools: list[tuple[list[int], list[int]]], shares: list[list[int]] | None = None
-) -> list[Group]:
-    """The groups of :func:`_groups` from the round's ``all_pools``; ``shares[q][g]`` is group ``g``'s
-    share of quota row ``q`` (default: :func:`_split_quota`)."""
-    targets = quota_targets(instance)
-    if instance.scenario.params.max_concurrent_visits is not None or len(all_pools) <= 1:
-        return [(list(instance.tasks), all_pools, targets)]
-    members = [set(ts) for ts, _ in all_pools]
-    if shares is None:
-        shares = [_split_quota(instance, target, members) for target in targets]
-    group_of = {t: g for g, ts in enumerate(members) for t in ts}
-    counted: list[list[list[int]]] = [[[] for _ in targets] for _ in all_pools]  # [g][q]: its tasks
-    for q, (_, tasks, _) in enumerate(targets):
-        for t in tasks:
-            if t in group_of:
-                counted[group_of[t]][q].append(t)
-    groups: list[Group] = []
-    for g, (ts, es) in enumerate(all_pools):
-        own = [
-            (year, counted[g][q], shares[q][g]) for q, (year, _, _) in enumerate(targets) if shares[q][g] > 0
-        ]
-        groups.append(([instance.tasks[t] for t in ts], [(ts, es)], own))
-    return groups
+    return grouped(instance, pools(instance, instance.tasks))
 
 
 # Times at most the start plan is made again with a quota's shortfall shared anew (:func:`_start`).
@@ -589,7 +520,7 @@ def _start(instance: Instance, work: Work | None = None) -> tuple[list[Group], d
     """The groups and the start plan, with each group's share of a yearly quota (R9) one its start
     plan meets wherever the round as a whole allows it.
 
-    The shares start in proportion to what each group can meet (:func:`_split_quota`). A group whose
+    The shares start in proportion to what each group can meet (``shares.split_quota``). A group whose
     start plan falls short of its share (its experts are too few or too capped in that year) passes
     the rest to the groups whose start plans lie in that year beyond their own shares; only when
     those, together, do not cover the quota is the shortfall shared anew among the groups that met
@@ -600,18 +531,18 @@ def _start(instance: Instance, work: Work | None = None) -> tuple[list[Group], d
     it spent.
     """
     all_pools = pools(instance, instance.tasks)
-    groups = _grouped(instance, all_pools)
+    groups = grouped(instance, all_pools)
     targets = quota_targets(instance)
     if len(groups) <= 1 or not targets:
         return groups, _start_plan(instance, [q for _, _, own in groups for q in own], all_pools, work)
     members = [set(ts) for ts, _ in all_pools]
-    able = [_able(instance, target, members) for target in targets]
+    able = [able_per_group(instance, target, members) for target in targets]
     first = [largest_remainder(need, row, row) for (_, _, need), row in zip(targets, able, strict=True)]
     wanted = first
     for attempt in range(RESHARES + 1):
-        groups = _grouped(instance, all_pools, wanted)
+        groups = grouped(instance, all_pools, wanted)
         plan = _start_plan(instance, [q for _, _, own in groups for q in own], all_pools, work)
-        got = [_got(instance, plan, target, members) for target in targets]
+        got = [inside_per_group(instance, plan, target, members) for target in targets]
         short = [need - sum(row) for (_, _, need), row in zip(targets, got, strict=True)]
         if all(s <= 0 for s in short) or attempt == RESHARES:
             break
@@ -640,7 +571,7 @@ def _start(instance: Instance, work: Work | None = None) -> tuple[list[Group], d
         surplus = [g - b for g, b in zip(row, base, strict=True)]
         extra = largest_remainder(need - sum(base), surplus, surplus)
         shares.append([b + e for b, e in zip(base, extra, strict=True)])
-    return _grouped(instance, all_pools, shares), plan
+    return grouped(instance, all_pools, shares), plan
 
 
 def _solve_groups(

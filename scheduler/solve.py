@@ -261,17 +261,9 @@ def _start_plan(
 
 
 def _floors(instance: Instance, group_pools: list[tuple[list[int], list[int]]]) -> list[int]:
-    """Each pool's lower bound (:func:`~scheduler.bounds.relaxed_bound`), computed once per round:
-    the start plan, the groups' budgets and their models all ask for it (a linear program per pool,
-    seconds in all on a national round)."""
-    cache: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = vars(instance).setdefault("_floors", {})
-    out = []
-    for ts, es in group_pools:
-        key = (tuple(ts), tuple(es))
-        if key not in cache:
-            cache[key] = relaxed_bound(instance, ts, es)
-        out.append(cache[key])
-    return out
+    """Each pool's lower bound (:func:`~scheduler.bounds.relaxed_bound`, which computes it once per
+    pool of the round: the start plan, the groups' budgets and their models all ask for it)."""
+    return [relaxed_bound(instance, ts, es) for ts, es in group_pools]
 
 
 def _greedy_at_bound(

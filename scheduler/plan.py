@@ -7,7 +7,7 @@ a plan back with :func:`Plan.from_json`. No solver objects here.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -67,6 +67,14 @@ class Milestone:
     self_report_due: date  # 自查报告 due
     feedback_due: date  # 反馈 due after the visit
     rectify_due: date  # 整改报告 due
+
+
+def plan_status(visits: Sequence[Visit], unscheduled: Sequence[Unscheduled], optimal: bool) -> str:
+    """A plan's status: ``partial``/``infeasible`` when institutions are left out (with/without any
+    visit), else ``optimal`` when proven, ``feasible`` otherwise."""
+    if unscheduled:
+        return "partial" if visits else "infeasible"
+    return "optimal" if optimal else "feasible"
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from scheduler.instance import PRUNE_PAIRS, Instance, Task, build_instance, firs
 from scheduler.milestones import milestones
 from scheduler.model import Model, build_variables
 from scheduler.parts import visit_parts
-from scheduler.plan import Plan, Unscheduled, Visit
+from scheduler.plan import Plan, Unscheduled, Visit, plan_status
 from scheduler.quota_caps import caps_for, largest_remainder
 from scheduler.shares import Group, able_per_group, grouped, inside_per_group
 
@@ -1011,9 +1011,7 @@ def to_plan(
         lead_time.unscheduled(instance, i) or Unscheduled(i.id, explained[i.id].reasons, explained[i.id].rule)
         for i in left
     ) + followups.left_out(instance, chosen)
-    status = (
-        ("partial" if visits else "infeasible") if unscheduled else ("optimal" if optimal else "feasible")
-    )
+    status = plan_status(visits, unscheduled, optimal)
     return Plan(
         scenario=scenario.params.name,
         status=status,

@@ -47,7 +47,7 @@ from scheduler import executor, followups
 from scheduler.greedy import Assignment
 from scheduler.instance import Instance, Task, build_instance
 from scheduler.parts import visit_parts
-from scheduler.plan import Plan, Unscheduled, Visit
+from scheduler.plan import Plan, Unscheduled, Visit, plan_status
 from scheduler.replan.baseline import BaselineError, _check_baseline, _visit_problems, started_conflicts
 from scheduler.replan.changes import (
     FOLLOW_ON,
@@ -253,9 +253,7 @@ def _assemble(
         unscheduled.append(Unscheduled(inst.id, tuple([*reasons, *found]), rule))
     visits.sort(key=lambda v: (v.start, v.institution))
     optimal = outcome.optimal if outcome is not None else False
-    status = (
-        ("partial" if visits else "infeasible") if unscheduled else ("optimal" if optimal else "feasible")
-    )
+    status = plan_status(visits, unscheduled, optimal)
     return Plan(
         scenario=scenario.params.name,
         status=status,

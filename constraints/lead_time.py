@@ -9,7 +9,8 @@ also compares the plan's ``milestones``, when it has them, with these dates. Sou
 
 The announcement day is the plan's ``announced`` (``schedule validate --today`` overrides it; a plan
 without one was announced on the cycle's start). A replan keeps the baseline's announcement day: its
-new and moved visits follow R13 from ``--today``, which is later.
+new and moved visits follow R13 from ``--today`` and this rule from the announcement day, whichever
+ends later.
 """
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ unavailability, conflicts, experts), the plan that was sent out and the day of t
    who stand in for one another, the heaviest load (fixed visits included) as low as possible. A
    second stage keeps all that and starts the free visits as early as possible. Added or moved
    visits start no earlier than ``notice_days`` after ``today``; an announced start stays allowed.
+   Every visit also keeps R14's lead time: the new plan carries the baseline's announcement day (its
+   letters went out then), so no visit starts before that day plus ``notice_days``, even when
+   ``today`` is earlier; an announced visit that a longer ``notice_days`` now puts inside it is
+   forced to move like any visit that breaks a rule of the changed round.
 4. Keeping the untouched visits fixed loses nothing while each forced visit can be repaired on its
    own: any plan changes at least the forced visits, and one more changed visit costs more than
    anything below it. A greedy repair (same dates with a member swapped first, then later dates)
@@ -40,12 +44,13 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from constraints import lead_time
 from constraints.base import Violation
 from constraints.replanning import first_start, same_visit
 from inputs.scenario import Scenario
 from scheduler import executor, followups
 from scheduler.greedy import Assignment
-from scheduler.instance import Instance, Task, build_instance
+from scheduler.instance import Instance, Task, build_instance, lead_first
 from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit, plan_status
 from scheduler.replan.baseline import BaselineError, _check_baseline, _visit_problems, started_conflicts
@@ -108,7 +113,9 @@ def replan(
     full_baseline = baseline
     baseline = followups.first_visits_of(baseline)  # follow-ups (R15) are replanned after their visits
     _check_baseline(scenario, baseline)
-    instance = build_instance(scenario)
+    # R14: the new plan keeps the baseline's announcement day; every start honours its lead time
+    announce = lead_time.announced(scenario, baseline)
+    instance = build_instance(scenario, announce=announce)
     to_visit = {i.id for i in scenario.institutions if not i.exempt}
     base_tasks = {t.inst.id for t in instance.tasks}
     started = [v for v in baseline.visits if v.start < today]
@@ -118,7 +125,7 @@ def replan(
     )
     visited_before = {v.institution for v in baseline.visits}
     new = sorted(i for i in to_visit if i not in visited_before and i in base_tasks)
-    why = _visit_problems(scenario, announced)
+    why = _visit_problems(scenario, announced, announce)
 
     # what can stay as it is, in start order, on top of the started visits
     held = _hold(instance, started)
@@ -178,7 +185,7 @@ def replan(
         status=SolveStatus(plan.status),
         plan=plan,
         changes=changes,
-        conflicts=started_conflicts(scenario, started),
+        conflicts=started_conflicts(scenario, started, announce),
         objective=result_objective,
         wall_time=elapsed,
         announced=len(waiting),
@@ -235,12 +242,16 @@ def _assemble(
     planned = {v.institution for v in visits}
     to_decide = {t.inst.id for t in free.tasks}
     notice = scenario.params.notice_days
-    earliest = first_start(scenario, today).isoformat()
+    first_day = first_start(scenario, today)
+    if instance.announce is not None:  # R14's lead time from the announcement, when that ends later
+        first_day = max(first_day, lead_first(scenario, instance.announce))
+    earliest = first_day.isoformat()
     unscheduled: list[Unscheduled] = []
     for inst in scenario.institutions:
         if inst.exempt or inst.id in planned:
             continue
-        rule, found = reasons_for(instance, inst)
+        lead = lead_time.unscheduled(instance, inst)  # no start left after R14's lead time alone
+        rule, found = (lead.rule, list(lead.reasons)) if lead is not None else reasons_for(instance, inst)
         reasons: list[str] = []
         if why.get(inst.id):
             reasons += [*why[inst.id], "原定巡查无法保留，也无法在规则允许的范围内调整"]

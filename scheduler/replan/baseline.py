@@ -5,9 +5,11 @@ visits, kept as they are, now break."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 from constraints import (
     conflicts,
+    lead_time,
     pairings,
     pins,
     standing_teams,
@@ -42,13 +44,15 @@ _PER_VISIT_CHECKS = (
     pairings,
     standing_teams,
     pins,  # R16: a visit whose pin changed moves to it
+    lead_time,  # R14: a visit that a longer notice_days puts too close to the announcement moves
 )
 
 
-def _visit_problems(scenario: Scenario, visits: list[Visit]) -> dict[str, list[str]]:
-    """Why each visit, taken on its own, no longer holds under the changed round (in Chinese)."""
+def _visit_problems(scenario: Scenario, visits: list[Visit], announced: date) -> dict[str, list[str]]:
+    """Why each visit, taken on its own, no longer holds under the changed round (in Chinese); the plan
+    is announced on ``announced`` (R14)."""
     found: dict[str, list[str]] = defaultdict(list)
-    alone = Plan(scenario=scenario.params.name, status="feasible", visits=tuple(visits))
+    alone = Plan(scenario=scenario.params.name, status="feasible", visits=tuple(visits), announced=announced)
     for module in _PER_VISIT_CHECKS:
         for v in module.check(scenario, alone):
             found[v.subject].append(v.message)
@@ -89,17 +93,18 @@ def _check_baseline(scenario: Scenario, baseline: Plan) -> None:
         raise BaselineError(problems)
 
 
-def started_conflicts(scenario: Scenario, started: list[Visit]) -> list[Violation]:
-    """The rules the started visits, kept as they are, now break."""
+def started_conflicts(scenario: Scenario, started: list[Visit], announced: date) -> list[Violation]:
+    """The rules the started visits, kept as they are, now break; the plan is announced on
+    ``announced`` (R14: a ``notice_days`` longer than the one they were announced with)."""
     if not started:
         return []
     ids = {v.institution for v in started}
     people = {e for v in started for e in (*v.members, v.leader)}
-    alone = Plan(scenario=scenario.params.name, status="feasible", visits=tuple(started))
+    alone = Plan(scenario=scenario.params.name, status="feasible", visits=tuple(started), announced=announced)
     out = []
     for v in validate(scenario, alone):
-        if v.rule in ("R9", "R14", "R15"):
-            continue  # quotas, the announcement's lead time and follow-ups are judged on the whole plan
+        if v.rule in ("R9", "R15"):
+            continue  # quotas and follow-ups are judged on the whole plan
         if v.subject in ids or v.subject in people or v.rule == "R10":
             out.append(v)
     return out

@@ -89,7 +89,7 @@ FINISH_MOST_PER_PAIR = 5e-5
 IMPROVE_SECONDS_PER_UNIT = 1.4e-6
 # Of the usable time, at most this share goes to the local search on the start plan (all pools, in
 # their order); what it spends, counted in units, is charged before the groups' budgets are sized.
-IMPROVE_SHARE = 0.5
+IMPROVE_SHARE = 0.75
 # After a group's first stage, its local search gets this many units per (visit, candidate) pair of
 # the (possibly pruned) group, charged with the group's model.
 GROUP_WORK_PER_PAIR = 100

@@ -17,7 +17,11 @@ at the pool's heaviest load, each move leaving every expert it touches below tha
   for a member who alone holds two skills;
 - *retime*: the visit moves to the nearest start of its window where the new team is free — in
   the same calendar year, or another when every quota row that counts the institution still
-  holds (R9: its minimum in the year left, its cap in the year entered).
+  holds (R9: its minimum in the year left, its cap in the year entered);
+- *rebuild*: the member leaves and the visit's team is made anew as the greedy makes one, from the
+  candidates free and light enough, at its start or (after the retime) at starts spread over its
+  window: several seats change at once, which a scarce leader sitting as a plain member, a member
+  who alone holds three skills or capped experts with room only in another year need.
 
 When no move helps, the pool's visits are *spread* with their teams over their windows (loads do
 not change) and the moves run again. Moving visits between years is what lets experts with a
@@ -42,7 +46,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from constraints.pins import pinned
-from scheduler.greedy import Assignment, QuotaTarget, quota_targets
+from scheduler.greedy import Assignment, QuotaTarget, pool_team, quota_targets, team_state
 from scheduler.instance import Instance, Task
 from scheduler.parts import can_divide
 from scheduler.quota_caps import CapTarget, caps_for
@@ -57,6 +61,12 @@ MAX_PAIRS = 60_000
 # move, and as many the split move (pairs of newcomers): a bound on their work, not on time, that a
 # move which fails in a big pool needs.
 MOVE_WORK = 20_000
+# Starts the rebuild move tries in each window of a visit (evenly spaced), after its own start.
+REBUILD_STARTS = 6
+# Units of work charged per free candidate when the rebuild move makes a team (the greedy tries a few
+# leaders, two ways each, over the free candidates): measured so that a unit costs about what the
+# other moves' units cost (``executor.IMPROVE_SECONDS_PER_UNIT``).
+REBUILD_WORK = 8
 
 
 @dataclass
@@ -398,12 +408,16 @@ class _Search:
         for t in order:
             if self._replace(t, h, ceiling) or self._swap(t, h, ceiling):
                 return True
+        if any(self._rebuild(t, h, ceiling, here=True) for t in order):
+            return True
         if self._eject(h, ceiling, pool_tasks) or any(self._chain(t, h, ceiling) for t in order):
             return True
         self._grant()
         if any(self._split(t, h, ceiling) for t in order):
             return True
-        return not self.exhausted() and any(self._retime(t, h, ceiling) for t in order)
+        if not self.exhausted() and any(self._retime(t, h, ceiling) for t in order):
+            return True
+        return not self.exhausted() and any(self._rebuild(t, h, ceiling) for t in order)
 
     def _newcomers(self, t: int, ceiling: int, slack: int) -> list[int]:
         """Candidates of visit ``t`` not on it whose load stays below ``ceiling`` after ``slack``
@@ -691,6 +705,60 @@ class _Search:
                     state.attach(t, Assignment(w, tuple(sorted(team)), leader, a.team))
                     self.years.move(t, old, state.year(t))
                     return True
+        state.attach(t, a)
+        return False
+
+    def _rebuild(self, t: int, h: int, ceiling: int, here: bool = False) -> bool:
+        """``h`` leaves visit ``t`` and its team is made anew, as the greedy makes one (a light leader,
+        then the lightest members who cover the skills and the division of work), from the candidates
+        free at a start, within their caps, and ending below ``ceiling`` (a member who stays keeps
+        their load): at the visit's start first, then at starts spread over its window (another year
+        when every quota row counting it allows, R9; R10 kept). It changes several seats at once, so
+        it finds what the moves of one or two seats cannot: a scarce leader sitting as a plain member,
+        a member who alone holds three skills, capped experts whose room is in another year.
+        ``here``: at the visit's own start only (the other starts are tried after retiming)."""
+        tasks = self.instance.tasks
+        state = self.state
+        task, a = tasks[t], state.plan[t]
+        old = state.year(t)
+        starts = [a.start]
+        if not here and t not in self.linked:
+            others = []
+            for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
+                if year == -1 or not (year == old or self.years.may_move(t, old, year)):
+                    continue
+                step = max(1, (hi - lo) // (REBUILD_STARTS - 1)) if REBUILD_STARTS > 1 else hi - lo + 1
+                others += [w for w in range(lo, hi + 1, step) if w != a.start]
+            starts += sorted(others, key=lambda w: (abs(w - a.start), w))
+        limit = self.instance.scenario.params.max_concurrent_visits
+        days = task.days
+        staying = set(a.members) - {h}
+        choose = team_state(self.instance, state.load)
+        state.detach(t)
+        for w in starts:
+            if self.exhausted():
+                break
+            if limit is not None and max(state.running[w : w + days]) >= limit:
+                continue
+            self.spent += len(self.candidates[t])
+            free = [
+                k
+                for k in sorted(self.candidates[t])
+                if k != h
+                and state.load[k] + days < ceiling + (k in staying)
+                and state.free_at(k, w, days)
+                and state.cap_at(k, w, days)
+            ]
+            self.spent += REBUILD_WORK * len(free)  # the greedy's team building, measured in units
+            picked = pool_team(choose, task, free)
+            if picked is None:
+                continue
+            leader, members = picked
+            if not self._continuity(t, members):
+                continue
+            state.attach(t, Assignment(w, tuple(sorted(members)), leader, a.team))
+            self.years.move(t, old, state.year(t))
+            return True
         state.attach(t, a)
         return False
 

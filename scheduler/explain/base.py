@@ -31,13 +31,13 @@ class _OutOfTime(Exception):
 class _Budget:
     """Deterministic solver time to spend, shared out among institutions and their re-solves, so the
     reasons never depend on the machine's load; the wall clock (1.5 × the seconds + 5 s) is only a
-    last resort, and ``fired`` says when it ended the analysis."""
+    last resort, and ``fired`` says when it ended the analysis. Given ``until`` (the solve's own last
+    resort, monotonic seconds), that is the last resort instead: the time limit, which a busy machine
+    may need to finish the deterministic work, so that the reasons stay the same under load."""
 
     def __init__(self, seconds: float, until: float | None = None) -> None:
         self.det_left = seconds * _DET_SHARE
-        self.wall_end = time.monotonic() + 1.5 * seconds + 5.0
-        if until is not None:  # the solve's own last resort (monotonic seconds) comes first
-            self.wall_end = min(self.wall_end, until)
+        self.wall_end = time.monotonic() + 1.5 * seconds + 5.0 if until is None else until
         self.share = 0.0  # what the institution being examined may still spend
         self.fired = False
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 
-from inputs.scenario import Conflict, Quota, Scenario, TierRule, Unavailability
+from inputs.scenario import DEFAULT_SKILLS, Conflict, Quota, Scenario, TierRule, Unavailability
 from scheduler.bounds import pool_bound
 from scheduler.greedy import Assignment, greedy
 from scheduler.improve import Work, improve
@@ -271,21 +271,27 @@ def two_skill_holder(team_max: int) -> Scenario:
     return scenario(centres, experts, tier_rules=rules)
 
 
+def improved_pair(sc: Scenario, leader: str, member: str) -> dict[str, int]:
+    """The loads after improving the plan that puts ``leader`` (leading) and ``member`` on every visit,
+    each on its own day; the improved plan is checked."""
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    index = instance.expert_index()
+    a, b = index[leader], index[member]
+    plan = {t.index: Assignment(t.index, (a, b), a) for t in instance.tasks}
+    instance, better = improved(sc, plan)
+    result = to_plan(instance, better, 0.0, False)
+    check_plan(sc, result)
+    return loads(result)
+
+
 def test_two_newcomers_share_the_seat_of_an_expert_with_two_skills():
     """Nobody else holds both of E2's skills: E3 and E4 together take E2's seat on two visits (teams
     of three, within the tier's four), and E5 leads two, so the heaviest load is 2, the bound. With
     teams of at most two the seat cannot be shared: E2 keeps all four visits."""
     for team_max, heaviest in ((4, 2), (2, 4)):
-        sc = two_skill_holder(team_max)
-        instance = build_instance(sc, announce=sc.params.start, followups=True)
-        index = instance.expert_index()
-        e1, e2 = index["E1"], index["E2"]
-        plan = {t.index: Assignment(t.index, (e1, e2), e1) for t in instance.tasks}
-        instance, better = improved(sc, plan)
-        result = to_plan(instance, better, 0.0, False)
-        check_plan(sc, result)
-        assert max(loads(result).values()) == heaviest, team_max
-        assert loads(result)["E2"] == heaviest
+        found = improved_pair(two_skill_holder(team_max), "E1", "E2")
+        assert max(found.values()) == heaviest, team_max
+        assert found["E2"] == heaviest
 
 
 def test_spreading_keeps_every_team_and_every_load():
@@ -344,3 +350,28 @@ def test_an_ejection_chain_passes_a_seat_on_through_two_experts():
         check_plan(sc, result)
         assert loads(result)["E1"] == heaviest, far_end_recused
         assert max(loads(result).values()) == max(heaviest, 2)
+
+
+def two_leaders_together(team_max: int) -> Scenario:
+    """Four one-day centres; L1 (党建, 医疗管理, 财务) and L2 (行风, 安全生产) may lead and between
+    them hold every skill, and five plain members hold one skill each."""
+    experts = [
+        expert("L1", "专家L1", "党建", "医疗管理", "财务", leader=True),
+        expert("L2", "专家L2", "行风", "安全生产", leader=True),
+        *(expert(f"M{k}", f"专家M{k}", skill) for k, skill in enumerate(DEFAULT_SKILLS, 1)),
+    ]
+    rules = {"grassroots": TierRule("grassroots", min_days=1, team_min=2, team_max=team_max)}
+    centres = [inst(f"G{k}", f"第{k}社区卫生服务中心", "grassroots") for k in range(1, 5)]
+    return scenario(centres, experts, tier_rules=rules)
+
+
+def test_a_team_is_rebuilt_when_two_leaders_sit_on_every_visit():
+    """L1 and L2 on every visit: 4 days each, while each visit needs only one of them. No single seat
+    change helps (nobody else holds two of L1's skills), but a team made anew does: L2 leads with
+    three plain members in L1's place, L1 with two in L2's, and the heaviest load comes down to 2,
+    the bound. With teams of at most three, L2 cannot lead without L1 (it would take four), so L1
+    keeps every visit."""
+    for team_max, heaviest in ((4, 2), (3, 4)):
+        found = improved_pair(two_leaders_together(team_max), "L1", "L2")
+        assert max(found.values()) == heaviest, team_max
+        assert found["L1"] == heaviest, team_max

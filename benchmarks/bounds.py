@@ -25,7 +25,8 @@ visit together — rounded up to a load some expert can actually have (a sum of 
 7-day visit a year (:func:`length_capacity`). The *whole-share* bound (:func:`whole_bound`) solves
 the same program with whole shares by CP-SAT for a pool a plan leaves above the stronger bound.
 :func:`diagnosis` compares a plan with them: ``bound attained``, ``weak bound`` (the plan is at the
-stronger bound, above the old one), ``weak bound (in-year)``, ``search gap`` or ``open``.
+stronger bound, above the old one), ``weak bound (teams)`` (:func:`team_bound`, whole teams instead
+of shares, shows no plan does better), ``weak bound (in-year)``, ``search gap`` or ``open``.
 """
 
 from __future__ import annotations
@@ -341,6 +342,7 @@ ATTAINED = "bound attained"
 WEAK_BOUND = "weak bound"
 SEARCH_GAP = "search gap"
 WEAK_IN_YEAR = "weak bound (in-year)"
+WEAK_TEAMS = "weak bound (teams)"
 OPEN = "open"
 
 
@@ -514,6 +516,111 @@ def whole_bound(
     return Whole(pool.name, stronger.value, status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE))
 
 
+# Teams :func:`team_bound` looks at per class of visits at most (subsets tried), and its deterministic
+# CP-SAT time (about seconds on an idle core).
+TEAM_SUBSETS = 60_000
+TEAM_BUDGET = 10.0
+
+
+def team_bound(
+    scenario: Scenario, pool: Pool, stronger: Stronger, below: int, *, budget: float = TEAM_BUDGET
+) -> Whole | None:
+    """Whether any plan can keep the pool's heaviest load under ``below``, counting whole teams.
+
+    The share programs (:func:`stronger_bound`, :func:`whole_bound`) count each skill, the leaders
+    and the size of a class's visits apart, so one expert's seat may serve a skill on one visit and a
+    leader on another that, in a real team, would need two seats: with two leaders who each lack a
+    skill only the other's helpers hold, the shares find loads no team can give. This program
+    chooses, for each class, how many of its visits each team makes, among the inclusion-minimal
+    valid teams of its eligible experts (a leader, every required skill, the tier's sizes; any valid
+    team contains one, and dropping members never raises a load), with the yearly caps of
+    :func:`_program` (visits straddling New Year allowed: a bound for every plan). Timing,
+    absences and conflicts between visits are ignored, which only lowers it. ``value`` is the
+    lightest load some expert can have at ``below`` or above when no teams reach a load under
+    ``below`` (then the plan's load is optimal), ``reached`` whether they do. None when it does not
+    apply: a tier dividing the work (R4 分工), too many teams to list, or no load to try.
+    Deterministic: a fixed seed, one CP-SAT worker and a deterministic time limit.
+    """
+    from ortools.sat.python import cp_model
+
+    if stronger.value is None or below <= stronger.value:
+        return None
+    experts, classes, lengths = _classes(scenario, pool, lower_bound(scenario, pool))
+    if not classes:
+        return None
+    load = max((x for x in range(stronger.value, below) if attainable(lengths, x) == x), default=None)
+    if load is None:
+        return None
+    by_id = {e.id: e for e in experts}
+    model = cp_model.CpModel()
+    days_of: dict[str, list[tuple[Any, int]]] = {e.id: [] for e in experts}
+    for (tier, days, eligible_ids), n in sorted(classes.items()):
+        rule = scenario.rule(tier)
+        if rule.part_counts or rule.one_part_each:
+            return None
+        teams = _minimal_teams([by_id[x] for x in eligible_ids], rule)
+        if teams is None:
+            return None
+        if not teams:
+            return Whole(pool.name, stronger.value, True)  # an unservable class: not this bound's case
+        made = [model.new_int_var(0, n, "") for _ in teams]
+        model.add(sum(made) == n)
+        for team, var in zip(teams, made, strict=True):
+            for expert_id in team:
+                days_of[expert_id].append((var, days))
+        # a team under the tier's smallest size takes further members, any eligible ones
+        short = [(var, rule.team_min - len(team)) for team, var in zip(teams, made, strict=True)]
+        if any(missing > 0 for _, missing in short):
+            extra = {x: model.new_int_var(0, n, "") for x in eligible_ids}
+            model.add(sum(extra.values()) >= sum(missing * var for var, missing in short if missing > 0))
+            for expert_id, var in extra.items():
+                days_of[expert_id].append((var, days))
+    for expert in experts:
+        terms = days_of[expert.id]
+        if not terms:
+            continue
+        model.add(sum(days * var for var, days in terms) <= load)
+        capacity = year_capacity(scenario, expert)
+        if capacity is None:
+            continue
+        for threshold in sorted({days for _, days in terms}):
+            longer = [(var, days) for var, days in terms if days >= threshold]
+            most = length_capacity(scenario, expert, lengths, threshold, straddle=True)
+            model.add(sum(days * var for var, days in longer) <= min(capacity, most))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_deterministic_time = budget
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    status = solver.solve(model)
+    if status == cp_model.INFEASIBLE:
+        return Whole(pool.name, attainable(lengths, load + 1), False)
+    return Whole(pool.name, stronger.value, status in (cp_model.OPTIMAL, cp_model.FEASIBLE))
+
+
+def _minimal_teams(people: Sequence[Expert], rule: TierRule) -> list[tuple[str, ...]] | None:
+    """The inclusion-minimal valid teams of ``people`` for a tier without a division of work (a
+    leader-eligible member, every required skill, ``team_min``..``team_max`` members), by id; None
+    when more than :data:`TEAM_SUBSETS` subsets would have to be tried."""
+    required = set(rule.required_skills)
+    people = [e for e in people if e.leader or set(e.skills) & required]  # others only fill seats
+    most = min(rule.team_max, len(people))
+    if sum(math.comb(len(people), r) for r in range(1, most + 1)) > TEAM_SUBSETS:
+        return None
+
+    def valid(team: Sequence[Expert]) -> bool:
+        return any(e.leader for e in team) and required <= {x for e in team for x in e.skills}
+
+    found: list[tuple[str, ...]] = []
+    for size in range(1, most + 1):
+        for team in combinations(people, size):
+            if not valid(team):
+                continue
+            if any(valid(team[:i] + team[i + 1 :]) for i in range(size)):
+                continue  # a smaller valid team lies inside it
+            found.append(tuple(e.id for e in team))
+    return found
+
+
 def _relaxation(scenario: Scenario, experts: Sequence[Expert], classes: Classes) -> tuple[float | None, bool]:
     """The LP of :func:`stronger_bound`, solved by GLOP: (optimum, whether it was infeasible)."""
     try:
@@ -643,20 +750,26 @@ def _best_sum(lengths: Sequence[int], limit: int) -> int:
     return reach.bit_length() - 1
 
 
-def diagnosis(heaviest: int, bound: Bound, stronger: Stronger, whole: Whole | None = None) -> str:
+def diagnosis(
+    heaviest: int, bound: Bound, stronger: Stronger, whole: Whole | None = None, teams: Whole | None = None
+) -> str:
     """Why a pool's heaviest load is above its bound: ``bound attained``; ``weak bound`` (the old
     bound is below what any plan can do, and the plan reaches the stronger one). Above the stronger
     bound, without ``whole``: ``search gap`` (a better plan may exist; not looked into). With
     ``whole`` (:func:`whole_bound` up to the plan's load): ``weak bound (in-year)`` (no plan that
     keeps its visits inside calendar years does better: the plan is optimal among them),
     ``search gap`` (whole shares reach a lighter load: the search, or the timing the shares ignore,
-    is at fault) or ``open`` (the budget ran out before either was shown)."""
+    is at fault) or ``open`` (the budget ran out before either was shown). With ``teams``
+    (:func:`team_bound` up to the plan's load) showing no teams do better: ``weak bound (teams)``
+    (the plan is optimal: the shares' bounds are below what any team can give)."""
     if bound.ceil is None:
         return NOT_AVAILABLE
     if heaviest <= bound.ceil:
         return ATTAINED
     if stronger.value is not None and heaviest <= stronger.value:
         return WEAK_BOUND
+    if teams is not None and heaviest <= teams.value:
+        return WEAK_TEAMS
     if whole is None:
         return SEARCH_GAP
     if heaviest <= whole.value:

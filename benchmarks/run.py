@@ -13,10 +13,11 @@ every pool of interchangeable experts sets the heaviest load beside the independ
 ``benchmarks.bounds``, the stronger bound, and the diagnosis: ``bound attained``, ``weak bound``
 (the plan reaches the stronger bound: no plan can do better). A pool above the stronger bound is
 looked into with the whole-share bound (``benchmarks.bounds.whole_bound``, a deterministic CP-SAT
-budget per load tried): ``weak bound (in-year)`` (no plan keeping its visits inside calendar years
-does better), ``search gap`` (whole shares do better: the search, or the timing they ignore, is at
-fault) or ``open`` (the budget ran out). The same seed gives the same rounds and the same solver
-seed; only times and memory vary between runs.
+budget per load tried) and the team bound (``benchmarks.bounds.team_bound``: whole teams instead of
+shares): ``weak bound (teams)`` (no teams do better: the plan is optimal), ``weak bound (in-year)``
+(no plan keeping its visits inside calendar years does better), ``search gap`` (whole shares do
+better: the search, or the timing they ignore, is at fault) or ``open`` (the budget ran out). The
+same seed gives the same rounds and the same solver seed; only times and memory vary between runs.
 
 The sweep generates a national grassroots round of each size, writes it as a CSV folder and runs the
 ``schedule solve`` command on it in a child process (reading, solving and writing the plan folder, as
@@ -53,6 +54,7 @@ from benchmarks.bounds import (
     lower_bound,
     pools,
     stronger_bound,
+    team_bound,
     whole_bound,
 )
 from benchmarks.generate import KINDS, SIZED, TABLE_KINDS, generate
@@ -89,8 +91,9 @@ def _validator() -> Callable[[Scenario, Plan], list[Any]] | None:
 
 def pool_rows(scenario: Scenario, plan: Plan) -> list[dict[str, Any]]:
     """Per pool: name, size, heaviest load in the plan, the bound, their ratio and the deciding term,
-    the stronger bound (``stronger``, its LP optimum and deciding term), the whole-share bound for pools
-    above the stronger one (``whole``, else None) and the diagnosis (``label``).
+    the stronger bound (``stronger``, its LP optimum and deciding term), for pools above the stronger
+    one the larger of the whole-share and team bounds (``whole``, else None) and the diagnosis
+    (``label``).
 
     The bound counts every institution of the pool; with some left out of the plan (``visited`` below
     ``institutions``) the ratio flatters the plan.
@@ -106,6 +109,8 @@ def pool_rows(scenario: Scenario, plan: Plan) -> list[dict[str, Any]]:
         complete = all(i in planned or i in bound.unservable for i in pool.institutions)
         above = complete and stronger.value is not None and heaviest > stronger.value
         whole = whole_bound(scenario, pool, stronger, heaviest) if above else None
+        teams = team_bound(scenario, pool, stronger, heaviest) if above else None
+        found = [w.value for w in (whole, teams) if w is not None]
         rows.append(
             {
                 "pool": pool.name,
@@ -124,8 +129,8 @@ def pool_rows(scenario: Scenario, plan: Plan) -> list[dict[str, Any]]:
                 "lp": None if stronger.lp is None else round(stronger.lp, 3),
                 "lp_infeasible": stronger.lp_infeasible,
                 "stronger_by": stronger.decided_by,
-                "whole": None if whole is None else whole.value,
-                "label": diagnosis(heaviest, bound, stronger, whole) if complete else INCOMPLETE,
+                "whole": max(found) if found else None,
+                "label": diagnosis(heaviest, bound, stronger, whole, teams) if complete else INCOMPLETE,
             }
         )
     return rows

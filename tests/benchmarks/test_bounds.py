@@ -18,6 +18,7 @@ from benchmarks.bounds import (
     SEARCH_GAP,
     WEAK_BOUND,
     WEAK_IN_YEAR,
+    WEAK_TEAMS,
     Bound,
     Stronger,
     Whole,
@@ -31,6 +32,7 @@ from benchmarks.bounds import (
     skill_term,
     smallest_team,
     stronger_bound,
+    team_bound,
     whole_bound,
     year_capacity,
 )
@@ -581,3 +583,77 @@ def test_bounds_never_exceed_the_best_plan_on_tiny_rounds(seed: int) -> None:
         assert bound.ceil <= stronger.value <= best
         whole = whole_bound(s, pool, stronger, best + 1)
         assert whole is not None and stronger.value <= whole.value <= best
+
+
+def paired_leaders(cap: int | None) -> Scenario:
+    """Nine one-day visits needing five skills, teams of 2–4, three leaders (E05 may work ``cap``
+    days), 安全生产 held by E02, E03 and E05 alone, 财务 by E02, E04 and E08. By shares 安全生产 asks
+    E02 and E03 for 4 each; but E04's visits need E02 for 安全生产 (E03 leads its own), so 财务 on
+    E03's visits falls to E08: whole teams cannot keep everyone under 5."""
+    five = ("党建", "行风", "医疗管理", "财务", "安全生产")
+    people = [
+        expert("E01", ("行风", "医疗管理")),
+        expert("E02", ("财务", "安全生产")),
+        expert("E03", ("行风", "安全生产"), leader=True),
+        expert("E04", ("党建", "医疗管理", "财务"), leader=True),
+        expert("E05", ("安全生产",), leader=True, max_days=cap),
+        expert("E06", ("党建",)),
+        expert("E07", ("医疗管理",)),
+        expert("E08", ("财务",)),
+        expert("E09", ("行风", "医疗管理")),
+        expert("E10", ("党建",)),
+    ]
+    return scenario(
+        [grassroots(f"G{n}") for n in range(9)], people, grassroots=TierRule("grassroots", 1, 2, 4, five)
+    )
+
+
+def test_the_team_bound_sees_what_shares_hide() -> None:
+    """With E05 capped at one day the shares' bounds say 4 and whole shares reach it, but no choice of
+    teams gets under 5: the team bound proves 5, and a plan at 5 is labelled ``weak bound (teams)``.
+    Asked whether 5 can be beaten by less than 6, it finds teams reaching 5."""
+    s = paired_leaders(1)
+    (pool,) = pools(s)
+    bound, stronger = lower_bound(s, pool), stronger_bound(s, pool)
+    assert stronger.value == 4
+    assert whole_bound(s, pool, stronger, 5) == Whole(pool.name, 4, True)
+    teams = team_bound(s, pool, stronger, 5)
+    assert teams == Whole(pool.name, 5, False)
+    assert diagnosis(5, bound, stronger, whole_bound(s, pool, stronger, 5), teams) == WEAK_TEAMS
+    assert team_bound(s, pool, stronger, 6) == Whole(pool.name, 4, True)
+
+
+def test_the_team_bound_agrees_where_the_shares_are_exact() -> None:
+    """One leader among four experts on three visits: the shares' bound (3) is what teams reach, so
+    asked about a plan at 4 the team bound finds teams doing better, and the label is a search gap."""
+    s = scenario(
+        [grassroots("G1"), grassroots("G2"), grassroots("G3")],
+        [
+            expert("E1", TWO_SKILLS, leader=True),
+            expert("E2", TWO_SKILLS),
+            expert("E3", ("党建",)),
+            expert("E4", ("财务",)),
+        ],
+        grassroots=TierRule("grassroots", 1, 2, 4, TWO_SKILLS),
+    )
+    (pool,) = pools(s)
+    bound, stronger = lower_bound(s, pool), stronger_bound(s, pool)
+    teams = team_bound(s, pool, stronger, 4)
+    assert teams == Whole(pool.name, 3, True)
+    assert diagnosis(4, bound, stronger, None, teams) == SEARCH_GAP
+
+
+def test_the_team_bound_leaves_divided_work_alone() -> None:
+    """A tier that divides the work (R4 分工) is not this bound's case: None."""
+    s = paired_leaders(1)
+    s = Scenario(
+        params=s.params,
+        institutions=s.institutions,
+        experts=s.experts,
+        tier_rules={
+            **s.tier_rules,
+            "grassroots": TierRule("grassroots", 1, 2, 4, TWO_SKILLS, one_part_each=True),
+        },
+    )
+    (pool,) = pools(s)
+    assert team_bound(s, pool, Stronger(pool.name, 1, 1.0, LP), 9) is None

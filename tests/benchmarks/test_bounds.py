@@ -87,12 +87,9 @@ def only_bound(s: Scenario):
     return lower_bound(s, pool)
 
 
-# -- the three terms -------------------------------------------------------------------------------------
-def test_leader_term_decides() -> None:
-    """One leader among four experts carries every visit day, so the leader term is the bound."""
-    # Grassroots: 1 day, team 2–4, skills 党建+财务. E1 alone covers both and leads → smallest team
-    # max(2, 1) = 2. Three visits: person-days 3×2×1/4 = 1.5; leaders 3/1 = 3; 党建 3/3 = 1; 财务 3/3 = 1.
-    s = scenario(
+def one_leader_three_visits() -> Scenario:
+    """Three one-day visits (党建 and 财务, teams of 2–4); E1 alone may lead."""
+    return scenario(
         [grassroots("G1"), grassroots("G2"), grassroots("G3")],
         [
             expert("E1", TWO_SKILLS, leader=True),
@@ -102,6 +99,14 @@ def test_leader_term_decides() -> None:
         ],
         grassroots=TierRule("grassroots", 1, 2, 4, TWO_SKILLS),
     )
+
+
+# -- the three terms -------------------------------------------------------------------------------------
+def test_leader_term_decides() -> None:
+    """One leader among four experts carries every visit day, so the leader term is the bound."""
+    # Grassroots: 1 day, team 2–4, skills 党建+财务. E1 alone covers both and leads → smallest team
+    # max(2, 1) = 2. Three visits: person-days 3×2×1/4 = 1.5; leaders 3/1 = 3; 党建 3/3 = 1; 财务 3/3 = 1.
+    s = one_leader_three_visits()
     bound = only_bound(s)
     assert bound.decided_by == LEADERS
     assert (bound.value, bound.ceil) == (3.0, 3)
@@ -626,16 +631,7 @@ def test_the_team_bound_sees_what_shares_hide() -> None:
 def test_the_team_bound_agrees_where_the_shares_are_exact() -> None:
     """One leader among four experts on three visits: the shares' bound (3) is what teams reach, so
     asked about a plan at 4 the team bound finds teams doing better, and the label is a search gap."""
-    s = scenario(
-        [grassroots("G1"), grassroots("G2"), grassroots("G3")],
-        [
-            expert("E1", TWO_SKILLS, leader=True),
-            expert("E2", TWO_SKILLS),
-            expert("E3", ("党建",)),
-            expert("E4", ("财务",)),
-        ],
-        grassroots=TierRule("grassroots", 1, 2, 4, TWO_SKILLS),
-    )
+    s = one_leader_three_visits()
     (pool,) = pools(s)
     bound, stronger = lower_bound(s, pool), stronger_bound(s, pool)
     teams = team_bound(s, pool, stronger, 4)

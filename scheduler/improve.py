@@ -21,7 +21,9 @@ at the pool's heaviest load, each move leaving every expert it touches below tha
 - *rebuild*: the member leaves and the visit's team is made anew as the greedy makes one, from the
   candidates free and light enough, at its start or (after the retime) at starts spread over its
   window: several seats change at once, which a scarce leader sitting as a plain member, a member
-  who alone holds three skills or capped experts with room only in another year need.
+  who alone holds three skills or capped experts with room only in another year need; last, a
+  chain of two rebuilds, when the new team needs one expert who would reach the load being
+  lowered and who can be spared from another visit of theirs, rebuilt in turn.
 
 When no move helps, the pool's visits are *spread* with their teams over their windows (loads do
 not change) and the moves run again. Moving visits between years is what lets experts with a
@@ -417,7 +419,9 @@ class _Search:
             return True
         if not self.exhausted() and any(self._retime(t, h, ceiling) for t in order):
             return True
-        return not self.exhausted() and any(self._rebuild(t, h, ceiling) for t in order)
+        if not self.exhausted() and any(self._rebuild(t, h, ceiling) for t in order):
+            return True
+        return not self.exhausted() and any(self._rebuild(t, h, ceiling, through=True) for t in order)
 
     def _newcomers(self, t: int, ceiling: int, slack: int) -> list[int]:
         """Candidates of visit ``t`` not on it whose load stays below ``ceiling`` after ``slack``
@@ -708,7 +712,7 @@ class _Search:
         state.attach(t, a)
         return False
 
-    def _rebuild(self, t: int, h: int, ceiling: int, here: bool = False) -> bool:
+    def _rebuild(self, t: int, h: int, ceiling: int, here: bool = False, through: bool = False) -> bool:
         """``h`` leaves visit ``t`` and its team is made anew, as the greedy makes one (a light leader,
         then the lightest members who cover the skills and the division of work), from the candidates
         free at a start, within their caps, and ending below ``ceiling`` (a member who stays keeps
@@ -716,13 +720,17 @@ class _Search:
         when every quota row counting it allows, R9; R10 kept). It changes several seats at once, so
         it finds what the moves of one or two seats cannot: a scarce leader sitting as a plain member,
         a member who alone holds three skills, capped experts whose room is in another year.
-        ``here``: at the visit's own start only (the other starts are tried after retiming)."""
+        ``here``: at the visit's own start only (the other starts are tried after retiming).
+        ``through``: at the visit's start, the new team may take one expert who reaches ``ceiling``
+        by it, who then leaves another visit of theirs, rebuilt the same way (a chain of two
+        rebuilds: the only holders of a skill the new team needs may all be at the ceiling but one
+        of them can be spared elsewhere)."""
         tasks = self.instance.tasks
         state = self.state
         task, a = tasks[t], state.plan[t]
         old = state.year(t)
         starts = [a.start]
-        if not here and t not in self.linked:
+        if not (here or through) and t not in self.linked:
             others = []
             for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
                 if year == -1 or not (year == old or self.years.may_move(t, old, year)):
@@ -745,22 +753,42 @@ class _Search:
                 k
                 for k in sorted(self.candidates[t])
                 if k != h
-                and state.load[k] + days < ceiling + (k in staying)
+                and state.load[k] + days < ceiling + (k in staying or through)
                 and state.free_at(k, w, days)
                 and state.cap_at(k, w, days)
             ]
-            self.spent += REBUILD_WORK * len(free)  # the greedy's team building, measured in units
-            picked = pool_team(choose, task, free)
-            if picked is None:
-                continue
-            leader, members = picked
-            if not self._continuity(t, members):
-                continue
-            state.attach(t, Assignment(w, tuple(sorted(members)), leader, a.team))
-            self.years.move(t, old, state.year(t))
-            return True
+            # who would reach the ceiling by joining (``through``): at most one of them, each in turn
+            tight = [k for k in free if k not in staying and state.load[k] + days >= ceiling]
+            light = [k for k in free if k not in tight]
+            for extra in tight if tight else [None]:
+                members_from = light if extra is None else sorted([*light, extra])
+                self.spent += REBUILD_WORK * len(members_from)  # the greedy's team building, in units
+                picked = pool_team(choose, task, members_from)
+                if picked is None:
+                    continue
+                leader, members = picked
+                if not self._continuity(t, members):
+                    continue
+                state.attach(t, Assignment(w, tuple(sorted(members)), leader, a.team))
+                if extra is not None and extra in members and not self._spare(extra, t, ceiling):
+                    state.detach(t)
+                    continue
+                self.years.move(t, old, state.year(t))
+                return True
         state.attach(t, a)
         return False
+
+    def _spare(self, k: int, taken: int, ceiling: int) -> bool:
+        """``k``, brought to ``ceiling`` by visit ``taken``, leaves one of their other visits, whose
+        team is rebuilt at its start with everyone below the ceiling."""
+        tasks = self.instance.tasks
+        mine = sorted(
+            (u for u in self.state.tasks_of[k] if u != taken and _movable(tasks[u])),
+            key=lambda u: (-tasks[u].days, u),
+        )
+        return any(
+            tasks[u].days >= tasks[taken].days and self._rebuild(u, k, ceiling, here=True) for u in mine
+        )
 
 
 def improve(

@@ -375,3 +375,51 @@ def test_a_team_is_rebuilt_when_two_leaders_sit_on_every_visit():
         found = improved_pair(two_leaders_together(team_max), "L1", "L2")
         assert max(found.values()) == heaviest, team_max
         assert found["L1"] == heaviest, team_max
+
+
+def spared_skill_holder() -> tuple[Scenario, Instance, dict[int, Assignment]]:
+    """Three one-day centres (党建 and 财务, teams of 2–3) on 11-04, 11-06 and 11-08. H, K and M may
+    lead (H holds both skills, K and M 党建), P and Q hold 党建, S and R 财务; R is away but on 11-06,
+    and the office runs one visit a day (R10). The plan: (H, P), (M, S), (H, Q): H works 2 days, K
+    and R none."""
+    experts = [
+        expert("H", "专家H", "党建", "财务", leader=True),
+        expert("K", "专家K", "党建", leader=True),
+        expert("M", "专家M", "党建", leader=True),
+        expert("P", "专家P", "党建"),
+        expert("Q", "专家Q", "党建"),
+        expert("S", "专家S", "财务"),
+        expert("R", "专家R", "财务"),
+    ]
+    rules = {
+        "grassroots": TierRule(
+            "grassroots", min_days=1, team_min=2, team_max=3, required_skills=("党建", "财务")
+        )
+    }
+    away = (
+        Unavailability("R", D("2024-11-04"), D("2024-11-05")),
+        Unavailability("R", D("2024-11-07"), D("2024-11-30")),
+    )
+    centres = [inst(f"G{k}", f"第{k}社区卫生服务中心", "grassroots") for k in range(1, 4)]
+    sc = replace(scenario(centres, experts, tier_rules=rules, max_concurrent_visits=1), unavailability=away)
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    x = instance.expert_index()
+    plan = {
+        0: Assignment(0, tuple(sorted((x["H"], x["P"]))), x["H"]),
+        1: Assignment(2, tuple(sorted((x["M"], x["S"]))), x["M"]),
+        2: Assignment(4, tuple(sorted((x["H"], x["Q"]))), x["H"]),
+    }
+    return sc, instance, plan
+
+
+def test_a_rebuild_spares_a_skill_holder_from_another_visit():
+    """For H to leave the first visit, K must lead it with a 财务 holder: R is away and S would reach
+    H's load, and the visit cannot move to R's day. No move of one or two seats helps; two rebuilds
+    in a chain do: S takes the first visit and leaves the second to R, and nobody works more than
+    one day (the bound)."""
+    sc, instance, plan = spared_skill_holder()
+    assert [instance.tasks[t].inst.id for t in sorted(plan)] == ["G1", "G2", "G3"]
+    instance, better = improved(sc, plan)
+    result = to_plan(instance, better, 0.0, False)
+    check_plan(sc, result)
+    assert max(loads(result).values()) == 1

@@ -40,18 +40,21 @@ move's work by a count of seat changes tried (:data:`MOVE_WORK`) and the whole s
 work budget (:class:`Work`: candidates looked at, seat changes and starts tried, shared among the
 pools in their order), never by time, so the same plan in gives the same plan out, and the time plan
 (``scheduler.executor``) costs the search from that count before the models' budgets are sized.
+The bookkeeping the moves read and change (who is busy when, loads, R9's rows) is
+``scheduler.search_state``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from constraints.pins import pinned
 from scheduler.greedy import Assignment, QuotaTarget, pool_team, quota_targets, team_state
 from scheduler.instance import Instance, Task
 from scheduler.parts import can_divide
 from scheduler.quota_caps import CapTarget, caps_for
+from scheduler.search_state import Years, new_state
 
 # Moves tried per pool at most, per task of the pool: a safety net, as every move makes progress.
 MOVES_PER_TASK = 20
@@ -85,169 +88,6 @@ class Work:
 
     def left(self) -> int | None:
         return None if self.budget is None else max(0, self.budget - self.spent)
-
-
-@dataclass
-class _State:
-    """Who is busy when, and how loaded, under the plan being improved."""
-
-    instance: Instance
-    plan: dict[int, Assignment]
-    rest: int
-    busy: list[bytearray]  # per expert: working days taken by a visit or its rest tail
-    load: list[int] = field(default_factory=list)
-    year_load: list[dict[int, int]] = field(default_factory=list)
-    tasks_of: list[set[int]] = field(default_factory=list)
-    running: list[int] = field(default_factory=list)  # visits on each working day (R10)
-
-    def span(self, t: int) -> range:
-        """The working days a visit holds its members for: its days and the rest after."""
-        task = self.instance.tasks[t]
-        start = self.plan[t].start
-        return range(start, start + task.days + self.rest)
-
-    def year(self, t: int) -> int:
-        return self.instance.year_of(self.plan[t].start)
-
-    def add(self, t: int, k: int) -> None:
-        for x in self.span(t):
-            self.busy[k][x] = 1
-        days = self.instance.tasks[t].days
-        self.load[k] += days
-        y = self.year(t)
-        self.year_load[k][y] = self.year_load[k].get(y, 0) + days
-        self.tasks_of[k].add(t)
-
-    def remove(self, t: int, k: int) -> None:
-        for x in self.span(t):
-            self.busy[k][x] = 0
-        days = self.instance.tasks[t].days
-        self.load[k] -= days
-        self.year_load[k][self.year(t)] -= days
-        self.tasks_of[k].discard(t)
-
-    def free_at(self, k: int, start: int, days: int) -> bool:
-        """Whether expert ``k`` is free by time for a visit of ``days`` from ``start``: no visit or
-        rest tail of theirs in its days and rest (R5), no absence in its days (R8)."""
-        if self.busy[k].find(1, start, start + days + self.rest) != -1:
-            return False
-        blocked = self.instance.blocked.get(k)
-        return not (blocked and any(x in blocked for x in range(start, start + days)))
-
-    def free(self, k: int, t: int, ignore: int | None = None) -> bool:
-        """Whether expert ``k`` may sit on visit ``t`` at its start, as if their visit ``ignore``
-        were not there."""
-        if ignore is None:
-            return self.free_at(k, self.plan[t].start, self.instance.tasks[t].days)
-        self.remove(ignore, k)
-        try:
-            return self.free_at(k, self.plan[t].start, self.instance.tasks[t].days)
-        finally:
-            self.add(ignore, k)
-
-    def detach(self, t: int) -> Assignment:
-        """Visit ``t`` off the calendar (its members and its place in R10's count); its assignment."""
-        a = self.plan[t]
-        for k in a.members:
-            self.remove(t, k)
-        for x in range(a.start, a.start + self.instance.tasks[t].days):
-            self.running[x] -= 1
-        return a
-
-    def attach(self, t: int, a: Assignment) -> None:
-        """Visit ``t`` back on the calendar as ``a``."""
-        self.plan[t] = a
-        for k in a.members:
-            self.add(t, k)
-        for x in range(a.start, a.start + self.instance.tasks[t].days):
-            self.running[x] += 1
-
-    def cap_at(self, k: int, start: int, days: int) -> bool:
-        """R8's yearly cap for ``k`` taking a visit of ``days`` from ``start`` (within one year)."""
-        cap = self.instance.scenario.year_cap(self.instance.experts[k])
-        year = self.instance.year_of(start)
-        return cap is None or self.year_load[k].get(year, 0) + days <= cap
-
-    def cap_ok(self, k: int, t: int, leaving: int | None = None) -> bool:
-        """R8's yearly cap for ``k`` taking visit ``t`` (and leaving visit ``leaving``)."""
-        cap = self.instance.scenario.year_cap(self.instance.experts[k])
-        if cap is None:
-            return True
-        y = self.year(t)
-        total = self.year_load[k].get(y, 0) + self.instance.tasks[t].days
-        if leaving is not None and self.year(leaving) == y:
-            total -= self.instance.tasks[leaving].days
-        return total <= cap
-
-
-def _new_state(instance: Instance, plan: dict[int, Assignment]) -> _State:
-    rest = instance.scenario.params.rest_days
-    size = instance.horizon + rest + 2
-    n = len(instance.experts)
-    state = _State(
-        instance=instance,
-        plan=dict(plan),
-        rest=rest,
-        busy=[bytearray(size) for _ in range(n)],
-        load=[0] * n,
-        year_load=[{} for _ in range(n)],
-        tasks_of=[set() for _ in range(n)],
-    )
-    state.running = [0] * size
-    for t in sorted(plan):
-        for k in plan[t].members:
-            state.add(t, k)
-        start = plan[t].start
-        for x in range(start, start + instance.tasks[t].days):
-            state.running[x] += 1
-    return state
-
-
-class _Years:
-    """R9 as the moves see it: per quota row, how many of its tasks lie wholly in its year, against
-    its minimum (``targets``) or its cap (``caps``), so that a visit changes year only when every
-    row counting it still holds."""
-
-    def __init__(
-        self,
-        instance: Instance,
-        plan: dict[int, Assignment],
-        targets: Sequence[QuotaTarget],
-        caps: Sequence[CapTarget],
-    ) -> None:
-        # each row: its year, its bound, whether that bound is a minimum (else a cap)
-        self.rows = [(year, need, True) for year, _, need in targets]
-        self.rows += [(year, cap, False) for year, _, cap in caps]
-        self.count = [0] * len(self.rows)
-        self.of_task: dict[int, list[int]] = {}
-        for r, (_, tasks, _) in enumerate([*targets, *caps]):
-            year = self.rows[r][0]
-            for t in tasks:
-                self.of_task.setdefault(t, []).append(r)
-                a = plan.get(t)
-                if a is not None and _wholly_in(instance, t, a.start) == year:
-                    self.count[r] += 1
-
-    def may_move(self, t: int, old: int, new: int) -> bool:
-        """Whether visit ``t`` may leave year ``old`` for year ``new``."""
-        for r in self.of_task.get(t, ()):
-            year, bound, minimum = self.rows[r]
-            if minimum and year == old and self.count[r] - 1 < bound:
-                return False
-            if not minimum and year == new and self.count[r] + 1 > bound:
-                return False
-        return True
-
-    def move(self, t: int, old: int, new: int) -> None:
-        for r in self.of_task.get(t, ()):
-            year = self.rows[r][0]
-            self.count[r] += (year == new) - (year == old)
-
-
-def _wholly_in(instance: Instance, t: int, start: int) -> int | None:
-    """The calendar year a visit of task ``t`` from ``start`` lies wholly in, or None (straddles)."""
-    year = instance.year_of(start)
-    return year if instance.year_of(start + instance.tasks[t].days - 1) == year else None
 
 
 # -- what a team must be -----------------------------------------------------------------------------
@@ -293,7 +133,7 @@ class _Search:
         caps: Sequence[CapTarget],
     ) -> None:
         self.instance = instance
-        self.state = _new_state(instance, plan)
+        self.state = new_state(instance, plan)
         # first visit -> its follow-ups whose team must share a member with it (R15 continuity)
         self.followups: dict[int, list[int]] = {}
         if instance.scenario.params.followup_continuity:
@@ -304,7 +144,7 @@ class _Search:
         # tasks a precedence links (R15): their starts stay where they are
         self.linked = {t for link in instance.precedences for t in (link.before, link.after)}
         # R9: a visit a quota row counts changes year only while the row holds
-        self.years = _Years(instance, self.state.plan, targets, caps)
+        self.years = Years(instance, self.state.plan, targets, caps)
         self._masks: dict[tuple[str, ...], list[int]] = {}  # a task's skills -> each expert's as bits
         self.work = 0  # seat changes the chain and split moves may still try (``relieve``)
         self.granted = 0  # what ``work`` was when last granted
@@ -671,7 +511,7 @@ class _Search:
         """A newcomer busy at ``t``'s start, or at their cap in its year, takes ``h``'s seat, and the
         visit moves to the nearest start of its window where the whole new team is free and within
         its caps (R10 kept): in the same calendar year, or in another when every quota row counting
-        the institution allows it (R9: :class:`_Years`)."""
+        the institution allows it (R9: :class:`Years`)."""
         tasks = self.instance.tasks
         state = self.state
         task, a = tasks[t], state.plan[t]

@@ -554,6 +554,7 @@ def team_bound(
     by_id = {e.id: e for e in experts}
     model = cp_model.CpModel()
     days_of: dict[str, list[tuple[Any, int]]] = {e.id: [] for e in experts}
+    own: dict[str, list[int]] = {e.id: [] for e in experts}  # the visits each expert may make, by length
     for (tier, days, eligible_ids), n in sorted(classes.items()):
         rule = scenario.rule(tier)
         if rule.part_counts or rule.one_part_each:
@@ -563,6 +564,8 @@ def team_bound(
             return None
         if not teams:
             return Whole(pool.name, stronger.value, True)  # an unservable class: not this bound's case
+        for expert_id in eligible_ids:
+            own[expert_id] += [days] * n
         made = [model.new_int_var(0, n, "") for _ in teams]
         model.add(sum(made) == n)
         for team, var in zip(teams, made, strict=True):
@@ -580,13 +583,8 @@ def team_bound(
         if not terms:
             continue
         model.add(sum(days * var for var, days in terms) <= load)
-        capacity = year_capacity(scenario, expert)
-        if capacity is None:
-            continue
-        for threshold in sorted({days for _, days in terms}):
-            longer = [(var, days) for var, days in terms if days >= threshold]
-            most = length_capacity(scenario, expert, lengths, threshold, straddle=True)
-            model.add(sum(days * var for var, days in longer) <= min(capacity, most))
+        for longer, most in _cap_rows(scenario, expert, terms, own[expert.id], straddle=True):
+            model.add(sum(days * var for var, days in longer) <= most)
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = budget
     solver.parameters.num_workers = 1
@@ -679,15 +677,34 @@ def _program(
         if not terms:
             continue
         solver.Add(sum(days * var for var, days, _ in terms) <= heaviest)
-        capacity = year_capacity(scenario, expert)
-        if capacity is None:
-            continue
         lengths = [days for _, days, n in terms for _ in range(n)]
-        for threshold in sorted(set(lengths)):
-            longer = [(var, days) for var, days, _ in terms if days >= threshold]
-            most = length_capacity(scenario, expert, lengths, threshold, straddle=straddle)
-            solver.Add(sum(days * var for var, days in longer) <= min(capacity, most))
+        shares = [(var, days) for var, days, _ in terms]
+        for longer, most in _cap_rows(scenario, expert, shares, lengths, straddle=straddle):
+            solver.Add(sum(days * var for var, days in longer) <= most)
     return heaviest
+
+
+def _cap_rows(
+    scenario: Scenario,
+    expert: Expert,
+    terms: Sequence[tuple[Any, int]],
+    lengths: Sequence[int],
+    *,
+    straddle: bool,
+) -> list[tuple[list[tuple[Any, int]], int]]:
+    """R8's yearly cap as rows of the programs: per visit length the expert's ``lengths`` (the visits
+    they may make) hold, the terms (variable, days) of visits at least that long and the most days
+    they may add up to (:func:`length_capacity`, at most the cap); none without a cap."""
+    capacity = year_capacity(scenario, expert)
+    if capacity is None:
+        return []
+    rows = []
+    for threshold in sorted(set(lengths)):
+        longer = [(var, days) for var, days in terms if days >= threshold]
+        if longer:
+            most = length_capacity(scenario, expert, lengths, threshold, straddle=straddle)
+            rows.append((longer, min(capacity, most)))
+    return rows
 
 
 def length_capacity(

@@ -66,7 +66,8 @@ MAX_PAIRS = 60_000
 # move, and as many the split move (pairs of newcomers): a bound on their work, not on time, that a
 # move which fails in a big pool needs.
 MOVE_WORK = 20_000
-# Starts the rebuild move tries in each window of a visit (evenly spaced), after its own start.
+# Starts the rebuild move tries in each window of a visit (evenly spaced, at least 2), after its own
+# start.
 REBUILD_STARTS = 6
 # Units of work charged per free candidate when the rebuild move makes a team (the greedy tries a few
 # leaders, two ways each, over the free candidates): measured so that a unit costs about what the
@@ -575,7 +576,7 @@ class _Search:
             for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
                 if year == -1 or not (year == old or self.years.may_move(t, old, year)):
                     continue
-                step = max(1, (hi - lo) // (REBUILD_STARTS - 1)) if REBUILD_STARTS > 1 else hi - lo + 1
+                step = max(1, (hi - lo) // (REBUILD_STARTS - 1))
                 others += [w for w in range(lo, hi + 1, step) if w != a.start]
             starts += sorted(others, key=lambda w: (abs(w - a.start), w))
         limit = self.instance.scenario.params.max_concurrent_visits

@@ -423,3 +423,31 @@ def test_a_rebuild_spares_a_skill_holder_from_another_visit():
     result = to_plan(instance, better, 0.0, False)
     check_plan(sc, result)
     assert max(loads(result).values()) == 1
+
+
+def test_a_rebuild_spares_an_expert_at_their_yearly_cap():
+    """As above with four centres on 11-04, 11-06, 11-08 and 11-12 and H on three of them: S, the
+    other 财务 holder, may work one day a year and has it on the second visit. For H to leave a
+    visit, a leader must come with S, whose load is light but whose year is full; no move of one
+    or two seats helps (S alone cannot lead, R is away but on 11-06 and the office runs one visit a
+    day). Two rebuilds in a chain do: S takes one of H's visits and leaves the second to R, and H's
+    load comes down to 2 (the 财务 holders' capacity allows no less)."""
+    sc, instance, _ = spared_skill_holder()
+    capped = tuple(replace(e, max_days=1) if e.id == "S" else e for e in sc.experts)
+    centres = (*sc.institutions, inst("G4", "第4社区卫生服务中心", "grassroots"))
+    sc = replace(sc, experts=capped, institutions=centres)
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    x = instance.expert_index()
+    assert [instance.tasks[t].inst.id for t in range(4)] == ["G1", "G2", "G3", "G4"]
+    plan = {
+        0: Assignment(0, tuple(sorted((x["H"], x["P"]))), x["H"]),
+        1: Assignment(2, tuple(sorted((x["M"], x["S"]))), x["M"]),
+        2: Assignment(4, tuple(sorted((x["H"], x["Q"]))), x["H"]),
+        3: Assignment(6, tuple(sorted((x["H"], x["P"]))), x["H"]),
+    }
+    instance, better = improved(sc, plan)
+    result = to_plan(instance, better, 0.0, False)
+    check_plan(sc, result)
+    found = loads(result)
+    assert found["H"] == 2 and max(found.values()) == 2
+    assert found["S"] == 1 and found["R"] == 1

@@ -26,6 +26,10 @@ class State:
     year_load: list[dict[int, int]] = field(default_factory=list)
     tasks_of: list[set[int]] = field(default_factory=list)
     running: list[int] = field(default_factory=list)  # visits on each working day (R10)
+    # read-only facts of the instance, looked up per expert and working day by the moves' hot checks
+    caps: list[int | None] = field(default_factory=list)  # per expert: R8's yearly cap (None: none)
+    away: list[bytearray | None] = field(default_factory=list)  # per expert: absent days (R8), or None
+    years: list[int] = field(default_factory=list)  # per working day: its calendar year
 
     def span(self, t: int) -> range:
         """The working days a visit holds its members for: its days and the rest after."""
@@ -34,7 +38,7 @@ class State:
         return range(start, start + task.days + self.rest)
 
     def year(self, t: int) -> int:
-        return self.instance.year_of(self.plan[t].start)
+        return self.years[self.plan[t].start]
 
     def add(self, t: int, k: int) -> None:
         for x in self.span(t):
@@ -58,8 +62,8 @@ class State:
         rest tail of theirs in its days and rest (R5), no absence in its days (R8)."""
         if self.busy[k].find(1, start, start + days + self.rest) != -1:
             return False
-        blocked = self.instance.blocked.get(k)
-        return not (blocked and any(x in blocked for x in range(start, start + days)))
+        away = self.away[k]
+        return away is None or away.find(1, start, start + days) == -1
 
     def free(self, k: int, t: int, ignore: int | None = None) -> bool:
         """Whether expert ``k`` may sit on visit ``t`` at its start, as if their visit ``ignore``
@@ -91,13 +95,12 @@ class State:
 
     def cap_at(self, k: int, start: int, days: int) -> bool:
         """R8's yearly cap for ``k`` taking a visit of ``days`` from ``start`` (within one year)."""
-        cap = self.instance.scenario.year_cap(self.instance.experts[k])
-        year = self.instance.year_of(start)
-        return cap is None or self.year_load[k].get(year, 0) + days <= cap
+        cap = self.caps[k]
+        return cap is None or self.year_load[k].get(self.years[start], 0) + days <= cap
 
     def cap_ok(self, k: int, t: int, leaving: int | None = None) -> bool:
         """R8's yearly cap for ``k`` taking visit ``t`` (and leaving visit ``leaving``)."""
-        cap = self.instance.scenario.year_cap(self.instance.experts[k])
+        cap = self.caps[k]
         if cap is None:
             return True
         y = self.year(t)
@@ -121,6 +124,15 @@ def new_state(instance: Instance, plan: dict[int, Assignment]) -> State:
         tasks_of=[set() for _ in range(n)],
     )
     state.running = [0] * size
+    state.caps = [instance.scenario.year_cap(e) for e in instance.experts]
+    state.away = [None] * n
+    for k, days in instance.blocked.items():
+        if days:
+            state.away[k] = bytearray(size)
+            for x in days:
+                if 0 <= x < size:
+                    state.away[k][x] = 1
+    state.years = [d.year for d in instance.workdays]
     for t in sorted(plan):
         for k in plan[t].members:
             state.add(t, k)

@@ -8,15 +8,20 @@ duration in working days whose team covers parts with counts — ``sreq[a, s]`` 
 is the part ``S<s>`` written ``S<s>*n`` — one part per member (分组巡查) and no more members than
 units; each resource is an expert holding the skills it masters (all may lead, as MSPSP has no
 leaders); a precedence is "B starts at least 0 working days after A ends" (``scheduler.precedence``).
-Every working day counts (no calendar), dummy activities of length 0 are dropped and their
-precedences bridged. The model is the product's: ``scheduler.model`` variables, every rule module
-of ``constraints.registry`` (R4 with ``constraints.parts``, R5's NoOverlap, the precedence links),
-the greedy's plan as a complete hint and the solver parameters of ``scheduler.solve``; only the
+Every working day counts (no calendar). Activities that need no one — the dummies, those of length
+0, those without a skill requirement — are not tasks: they only take time, so they become the lags
+of the links that pass through them, earliest starts, and bounds on the makespan (``Timing``). The
+model is the product's: ``scheduler.model`` variables, every rule module of
+``constraints.registry`` (R4 with ``constraints.parts``, R5's NoOverlap, the precedence links), the
+greedy's plan as a complete hint and the solver parameters of ``scheduler.solve``; only the
 objective differs — the makespan, as the library asks.
 
-Prints, per instance, our makespan beside the published optimum (or best bound) and the time; with
-``--json`` also writes ``[{"instance", "makespan", "optimal", "seconds"}, …]``. The published results
-are read from ``INSTANCE_DIR/../results`` unless ``--results`` says where.
+Prints, per instance, our makespan beside the published optimum (or best bound) and the time; an
+instance shown ``none`` has been proven to have no schedule, ``—`` found none in the time. With
+``--json`` also writes ``[{"instance", "makespan", "optimal", "seconds"}, …]``. The published
+results are read from ``INSTANCE_DIR/../results`` (searched recursively) unless ``--results`` says
+where. Exits 1 when a plan breaks an MSPSP rule, a results row does not fit its instance, or a file
+cannot be read.
 """
 
 from __future__ import annotations
@@ -54,46 +59,115 @@ class Project:
     durations: tuple[int, ...]
     requirements: tuple[tuple[int, ...], ...]  # per activity, units of each skill
     mastery: tuple[tuple[bool, ...], ...]  # per resource, whether it masters each skill
-    precedences: tuple[tuple[int, int], ...]  # (a, b): b starts no earlier than a ends
-    lower_bound: int = 0  # ``mint``
+    precedences: tuple[tuple[int, int], ...]  # (a, b), 1-based: b starts no earlier than a ends
+    skills: int  # ``nSkills``
+    lower_bound: int = 0  # ``mint``, only to check that a results row is this instance's
 
 
 # -- reading ---------------------------------------------------------------------------------------
 
-_ASSIGNMENT = re.compile(r"^\s*(\w+)\s*=\s*(.*?);", re.S | re.M)
+_TOKEN = re.compile(r"[\w.+-]+")
+_ARRAY2D = re.compile(r"array2d\s*\((.*?),(.*?),\s*\[(.*)\]\s*\)", re.S)
 
 
 def read_dzn(path: Path) -> Project:
-    """The instance in a MiniZinc data file of MSPSP-InstLib."""
-    text = re.sub(r"%.*", "", path.read_text(encoding="utf-8"))
-    values = {name: value for name, value in _ASSIGNMENT.findall(text)}
+    """The instance in a MiniZinc data file of MSPSP-InstLib.
+
+    Read as MiniZinc data rather than as the files of set 1a look: ``%`` and ``/* */`` comments, any
+    spacing and line breaks (several assignments on one line), ``[]`` for an empty array, a 2-d array
+    as ``[| … |]`` or ``array2d(1..n, 1..l, […])``, Booleans as ``true``/``false`` or 1/0, fields the
+    adapter does not use (``USEFUL_RES``, ``SumOfsreq``, …). The counts ``nActs``, ``nSkills``,
+    ``nResources`` and ``nPrecs``, where given, must agree with the arrays: a misread file stops here."""
+    text = re.sub(r"/\*.*?\*/", " ", path.read_text(encoding="utf-8-sig"), flags=re.S)
+    values = {}
+    for statement in re.sub(r"%[^\n]*", "", text).split(";"):
+        name, equals, value = statement.partition("=")
+        if equals and name.strip().isidentifier():
+            values[name.strip()] = value.strip()
 
     def numbers(name: str) -> list[int]:
-        return [int(x) for x in re.findall(r"-?\d+", values[name])]
+        return [int(x) for x in _TOKEN.findall(values.get(name, ""))]
 
-    def matrix(name: str, parse: Any) -> tuple[tuple[Any, ...], ...]:
-        rows = values[name].strip().strip("[]").strip("|").split("|")
-        return tuple(tuple(parse(x) for x in re.findall(r"[\w.]+", row)) for row in rows if row.strip())
+    def rows(name: str) -> list[list[str]]:
+        value = values.get(name, "[]")
+        flat = _ARRAY2D.fullmatch(value)
+        if flat:  # array2d(1..n, 1..l, [...]): the rows are cut at the second range's size
+            low, high = (int(x) for x in re.findall(r"-?\d+", flat.group(2)))
+            items = _TOKEN.findall(flat.group(3))
+            size = max(high - low + 1, 0)
+            return [items[i : i + size] for i in range(0, len(items), size)] if size else []
+        found = [_TOKEN.findall(row) for row in value.strip().removeprefix("[").removesuffix("]").split("|")]
+        return [row for row in found if row]
 
+    def counted(name: str, found: int) -> None:
+        if name in values and int(values[name]) != found:
+            raise ValueError(f"{path.name}: {name} = {values[name]}, but the data hold {found}")
+
+    durations = numbers("dur")
+    skills = int(values["nSkills"]) if "nSkills" in values else None
+    requirements = [[int(x) for x in row] for row in rows("sreq")]
+    mastery = [[x in ("true", "1") for x in row] for row in rows("mastery")]
+    if skills is None:
+        skills = len((requirements or mastery or [[]])[0])
+    if skills == 0:  # no skills: rows without entries, one per activity and per resource
+        requirements = [[] for _ in durations]
+        mastery = [[] for _ in range(int(values.get("nResources", 0)))]
+    pred, succ = numbers("pred"), numbers("succ")
+    counted("nActs", len(durations))
+    counted("nActs", len(requirements))
+    counted("nResources", len(mastery))
+    counted("nPrecs", len(pred))
+    counted("nPrecs", len(succ))
+    if len(pred) != len(succ) or any(len(row) != skills for row in requirements + mastery):
+        raise ValueError(f"{path.name}: pred/succ or the rows of sreq/mastery differ in length")
+    if any(not 1 <= a <= len(durations) for a in pred + succ):
+        raise ValueError(f"{path.name}: a precedence names an activity outside 1..{len(durations)}")
     return Project(
         name=path.name,
-        durations=tuple(numbers("dur")),
-        requirements=matrix("sreq", int),
-        mastery=matrix("mastery", lambda x: x == "true"),
-        precedences=tuple(zip(numbers("pred"), numbers("succ"), strict=True)) if "pred" in values else (),
-        lower_bound=numbers("mint")[0] if "mint" in values else 0,
+        durations=tuple(durations),
+        requirements=tuple(tuple(row) for row in requirements),
+        mastery=tuple(tuple(row) for row in mastery),
+        precedences=tuple(zip(pred, succ, strict=True)),
+        skills=skills,
+        lower_bound=numbers("mint")[0] if numbers("mint") else 0,
     )
 
 
-def published(results: Path) -> dict[str, tuple[int, bool]]:
-    """Instance file name -> (published makespan, proven optimal), from the library's result files."""
-    found: dict[str, tuple[int, bool]] = {}
-    for path in sorted(results.glob("results_*_pris.txt")):
-        group = path.name.removeprefix("results_").removesuffix("_pris.txt")
-        with path.open(encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                name = f"inst_{group}_{int(row['instNum']):02d}.dzn"
-                found[name] = (int(row["makespan"]), row["optimal"].strip() == "1")
+@dataclass(frozen=True)
+class Published:
+    """One instance's row in the library's results: the best makespan found, whether it is proven
+    optimal, and ``LB`` (the instance's ``mint``, by which the row is checked against the file)."""
+
+    makespan: int
+    optimal: bool
+    lower_bound: int
+
+
+def published(results: Path) -> dict[str, Published]:
+    """Instance file name -> its published result, from the library's result files.
+
+    ``results_<group>_pris.txt`` (found anywhere under ``results``) holds one CSV row per instance
+    ``inst_<group>_NN.dzn``, ``instNum`` being NN — except in some files of set 2, where ``instNum``
+    repeats (0, 0): there the rows are in the order of the files, and that order is used (as it is
+    where ``instNum`` is missing)."""
+    found: dict[str, Published] = {}
+    for path in sorted(results.rglob("results_*.txt")):
+        group = re.sub(r"(_pris)?\.txt$", "", path.name.removeprefix("results_"))
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            table = [
+                {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+                for row in csv.DictReader(line for line in handle if line.strip())
+            ]
+        numbers = [int(row["instNum"]) for row in table if re.fullmatch(r"\d+", row.get("instNum", ""))]
+        if len(numbers) < len(table) or len(set(numbers)) < len(numbers):
+            numbers = list(range(len(table)))
+        for number, row in zip(numbers, table, strict=True):
+            if not re.fullmatch(r"-?\d+", row.get("makespan", "")):
+                continue  # no schedule published for this instance
+            lower = int(row["LB"]) if re.fullmatch(r"-?\d+", row.get("LB", "")) else 0
+            found[f"inst_{group}_{number:02d}.dzn"] = Published(
+                int(row["makespan"]), row.get("optimal") == "1", lower
+            )
     return found
 
 
@@ -101,8 +175,10 @@ def published(results: Path) -> dict[str, tuple[int, bool]]:
 
 
 def to_instance(project: Project) -> Instance:
-    """The project as the engine's instance: activities as tasks, resources as experts."""
-    skills = [f"S{s + 1}" for s in range(len(project.mastery[0]))]
+    """The project as the engine's instance: activities that need people as tasks, resources as
+    experts; the other activities (dummies, no duration, or no skill needed) are time only, in the
+    links' lags and the tasks' earliest starts (``Timing``)."""
+    skills = [f"S{s + 1}" for s in range(project.skills)]
     experts = tuple(
         Expert(
             f"R{r + 1}",
@@ -113,11 +189,11 @@ def to_instance(project: Project) -> Instance:
         )
         for r, row in enumerate(project.mastery)
     )
-    horizon = sum(project.durations)
-    kept = [a for a, d in enumerate(project.durations) if d > 0]
-    index = {a: t for t, a in enumerate(kept)}
+    horizon = max(sum(project.durations), 1)
+    timing = Timing.of(project)
+    index = {a: t for t, a in enumerate(timing.kept)}
     tasks = []
-    for t, a in enumerate(kept):
+    for t, a in enumerate(timing.kept):
         need = [(skills[s], n) for s, n in enumerate(project.requirements[a]) if n > 0]
         size = sum(n for _, n in need)
         tasks.append(
@@ -125,7 +201,7 @@ def to_instance(project: Project) -> Instance:
                 index=t,
                 inst=Institution(f"A{a + 1}", f"活动{a + 1}", "—", "secondary"),
                 days=project.durations[a],
-                starts=((0, horizon - project.durations[a]),),
+                starts=((timing.release[a], horizon - project.durations[a]),),
                 start_years=(DAY0.year,),
                 candidates=tuple(k for k, e in enumerate(experts) if {s for s, _ in need} & set(e.skills)),
                 skills=tuple(s for s, _ in need),
@@ -135,11 +211,13 @@ def to_instance(project: Project) -> Instance:
                 team_max=size,
             )
         )
-    links = [Precedence(index[a], index[b], 0, calendar=False) for a, b in _bridged(project, set(kept))]
+    links = [
+        Precedence(index[a], index[b], lag, calendar=False) for (a, b), lag in sorted(timing.lags.items())
+    ]
     workdays = [DAY0 + timedelta(days=w) for w in range(horizon)]
     params = Params(name=project.name, start=workdays[0], deadline=workdays[-1])
     # one tier for every activity, whose rule asks only what each task itself carries (R1: a day)
-    rules = {tier: TierRule(tier, 1, 1, len(experts), tuple(skills)) for tier in TIERS}
+    rules = {tier: TierRule(tier, 1, 1, max(len(experts), 1), tuple(skills)) for tier in TIERS}
     every_day = tuple(  # the holidays sheet's way of saying that every day is a working day
         HolidayRow(max(workdays[0], date(y, 1, 1)), min(workdays[-1], date(y, 12, 31)), "workday")
         for y in range(workdays[0].year, workdays[-1].year + 1)
@@ -148,23 +226,69 @@ def to_instance(project: Project) -> Instance:
     return Instance(scenario, workdays, experts, tasks, (), precedences=links)
 
 
-def _bridged(project: Project, kept: set[int]) -> list[tuple[int, int]]:
-    """The precedences between kept activities (1-based in the file), through dropped ones."""
-    after: dict[int, set[int]] = {}
-    for a, b in project.precedences:
-        after.setdefault(a - 1, set()).add(b - 1)
+@dataclass(frozen=True)
+class Timing:
+    """What the activities without a task add in time. Those take no one, so they only delay: a
+    chain of them between two tasks is a lag, before a task an earliest start, after it a tail the
+    makespan must cover; a chain of them alone is a constant the makespan must reach. All are longest
+    paths through those activities only (0-based activity numbers)."""
 
-    def reach(a: int, seen: set[int]) -> set[int]:
-        out = set()
+    kept: tuple[int, ...]  # the activities that are tasks: a duration and at least one unit to staff
+    lags: dict[tuple[int, int], int]  # (a, b) kept, linked through free activities only -> days
+    release: dict[int, int]  # kept -> its earliest start
+    tail: dict[int, int]  # kept -> days after its end that the makespan must still cover
+    alone: int  # the longest chain of free activities with no task before it
+
+    @staticmethod
+    def of(project: Project) -> Timing:
+        n = len(project.durations)
+        kept = tuple(a for a in range(n) if project.durations[a] > 0 and sum(project.requirements[a]) > 0)
+        after: dict[int, set[int]] = {}
+        for a, b in project.precedences:
+            after.setdefault(a - 1, set()).add(b - 1)
+        order = _topological(n, after)
+        free = set(range(n)) - set(kept)
+        dur = project.durations
+
+        def longest(sources: dict[int, int]) -> dict[int, int]:
+            """Earliest starts reached from ``sources`` (activity -> its end) through free activities."""
+            start: dict[int, int] = {}
+            for a in order:
+                end = sources.get(a, start[a] + dur[a] if a in free and a in start else None)
+                for b in after.get(a, ()) if end is not None else ():
+                    start[b] = max(start.get(b, 0), end)
+            return start
+
+        lags, tail = {}, {}
+        for a in kept:
+            reached = longest({a: 0})
+            lags.update({(a, b): s for b, s in reached.items() if b in kept})
+            tail[a] = max([0] + [s + dur[b] for b, s in reached.items() if b in free])
+        first = longest({a: dur[a] for a in free if not any(a in after.get(u, ()) for u in range(n))})
+        first.update({a: 0 for a in range(n) if a not in first})
+        release = {a: first[a] for a in kept}
+        alone = max([0] + [first[a] + dur[a] for a in free])
+        return Timing(kept, lags, release, tail, alone)
+
+
+def _topological(n: int, after: dict[int, set[int]]) -> list[int]:
+    """The activities in an order where every precedence points forward (Kahn)."""
+    before = [0] * n
+    for bs in after.values():
+        for b in bs:
+            before[b] += 1
+    ready = [a for a in range(n) if not before[a]]
+    order = []
+    while ready:
+        a = ready.pop()
+        order.append(a)
         for b in after.get(a, ()):
-            if b in kept:
-                out.add(b)
-            elif b not in seen:
-                seen.add(b)
-                out |= reach(b, seen)
-        return out
-
-    return sorted({(a, b) for a in kept for b in reach(a, set())})
+            before[b] -= 1
+            if not before[b]:
+                ready.append(b)
+    if len(order) != n:
+        raise ValueError("the precedences form a cycle")
+    return order
 
 
 # -- solving -----------------------------------------------------------------------------------------
@@ -172,7 +296,7 @@ def _bridged(project: Project, kept: set[int]) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class Outcome:
-    makespan: int | None
+    makespan: int | None  # None: no schedule (``optimal`` then says that there is none)
     optimal: bool
     seconds: float
     problems: tuple[str, ...] = ()  # what the independent check found wrong
@@ -181,17 +305,25 @@ class Outcome:
 def solve_project(project: Project, time_limit: float, seed: int = 0, workers: int = 2) -> Outcome:
     """Minimise the makespan with the product's model; the result checked against the MSPSP rules."""
     started = time.monotonic()
+    timing = Timing.of(project)
+    if not timing.kept:  # nothing to staff: the free activities alone make the makespan
+        problems = tuple(check(project, {}, {}, timing.alone))
+        return Outcome(timing.alone, True, time.monotonic() - started, problems)
     instance = to_instance(project)
     m = build_variables(instance, instance.tasks, require_all=True)
     post_all(m)
     cp = m.cp
     top = instance.horizon
-    makespan = cp.new_int_var(min(project.lower_bound, top), top, "makespan")
+    makespan = cp.new_int_var(timing.alone, top, "makespan")
+    activity = {task.index: a for task, a in zip(instance.tasks, timing.kept, strict=True)}
     for task in instance.tasks:
-        cp.add(makespan >= m.start[task.index] + task.days)
+        cp.add(makespan >= m.start[task.index] + task.days + timing.tail[activity[task.index]])
     _skill_capacities(m, project)
     start_plan = greedy(instance, [])
-    end = max((a.start + instance.tasks[t].days for t, a in start_plan.items()), default=top)
+    end = max(
+        [timing.alone]
+        + [a.start + instance.tasks[t].days + timing.tail[activity[t]] for t, a in start_plan.items()]
+    )
     _hint(m, start_plan, {makespan: end} if len(start_plan) == len(instance.tasks) else {})
     cp.minimize(makespan)
     solver = cp_model.CpSolver()
@@ -199,28 +331,44 @@ def solve_project(project: Project, time_limit: float, seed: int = 0, workers: i
     status = solver.solve(cp)
     seconds = time.monotonic() - started
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Outcome(None, False, seconds)
-    starts = {t.index: solver.value(m.start[t.index]) for t in instance.tasks}
-    teams = {t: [k for k in instance.tasks[t].candidates if solver.value(m.x[t, k])] for t in starts}
+        return Outcome(None, status == cp_model.INFEASIBLE, seconds)
+    starts = {activity[t.index]: solver.value(m.start[t.index]) for t in instance.tasks}
+    teams = {activity[t.index]: [k for k in t.candidates if solver.value(m.x[t.index, k])] for t in m.tasks}
     return Outcome(
         solver.value(makespan),
         status == cp_model.OPTIMAL,
         seconds,
-        tuple(check(project, instance, starts, teams)),
+        tuple(check(project, starts, teams, solver.value(makespan))),
     )
 
 
 def _skill_capacities(m: Model, project: Project) -> None:
-    """Redundant, for the makespan only: for every set of skills, the units of them under way at
-    once never exceed the resources mastering one of them (each resource gives one unit at a time)."""
+    """Redundant, for the makespan only: for a set of skills, the units of them under way at once
+    never exceed the resources mastering one of them (each resource gives one unit at a time).
+
+    Posted only for the sets that can add something — with 15 skills, 2^15 - 1 cumulatives would
+    swamp the model: a set is closed (it holds every skill whose masters are all among its own
+    masters; closing a set keeps its capacity and only adds demand) and connected (it does not split
+    into two parts with no master in common, whose own constraints would add up to the set's)."""
     cp = m.cp
     intervals = {
         t.index: cp.new_fixed_size_interval_var(m.start[t.index], t.days, f"span[{t.name}]") for t in m.tasks
     }
     activity = {t.index: int(t.inst.id[1:]) - 1 for t in m.tasks}
-    skills = range(len(project.mastery[0]))
-    for subset in range(1, 1 << len(skills)):
+    skills = range(project.skills)
+    masters = [sum(1 << r for r, row in enumerate(project.mastery) if row[s]) for s in skills]
+    closed: set[int] = set()
+    # every set is looked at (2^15 at most in the library); past 16 skills, only the single ones
+    for subset in range(1, 1 << len(skills)) if len(skills) <= 16 else (1 << s for s in skills):
+        reach = 0
+        for s in skills:
+            if subset >> s & 1:
+                reach |= masters[s]
+        closed.add(sum(1 << s for s in skills if not masters[s] & ~reach))
+    for subset in sorted(closed):
         chosen = [s for s in skills if subset >> s & 1]
+        if not _connected(chosen, masters):
+            continue
         capacity = sum(1 for row in project.mastery if any(row[s] for s in chosen))
         demands = {t: sum(project.requirements[a][s] for s in chosen) for t, a in activity.items()}
         used = [t for t, d in demands.items() if d > 0]
@@ -228,47 +376,69 @@ def _skill_capacities(m: Model, project: Project) -> None:
             cp.add_cumulative([intervals[t] for t in used], [demands[t] for t in used], capacity)
 
 
-def check(
-    project: Project, instance: Instance, starts: dict[int, int], teams: dict[int, list[int]]
-) -> list[str]:
-    """The MSPSP rules on a schedule, by code of its own: team sizes, skills, one activity at a time
-    per resource, precedences."""
+def _connected(chosen: list[int], masters: list[int]) -> bool:
+    """Whether the skills ``chosen`` are linked, two at a time, by resources mastering both."""
+    reached, frontier = {chosen[0]}, [chosen[0]]
+    while frontier:
+        s = frontier.pop()
+        for other in chosen:
+            if other not in reached and masters[s] & masters[other]:
+                reached.add(other)
+                frontier.append(other)
+    return len(reached) == len(chosen)
+
+
+def check(project: Project, starts: dict[int, int], teams: dict[int, list[int]], makespan: int) -> list[str]:
+    """The MSPSP rules on a schedule (activity -> start and team, 0-based, for the staffed ones), by
+    code of its own: every activity with a duration and a need has a team giving exactly its units,
+    no resource on two activities at once, every precedence kept (the other activities placed as
+    early as their predecessors allow), and the makespan the end of the last activity."""
     problems = []
-    by_activity = {int(t.inst.id[1:]) - 1: t.index for t in instance.tasks}
-    for a, t in by_activity.items():
+    n = len(project.durations)
+    for a in range(n):
         need = project.requirements[a]
-        team = teams[t]
+        if project.durations[a] > 0 and any(need) and a not in starts:
+            problems.append(f"activity {a + 1} is not scheduled")
+    for a, team in teams.items():
+        need = project.requirements[a]
         if len(team) != sum(need) or not _units_coverable(project, team, need):
             problems.append(f"activity {a + 1}: team {team} does not give exactly the units {need}")
     for k in range(len(project.mastery)):
-        spans = sorted((starts[t], starts[t] + instance.tasks[t].days) for t in teams if k in teams[t])
+        spans = sorted((starts[a], starts[a] + project.durations[a]) for a in teams if k in teams[a])
         if any(b0 < a1 for (_, a1), (b0, _) in itertools.pairwise(spans)):
             problems.append(f"resource {k + 1} is on two activities at once")
+    after: dict[int, set[int]] = {}
     for a, b in project.precedences:
-        if a - 1 in by_activity and b - 1 in by_activity:
-            ta, tb = by_activity[a - 1], by_activity[b - 1]
-            if starts[tb] < starts[ta] + instance.tasks[ta].days:
-                problems.append(f"activity {b} starts before activity {a} ends")
+        after.setdefault(a - 1, set()).add(b - 1)
+    start = dict(starts)
+    for a in _topological(n, after):
+        ends = [start[u] + project.durations[u] for u in range(n) if a in after.get(u, ())]
+        start.setdefault(a, max(ends, default=0))
+    for a, b in project.precedences:
+        if start[b - 1] < start[a - 1] + project.durations[a - 1]:
+            problems.append(f"activity {b} starts before activity {a} ends")
+    last = max([0] + [start[a] + project.durations[a] for a in range(n)])
+    if makespan != last:
+        problems.append(f"the makespan is {makespan}, but the last activity ends at {last}")
     return problems
 
 
 def _units_coverable(project: Project, team: list[int], need: tuple[int, ...]) -> bool:
     """Whether each member can take one unit of a skill they master so that every skill gets its
-    units: a depth-first search over the members (teams are small)."""
-    left = list(need)
+    units: a bipartite matching of members to units (augmenting paths)."""
+    units = [s for s, n in enumerate(need) for _ in range(n)]
+    holder: dict[int, int] = {}  # unit -> member
 
-    def place(i: int) -> bool:
-        if i == len(team):
-            return not any(left)
-        for s, n in enumerate(left):
-            if n and project.mastery[team[i]][s]:
-                left[s] -= 1
-                if place(i + 1):
+    def place(member: int, seen: set[int]) -> bool:
+        for u, s in enumerate(units):
+            if u not in seen and project.mastery[member][s]:
+                seen.add(u)
+                if u not in holder or place(holder[u], seen):
+                    holder[u] = member
                     return True
-                left[s] += 1
         return False
 
-    return place(0)
+    return len(team) == len(units) and all(place(k, set()) for k in team)
 
 
 # -- the table ---------------------------------------------------------------------------------------
@@ -290,18 +460,39 @@ def main(argv: list[str] | None = None) -> int:
     results_dir = args.results or args.instances.parent / "results"
     known = published(results_dir) if results_dir.is_dir() else {}
     rows: list[dict[str, Any]] = []
-    matched = wrong = 0
+    matched = better = worse = wrong = 0
     print(f"{'instance':<42} {'ours':>5} {'opt?':>4} {'published':>9} {'seconds':>8}")
     for path in files:
-        outcome = solve_project(read_dzn(path), args.time_limit, args.seed, args.workers)
-        best, proven = known.get(path.name, (None, False))
-        matched += best is not None and outcome.makespan == best
-        wrong += bool(outcome.problems)
-        shown = "—" if outcome.makespan is None else str(outcome.makespan)
-        theirs = "—" if best is None else f"{best}{'' if proven else '?'}"
-        flag = "  INVALID: " + "; ".join(outcome.problems[:2]) if outcome.problems else ""
+        try:
+            project = read_dzn(path)
+        except ValueError as error:
+            print(f"{path.name:<42} UNREADABLE: {error}")
+            wrong += 1
+            continue
+        outcome = solve_project(project, args.time_limit, args.seed, args.workers)
+        theirs = known.get(path.name)
+        problems = list(outcome.problems)
+        if theirs and outcome.makespan is not None:
+            matched += outcome.makespan == theirs.makespan
+            better += outcome.makespan < theirs.makespan
+            worse += outcome.makespan > theirs.makespan
+            if theirs.optimal and outcome.makespan < theirs.makespan:
+                problems.append(f"below the published optimum {theirs.makespan}")
+        if (
+            theirs
+            and theirs.lower_bound
+            and project.lower_bound
+            and theirs.lower_bound != project.lower_bound
+        ):
+            problems.append(
+                f"its results row has LB {theirs.lower_bound}, its file mint {project.lower_bound}"
+            )
+        wrong += bool(problems)
+        shown = str(outcome.makespan) if outcome.makespan is not None else "none" if outcome.optimal else "—"
+        published_text = "—" if theirs is None else f"{theirs.makespan}{'' if theirs.optimal else '?'}"
+        flag = "  INVALID: " + "; ".join(problems[:2]) if problems else ""
         proof = "yes" if outcome.optimal else "no"
-        print(f"{path.name:<42} {shown:>5} {proof:>4} {theirs:>9} {outcome.seconds:>8.1f}{flag}")
+        print(f"{path.name:<42} {shown:>5} {proof:>4} {published_text:>9} {outcome.seconds:>8.1f}{flag}")
         rows.append(
             {
                 "instance": path.name,
@@ -312,8 +503,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     proven_ours = sum(r["optimal"] for r in rows)
     print(
-        f"{len(rows)} instances: {proven_ours} proven optimal, "
-        f"{matched} equal to the published makespan, {wrong} invalid"
+        f"{len(rows)} instances: {proven_ours} proven optimal, {matched} equal to the published makespan, "
+        f"{better} better, {worse} worse, {wrong} invalid or unreadable"
     )
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

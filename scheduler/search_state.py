@@ -128,10 +128,11 @@ def new_state(instance: Instance, plan: dict[int, Assignment]) -> State:
     state.away = [None] * n
     for k, days in instance.blocked.items():
         if days:
-            state.away[k] = bytearray(size)
+            away = bytearray(size)
             for x in days:
                 if 0 <= x < size:
-                    state.away[k][x] = 1
+                    away[x] = 1
+            state.away[k] = away
     state.years = [d.year for d in instance.workdays]
     for t in sorted(plan):
         for k in plan[t].members:

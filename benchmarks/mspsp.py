@@ -174,10 +174,11 @@ def published(results: Path) -> dict[str, Published]:
 # -- the product's types -----------------------------------------------------------------------------
 
 
-def to_instance(project: Project) -> Instance:
+def to_instance(project: Project, timing: Timing | None = None) -> Instance:
     """The project as the engine's instance: activities that need people as tasks, resources as
     experts; the other activities (dummies, no duration, or no skill needed) are time only, in the
-    links' lags and the tasks' earliest starts (``Timing``)."""
+    links' lags and the tasks' earliest starts (``timing``: ``Timing.of(project)``, computed when not
+    given)."""
     skills = [f"S{s + 1}" for s in range(project.skills)]
     experts = tuple(
         Expert(
@@ -190,7 +191,7 @@ def to_instance(project: Project) -> Instance:
         for r, row in enumerate(project.mastery)
     )
     horizon = max(sum(project.durations), 1)
-    timing = Timing.of(project)
+    timing = Timing.of(project) if timing is None else timing
     index = {a: t for t, a in enumerate(timing.kept)}
     tasks = []
     for t, a in enumerate(timing.kept):
@@ -309,7 +310,7 @@ def solve_project(project: Project, time_limit: float, seed: int = 0, workers: i
     if not timing.kept:  # nothing to staff: the free activities alone make the makespan
         problems = tuple(check(project, {}, {}, timing.alone))
         return Outcome(timing.alone, True, time.monotonic() - started, problems)
-    instance = to_instance(project)
+    instance = to_instance(project, timing)
     m = build_variables(instance, instance.tasks, require_all=True)
     post_all(m)
     cp = m.cp

@@ -633,7 +633,7 @@ class _Search:
         at its start with everyone below the ceiling."""
         tasks = self.instance.tasks
         state = self.state
-        cap = self.instance.scenario.year_cap(self.instance.experts[k])
+        cap = state.caps[k]
         year = state.year(taken)
         over = cap is not None and state.year_load[k].get(year, 0) > cap
         mine = sorted(
@@ -685,12 +685,13 @@ def improve(
         pairs = sum(len(instance.tasks[t].candidates) for t in tasks)
         if max_pairs is not None and pairs > max_pairs:
             continue
-        if max((state.load[k] for k in experts), default=0) > bound:
+        heaviest = max((state.load[k] for k in experts), default=0)
+        if heaviest > bound:
             # its share: its size, times one plus how far above its bound it is relative to the bound
             # (in thousandths): a pool far above needs more moves (measured on the national 12,800
             # round: 13 pools above their bound after the start plan's search against 14; a share by
             # the excess alone left a 6,400 round's pool at 1.11 that the sizes alone bring down)
-            excess = (max(state.load[k] for k in experts) - bound) * 1000 // max(1, bound)
+            excess = (heaviest - bound) * 1000 // max(1, bound)
             todo.append((p, max(1, pairs) * (1000 + excess)))
     waiting = sum(weight for _, weight in todo)
     stopped = []  # the pools whose share ran out above their bound

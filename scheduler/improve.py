@@ -608,8 +608,9 @@ class _Search:
                     light.append(k)
                 elif through and k not in staying and state.load[k] + days <= ceiling:
                     tight.append(k)  # would reach the ceiling, or is at their cap in that year
-            # with no one to take ``through``, the team is the one the rebuild ``here`` already failed on
-            for extra in tight if tight else [] if through else [None]:
+            # ``through`` tries each tight expert in turn (none: the team is the one the rebuild
+            # ``here`` already failed on); otherwise one team from the light ones
+            for extra in tight if through else [None]:
                 members_from = light if extra is None else sorted([*light, extra])
                 self.spent += REBUILD_WORK * len(members_from)  # the greedy's team building, in units
                 picked = pool_team(choose, task, members_from)

@@ -26,7 +26,7 @@ visit together — rounded up to a load some expert can actually have (a sum of 
 the same program with whole shares by CP-SAT for a pool a plan leaves above the stronger bound.
 :func:`diagnosis` compares a plan with them: ``bound attained``, ``weak bound`` (the plan is at the
 stronger bound, above the old one), ``weak bound (teams)`` (:func:`team_bound`, whole teams instead
-of shares, shows no plan does better), ``weak bound (in-year)``, ``search gap`` or ``open``.
+of shares, shows no plan does better), ``weak bound (whole shares)``, ``search gap`` or ``open``.
 """
 
 from __future__ import annotations
@@ -341,7 +341,7 @@ ATTAINABLE = "attainable"
 ATTAINED = "bound attained"
 WEAK_BOUND = "weak bound"
 SEARCH_GAP = "search gap"
-WEAK_IN_YEAR = "weak bound (in-year)"
+WEAK_WHOLE = "weak bound (whole shares)"
 WEAK_TEAMS = "weak bound (teams)"
 OPEN = "open"
 
@@ -476,7 +476,7 @@ def whole_bound(
     stronger: Stronger,
     below: int,
     *,
-    straddle: bool = False,
+    straddle: bool = True,
     budget: float = WHOLE_BUDGET,
 ) -> Whole | None:
     """Whether any plan can keep the pool's heaviest load under ``below`` (a plan's heaviest load
@@ -487,10 +487,10 @@ def whole_bound(
     load that no whole shares reach rules out every lighter one, so when CP-SAT proves there are
     none, ``below`` is a lower bound and the plan is optimal; when it finds some, ``reached`` says so
     (the search, or the timing the shares ignore, is at fault). Whole shares see what fractions
-    hide: an expert capped at 9 days a year carries one 7-day visit a year, not 9/7 of one. By
-    default the bound holds for plans that keep every visit inside one calendar year (as the solver
-    plans wherever a window allows): SPEC lets a visit straddle New Year and split its days between
-    two years' caps, which ``straddle`` counts in (a bound for every plan, often weaker). None when
+    hide: an expert capped at 9 days a year carries one 7-day visit a year, not 9/7 of one. A visit
+    may straddle New Year and split its days between two years' caps (SPEC's R8, and the solver
+    plans so where it helps): ``straddle`` False gives the bound for plans keeping every visit inside
+    one calendar year instead (stronger, but not for every plan). None when
     the bound does not apply. Deterministic: a fixed seed, two interleaved CP-SAT workers and a
     deterministic time limit.
     """
@@ -717,7 +717,7 @@ def length_capacity(
     in the year make a subset sum of ``lengths``: a cap of 9 holds one 7-day visit and no more, not
     9 days of them. One visit may straddle each New Year, its days split between the two years'
     caps; every such split is tried (``straddle`` False: plans that keep every visit inside one
-    calendar year, as the solver does wherever the window allows). Visits shorter than
+    calendar year). Visits shorter than
     ``threshold`` are left out, which only raises the result. Without a cap, the sum of the lengths.
     """
     cap = scenario.year_cap(expert)
@@ -773,8 +773,8 @@ def diagnosis(
     """Why a pool's heaviest load is above its bound: ``bound attained``; ``weak bound`` (the old
     bound is below what any plan can do, and the plan reaches the stronger one). Above the stronger
     bound, without ``whole``: ``search gap`` (a better plan may exist; not looked into). With
-    ``whole`` (:func:`whole_bound` up to the plan's load): ``weak bound (in-year)`` (no plan that
-    keeps its visits inside calendar years does better: the plan is optimal among them),
+    ``whole`` (:func:`whole_bound` up to the plan's load): ``weak bound (whole shares)`` (no whole
+    shares do better: the plan is optimal),
     ``search gap`` (whole shares reach a lighter load: the search, or the timing the shares ignore,
     is at fault) or ``open`` (the budget ran out before either was shown). With ``teams``
     (:func:`team_bound` up to the plan's load) showing no teams do better: ``weak bound (teams)``
@@ -790,5 +790,5 @@ def diagnosis(
     if whole is None:
         return SEARCH_GAP
     if heaviest <= whole.value:
-        return WEAK_IN_YEAR
+        return WEAK_WHOLE
     return SEARCH_GAP if whole.reached else OPEN

@@ -14,8 +14,8 @@ every pool of interchangeable experts sets the heaviest load beside the independ
 (the plan reaches the stronger bound: no plan can do better). A pool above the stronger bound is
 looked into with the whole-share bound (``benchmarks.bounds.whole_bound``, a deterministic CP-SAT
 budget per load tried) and the team bound (``benchmarks.bounds.team_bound``: whole teams instead of
-shares): ``weak bound (teams)`` (no teams do better: the plan is optimal), ``weak bound (in-year)``
-(no plan keeping its visits inside calendar years does better), ``search gap`` (whole shares do
+shares): ``weak bound (teams)`` (no teams do better: the plan is optimal), ``weak bound (whole
+shares)`` (no whole shares do better: the plan is optimal), ``search gap`` (whole shares do
 better: the search, or the timing they ignore, is at fault) or ``open`` (the budget ran out). The
 same seed gives the same rounds and the same solver seed; only times and memory vary between runs.
 

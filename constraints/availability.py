@@ -116,33 +116,18 @@ def _over_cap(
 
 
 def add(m: Model) -> None:
-    """R8: no expert works more visit days in a calendar year than their cap."""
+    """R8: no expert works more visit days in a calendar year than their cap (a visit straddling
+    New Year counts its days in each year, ``Model.member_days``)."""
     cp = m.cp
     for k in sorted(m.tasks_of):
         cap = m.scenario.year_cap(m.instance.experts[k])
         if cap is None:
             continue
-        years: dict[int, list] = {}
+        years: dict[int, list[int]] = {}
         for t in m.tasks_of[k]:
-            task = m.task(t)
-            for y in m.years_of(t):
+            for y in m.touched_years(t):
                 years.setdefault(y, []).append(t)
-            if -1 in task.start_years:
-                for y in {m.instance.workdays[a].year for a, _ in task.starts} | {
-                    m.instance.workdays[b + task.days - 1].year for _, b in task.starts
-                }:
-                    years.setdefault(y, []).append(t)
         for y, ts in sorted(years.items()):
             if sum(m.task(t).days for t in ts) <= cap:
                 continue
-            terms = []
-            for t in ts:
-                task = m.task(t)
-                if m.in_year.get((t, y)) is m.present[t] or (t, y) not in m.in_year:
-                    terms.append(task.days * m.x[t, k])
-                else:
-                    both = cp.new_bool_var(f"x_in[{task.inst.id},{k},{y}]")
-                    cp.add_bool_and([m.x[t, k], m.in_year[t, y]]).only_enforce_if(both)
-                    cp.add_bool_or([m.x[t, k].Not(), m.in_year[t, y].Not()]).only_enforce_if(both.Not())
-                    terms.append(task.days * both)
-            cp.add(sum(terms) <= cap)
+            cp.add(sum(m.member_days(t, k, y) for t in ts) <= cap)

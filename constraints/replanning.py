@@ -239,27 +239,9 @@ def _caps(m: Model, held: Occupation) -> None:
         if cap is None or not used:
             continue
         for year, n in sorted(used.items()):
-            terms = []
-            for t in m.tasks_of[k]:
-                task = m.task(t)
-                var = m.in_year.get((t, year))
-                if var is not None and var is m.present[t]:
-                    terms.append(task.days * m.x[t, k])
-                elif var is not None:
-                    both = cp.new_bool_var(f"x_in_fixed[{task.inst.id},{k},{year}]")
-                    cp.add_bool_and([m.x[t, k], var]).only_enforce_if(both)
-                    cp.add_bool_or([m.x[t, k].Not(), var.Not()]).only_enforce_if(both.Not())
-                    terms.append(task.days * both)
-                elif -1 in task.start_years and _may_touch(m, task, year):
-                    terms.append(task.days * m.x[t, k])  # a New Year visit: counted whole, to be safe
+            terms = [m.member_days(t, k, year) for t in m.tasks_of[k] if year in m.touched_years(t)]
             if terms:
                 cp.add(sum(terms) <= max(cap - n, 0))
-
-
-def _may_touch(m: Model, task: Task, year: int) -> bool:
-    first = m.instance.workdays[task.starts[0][0]].year
-    last = m.instance.workdays[min(task.starts[-1][1] + task.days - 1, m.instance.horizon - 1)].year
-    return first <= year <= last
 
 
 def _capacity(m: Model, held: Occupation) -> None:

@@ -107,16 +107,14 @@ def first_members(task: Task, plan: dict[int, Assignment]) -> set[int]:
 
 
 def pick_team(
-    state: GreedyState, task: Task, w: int, year: int, plan: dict[int, Assignment]
+    state: GreedyState, task: Task, w: int, plan: dict[int, Assignment]
 ) -> tuple[int, tuple[int, ...]] | None:
     """A small, lightly loaded follow-up team free at ``w``: a leader, one member of the first team
     when continuity asks for it, then the least loaded up to ``team_min``; (leader, members)."""
     from scheduler.greedy import _cap_ok, _free
 
     experts = state.instance.experts
-    free = [
-        k for k in task.candidates if _free(state, k, w, task.days) and _cap_ok(state, k, year, task.days)
-    ]
+    free = [k for k in task.candidates if _free(state, k, w, task.days) and _cap_ok(state, k, w, task.days)]
     if len(free) < task.team_min:
         return None
     by_load = sorted(free, key=lambda k: (state.load[k], k))
@@ -218,8 +216,8 @@ def replanned(
             for x in range(lo, min(hi + 1 + state.rest, len(state.busy[k]))):
                 state.busy[k][x] = 1
             state.load[k] += hi - lo + 1
-            year = v.start.year
-            state.year_load[k][year] = state.year_load[k].get(year, 0) + hi - lo + 1
+            for year, n in instance.split(lo, hi - lo + 1):
+                state.year_load[k][year] = state.year_load[k].get(year, 0) + n
         for x in range(lo, min(hi + 1, len(state.concurrent))):
             state.concurrent[x] += 1
 
@@ -258,7 +256,7 @@ def replanned(
             for w in range(max(a, earliest), b + 1):
                 if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
                     continue
-                picked = pick_team(state, task, w, instance.year_of(w), plan)
+                picked = pick_team(state, task, w, plan)
                 if picked is not None:
                     placed = (w, picked)
                     break
@@ -308,9 +306,8 @@ def _still_holds(
     members = [expert_idx.get(e) for e in old.members]
     if any(k is None or k not in task.candidates for k in members):
         return False
-    year = instance.year_of(w)
     if not all(
-        _free(state, k, w, task.days) and _cap_ok(state, k, year, task.days) for k in members if k is not None
+        _free(state, k, w, task.days) and _cap_ok(state, k, w, task.days) for k in members if k is not None
     ):
         return False
     if instance.scenario.params.followup_continuity and not set(old.members) & set(first.members):

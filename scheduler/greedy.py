@@ -160,17 +160,26 @@ def _free(state: GreedyState, k: int, w: int, days: int) -> bool:
     return not (blocked and any(x in blocked for x in range(w, w + days)))
 
 
-def _cap_ok(state: GreedyState, k: int, year: int, days: int) -> bool:
+def _cap_ok(state: GreedyState, k: int, w: int, days: int) -> bool:
+    """R8: whether ``k``'s yearly cap allows a visit of ``days`` from ``w`` (its days counted in
+    each calendar year they fall in)."""
+    cap = state.instance.scenario.year_cap(state.instance.experts[k])
+    if cap is None:
+        return True
+    loads = state.year_load[k]
+    return all(loads.get(year, 0) + n <= cap for year, n in state.instance.split(w, days))
+
+
+def _year_cap_ok(state: GreedyState, k: int, year: int, days: int) -> bool:
+    """R8: whether ``k``'s cap in ``year`` allows a visit of ``days`` lying wholly in it."""
     cap = state.instance.scenario.year_cap(state.instance.experts[k])
     return cap is None or state.year_load[k].get(year, 0) + days <= cap
 
 
-def _pick_pool_team(state: GreedyState, task: Task, w: int, year: int) -> tuple[int, tuple[int, ...]] | None:
+def _pick_pool_team(state: GreedyState, task: Task, w: int) -> tuple[int, tuple[int, ...]] | None:
     if task.kind == "visit" and pinned(task.inst):  # R16: the team is built around the pins
-        return pins.pick(state, task, w, year)
-    free = [
-        k for k in task.candidates if _free(state, k, w, task.days) and _cap_ok(state, k, year, task.days)
-    ]
+        return pins.pick(state, task, w)
+    free = [k for k in task.candidates if _free(state, k, w, task.days) and _cap_ok(state, k, w, task.days)]
     return _pool_team(state, task, free)
 
 
@@ -259,13 +268,11 @@ def _cover(
     return team
 
 
-def _pick_standing_team(
-    state: GreedyState, task: Task, w: int, year: int
-) -> tuple[int, int, tuple[int, ...]] | None:
+def _pick_standing_team(state: GreedyState, task: Task, w: int) -> tuple[int, int, tuple[int, ...]] | None:
     expert_idx = state.instance.expert_index()
     best = None
     for ti, members in zip(task.teams, task.team_members, strict=True):
-        if not all(_free(state, k, w, task.days) and _cap_ok(state, k, year, task.days) for k in members):
+        if not all(_free(state, k, w, task.days) and _cap_ok(state, k, w, task.days) for k in members):
             continue
         key = (max(state.load[k] for k in members), ti)
         if best is None or key < best[0]:
@@ -275,27 +282,29 @@ def _pick_standing_team(
 
 
 def _place(state: GreedyState, task: Task, w: int, assignment: Assignment) -> None:
-    inst = state.instance
-    year = inst.year_of(w)
+    split = state.instance.split(w, task.days)
     for k in assignment.members:
         busy = state.busy[k]
         for x in range(w, w + task.days + state.rest):
             busy[x] = 1
         state.load[k] += task.days
-        state.year_load[k][year] = state.year_load[k].get(year, 0) + task.days
+        loads = state.year_load[k]
+        for year, n in split:
+            loads[year] = loads.get(year, 0) + n
     for x in range(w, w + task.days):
         state.concurrent[x] += 1
 
 
 def _unplace(state: GreedyState, task: Task, assignment: Assignment) -> None:
     w = assignment.start
-    year = state.instance.year_of(w)
+    split = state.instance.split(w, task.days)
     for k in assignment.members:
         busy = state.busy[k]
         for x in range(w, w + task.days + state.rest):
             busy[x] = 0
         state.load[k] -= task.days
-        state.year_load[k][year] -= task.days
+        for year, n in split:
+            state.year_load[k][year] -= n
     for x in range(w, w + task.days):
         state.concurrent[x] -= 1
 
@@ -338,8 +347,8 @@ def compact(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assign
             for w in range(max(lo, floor), a.start):
                 if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
                     continue
-                if year == -1 and instance.year_of(w) != instance.year_of(a.start):
-                    continue
+                if year == -1 and instance.split(w, task.days) != instance.split(a.start, task.days):
+                    continue  # a straddling visit keeps its split of days between the years (R8)
                 if all(_free(state, k, w, task.days) for k in a.members):
                     best = Assignment(w, a.members, a.leader, a.team)
                     break
@@ -375,8 +384,10 @@ def greedy(instance: Instance, targets: list[QuotaTarget] | None = None) -> dict
 def _first_year(
     scan: _Scan, room: CapCounter, task: Task, want: int | None, floor: int, plan: dict[int, Assignment]
 ) -> Assignment | None:
-    """Place ``task`` at its earliest fit in year ``want`` (None: any year its caps allow)."""
-    for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
+    """Place ``task`` at its earliest fit in year ``want`` (None: any year its caps allow), lying
+    wholly in one calendar year where it can, else straddling New Year."""
+    ranges = sorted(zip(task.starts, task.start_years, strict=True), key=lambda r: (r[1] == -1, r[0]))
+    for (lo, hi), year in ranges:
         if (want is not None and year != want) or not room.fits(task.index, year):
             continue
         placed = scan.first_fit(task, max(lo, floor), hi, plan)
@@ -439,43 +450,42 @@ class _Scan:
         cap = instance.scenario.params.max_concurrent_visits
         usable = _usable(task)
         pool = self.pool_of[usable[0]] if usable else self.nobody
-        within_cap: dict[int, int] = {}  # per year: the usable experts whose yearly cap allows the visit
+        # per split of the visit's days between years: the usable experts whose yearly caps allow it
+        within_cap: dict[tuple[tuple[int, int], ...], int] = {}
         no_team: set[int] = set()
         quick = not task.team_staffed and task.kind == "visit" and not pinned(task.inst)
         needs = [(pool.holders.get(s, 0), n) for s, n in zip(task.skills, task.part_counts(), strict=True)]
         for w in range(lo, hi + 1):
             if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
                 continue
-            year = instance.year_of(w)
-            if year not in within_cap:
-                within_cap[year] = pool.bits(k for k in usable if _cap_ok(state, k, year, task.days))
-            free = pool.free(within_cap[year], w, task.days, state.rest)
+            split = instance.split(w, task.days)
+            if split not in within_cap:
+                within_cap[split] = pool.bits(k for k in usable if _cap_ok(state, k, w, task.days))
+            free = pool.free(within_cap[split], w, task.days, state.rest)
             if free in no_team:
                 continue
             if quick and not _may_staff(task, free, pool.leaders, needs):
                 no_team.add(free)
                 continue
-            placed = self._pick(task, w, year, plan, pool.experts_in(free, task.candidates) if quick else [])
+            placed = self._pick(task, w, plan, pool.experts_in(free, task.candidates) if quick else [])
             if placed is not None:
                 return placed
             no_team.add(free)
         return None
 
-    def _pick(
-        self, task: Task, w: int, year: int, plan: dict[int, Assignment], free: list[int]
-    ) -> Assignment | None:
+    def _pick(self, task: Task, w: int, plan: dict[int, Assignment], free: list[int]) -> Assignment | None:
         """The assignment at ``w`` by the picker for the task's kind; ``free``: for a pool-staffed
         visit, its candidates free there (within their yearly cap); the other pickers find them."""
         state = self.state
         if task.team_staffed:
-            picked = _pick_standing_team(state, task, w, year)
+            picked = _pick_standing_team(state, task, w)
             return None if picked is None else Assignment(w, picked[2], picked[1], picked[0])
         if task.kind == "followup":
             from scheduler import followups
 
-            team = followups.pick_team(state, task, w, year, plan)
+            team = followups.pick_team(state, task, w, plan)
         elif task.kind == "visit" and pinned(task.inst):  # R16: the team is built around the pins
-            team = pins.pick(state, task, w, year)
+            team = pins.pick(state, task, w)
         else:
             team = _pool_team(state, task, free)
         return None if team is None else Assignment(w, team[1], team[0])

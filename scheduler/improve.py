@@ -93,14 +93,8 @@ class Work:
 
 # -- what a team must be -----------------------------------------------------------------------------
 def _movable(task: Task) -> bool:
-    """Whether the search may change this visit's team: not a follow-up, a standing team, a pin, or
-    a visit that may straddle New Year (its days count in two years' caps)."""
-    return (
-        task.kind == "visit"
-        and not task.team_staffed
-        and not pinned(task.inst)
-        and -1 not in task.start_years
-    )
+    """Whether the search may change this visit's team: not a follow-up, a standing team or a pin."""
+    return task.kind == "visit" and not task.team_staffed and not pinned(task.inst)
 
 
 def _team_ok(instance: Instance, task: Task, members: Sequence[int]) -> bool:
@@ -164,6 +158,18 @@ class _Search:
 
     def _allowed(self, t: int, members: Sequence[int]) -> bool:
         return self._team_ok(t, members) and self._continuity(t, members)
+
+    def _window(self, t: int, old: int | None) -> list[tuple[int, int]]:
+        """The ranges of starts visit ``t`` may move to from year ``old`` (None: it straddles New
+        Year): those in the same year, or in another (or straddling it, counting in no year) when
+        every quota row counting the institution allows it (R9: :class:`Years`)."""
+        task = self.instance.tasks[t]
+        out = []
+        for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
+            to = None if year == -1 else year
+            if to == old or self.years.may_move(t, old, to):
+                out.append((lo, hi))
+        return out
 
     def _skill_bits(self, task: Task) -> list[int]:
         """Each expert's skills among ``task``'s required ones, as bits."""
@@ -369,7 +375,8 @@ class _Search:
             if clash:
                 given = clash
             elif not state.cap_ok(k, t):  # only the cap: any visit of theirs in the same year may go
-                given = [u for u in mine if state.year(u) == state.year(t)]
+                years = {y for y, _ in state.split(t)}
+                given = [u for u in mine if years.intersection(y for y, _ in state.split(u))]
             elif state.load[k] + days >= ceiling:
                 given = mine
             else:
@@ -488,14 +495,9 @@ class _Search:
         its caps (R10, R9 kept); left where it is when none is."""
         state = self.state
         task, a = self.instance.tasks[t], state.plan[t]
-        old = state.year(t)
+        old = state.wholly(t)
         starts = sorted(
-            (
-                w
-                for (lo, hi), year in zip(task.starts, task.start_years, strict=True)
-                if year != -1 and (year == old or self.years.may_move(t, old, year))
-                for w in range(lo, hi + 1)
-            ),
+            (w for lo, hi in self._window(t, old) for w in range(lo, hi + 1)),
             key=lambda w: (abs(w - place), w),
         )
         limit = self.instance.scenario.params.max_concurrent_visits
@@ -508,7 +510,7 @@ class _Search:
                 state.free_at(k, w, task.days) and state.cap_at(k, w, task.days) for k in a.members
             ):
                 state.attach(t, Assignment(w, a.members, a.leader, a.team))
-                self.years.move(t, old, state.year(t))
+                self.years.move(t, old, state.wholly(t))
                 return
         state.attach(t, a)
 
@@ -522,12 +524,8 @@ class _Search:
         task, a = tasks[t], state.plan[t]
         if t in self.linked:
             return False
-        old = state.year(t)
-        window = [
-            (lo, hi)
-            for (lo, hi), year in zip(task.starts, task.start_years, strict=True)
-            if year != -1 and (year == old or self.years.may_move(t, old, year))
-        ]
+        old = state.wholly(t)
+        window = self._window(t, old)
         newcomers = [
             k for k in self._newcomers(t, ceiling, task.days) if self._allowed(t, self._replaced(t, h, k))
         ]
@@ -552,7 +550,7 @@ class _Search:
                     team = [*staying, k]
                     leader = _leader(self.instance, team, a.leader, h)
                     state.attach(t, Assignment(w, tuple(sorted(team)), leader, a.team))
-                    self.years.move(t, old, state.year(t))
+                    self.years.move(t, old, state.wholly(t))
                     return True
         state.attach(t, a)
         return False
@@ -574,15 +572,13 @@ class _Search:
         tasks = self.instance.tasks
         state = self.state
         task, a = tasks[t], state.plan[t]
-        old = state.year(t)
+        old = state.wholly(t)
         # the visit's own start: tried by the rebuild ``here`` before the other moves, and the other
         # moves restore what they fail on, so the rebuild over the window starts past it
         starts = [a.start] if here or through else []
         if not (here or through) and t not in self.linked:
             others = []
-            for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
-                if year == -1 or not (year == old or self.years.may_move(t, old, year)):
-                    continue
+            for lo, hi in self._window(t, old):
                 step = max(1, (hi - lo) // (REBUILD_STARTS - 1))
                 others += [w for w in range(lo, hi + 1, step) if w != a.start]
             starts += sorted(others, key=lambda w: (abs(w - a.start), w))
@@ -623,7 +619,7 @@ class _Search:
                 if extra is not None and extra in members and not self._spare(extra, t, ceiling):
                     state.detach(t)
                     continue
-                self.years.move(t, old, state.year(t))
+                self.years.move(t, old, state.wholly(t))
                 return True
         state.attach(t, a)
         return False
@@ -635,8 +631,7 @@ class _Search:
         tasks = self.instance.tasks
         state = self.state
         cap = state.caps[k]
-        year = state.year(taken)
-        over = cap is not None and state.year_load[k].get(year, 0) > cap
+        over = {y for y, _ in state.split(taken) if cap is not None and state.year_load[k].get(y, 0) > cap}
         mine = sorted(
             (
                 u
@@ -644,7 +639,7 @@ class _Search:
                 if u != taken
                 and _movable(tasks[u])
                 and tasks[u].days >= tasks[taken].days
-                and not (over and state.year(u) != year)
+                and not (over and not over.intersection(y for y, _ in state.split(u)))
             ),
             key=lambda u: (-tasks[u].days, u),
         )

@@ -97,6 +97,29 @@ class Instance:
     def year_of(self, w: int) -> int:
         return self.workdays[w].year
 
+    def split(self, start: int, days: int) -> tuple[tuple[int, int], ...]:
+        """A visit of ``days`` working days from ``start``: its working days per calendar year, as
+        (year, days) in order; two entries for a visit straddling New Year (R8 counts each)."""
+        ends = self._year_ends
+        out = []
+        w, left = start, days
+        while left > 0 and w < len(ends):
+            n = min(left, ends[w] - w)
+            out.append((self.workdays[w].year, n))
+            w, left = w + n, left - n
+        return tuple(out)
+
+    @cached_property
+    def _year_ends(self) -> list[int]:
+        """Per working day, the index of the first working day of a later calendar year."""
+        ends = [0] * len(self.workdays)
+        end = len(self.workdays)
+        for w in range(len(self.workdays) - 1, -1, -1):
+            if w + 1 < len(self.workdays) and self.workdays[w + 1].year != self.workdays[w].year:
+                end = w + 1
+            ends[w] = end
+        return ends
+
     def expert_index(self) -> dict[str, int]:
         return self._expert_index
 
@@ -124,34 +147,20 @@ def _window(scenario: Scenario, inst: Institution, first: date | None = None) ->
 
 
 def _start_ranges(workdays: list[date], lo: date, hi: date, days: int) -> list[tuple[int, int, int]]:
-    """Allowed starts as (first, last, year) ranges; visits inside one calendar year are preferred.
-
-    A visit that would straddle New Year is allowed only when no start inside one
-    year fits the window (year -1 marks such a range).
-    """
+    """Allowed starts as (first, last, year) ranges in the order of their starts: a range of starts
+    whose visits lie wholly in one calendar year carries that year, a range whose visits straddle
+    New Year carries -1 (R8 counts such a visit's days in each year they fall in, R9 in no year)."""
     first = bisect.bisect_left(workdays, lo)
     last_end = bisect.bisect_right(workdays, hi) - 1
     last = last_end - days + 1
-    if last < first:
-        return []
-    by_year: dict[int, list[int]] = {}
-    straddling: list[int] = []
-    for w in range(first, last + 1):
-        y0, y1 = workdays[w].year, workdays[w + days - 1].year
-        if y0 == y1:
-            by_year.setdefault(y0, []).append(w)
-        else:
-            straddling.append(w)
     ranges: list[tuple[int, int, int]] = []
-    chosen = by_year if by_year else {-1: straddling}
-    for year, ws in sorted(chosen.items()):
-        start = prev = ws[0]
-        for w in ws[1:]:
-            if w != prev + 1:
-                ranges.append((start, prev, year))
-                start = w
-            prev = w
-        ranges.append((start, prev, year))
+    for w in range(first, last + 1):
+        y0 = workdays[w].year
+        year = y0 if workdays[w + days - 1].year == y0 else -1
+        if ranges and ranges[-1][2] == year and ranges[-1][1] == w - 1:
+            ranges[-1] = (ranges[-1][0], w, year)
+        else:
+            ranges.append((w, w, year))
     return ranges
 
 

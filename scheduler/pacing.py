@@ -133,12 +133,19 @@ def objective(m: Model, plan: dict[int, Assignment]) -> tuple[cp_model.LinearExp
         busiest.append(top)
         if window.batch is None:
             cp.add(overall >= top)
-    # ties broken towards earlier years (a lone visit is not put off to next year)
+    # ties broken towards earlier years (a lone visit is not put off to next year); a visit
+    # straddling New Year weighs as one in its later year, so it is never the cheaper tie
     first_year = instance.workdays[0].year
     later = [
         (y - first_year) * var
         for (t, y), var in sorted(m.in_year.items(), key=lambda kv: kv[0])
         if t in chains and y > first_year
+    ]
+    later += [
+        (instance.split(w, m.task(t).days)[-1][0] - first_year) * var
+        for t in sorted(m.straddle)
+        if t in chains
+        for w, var in sorted(m.straddle[t].items())
     ]
     tie = len(chains) * (instance.workdays[-1].year - first_year) + 1
     per_window = tie * sum(busiest) + sum(later)
@@ -155,7 +162,8 @@ def spread(
     every hard rule kept); a hint for :func:`objective`. Given the model's quota targets (``mins``)
     and caps, a visit may change year when both years' quotas and its members' yearly caps (R8)
     allow; otherwise it stays in its year."""
-    from scheduler.greedy import _cap_ok, _new_state, _place, _unplace
+    from scheduler.greedy import _new_state, _place, _unplace, _year_cap_ok
+    from scheduler.search_state import wholly_in
 
     months = month_index(instance)
     if not plan or not months:
@@ -186,17 +194,19 @@ def spread(
                 or (not is_min and y == to and inside[r] + 1 > bound)
             ):
                 return False
-        return all(_cap_ok(state, k, to, instance.tasks[t].days) for k in a.members)
+        return all(_year_cap_ok(state, k, to, instance.tasks[t].days) for k in a.members)
 
     out = dict(plan)
     for t, a in sorted(plan.items(), key=lambda p: (p[1].start, instance.tasks[p[0]].inst.id)):
         task = instance.tasks[t]
         year = instance.year_of(a.start)
         here = months[a.start]
-        if t in linked or -1 in task.start_years:
-            continue
+        if t in linked or wholly_in(instance, t, a.start) is None:
+            continue  # a visit straddling New Year stays: its days count in two years' caps (R8)
         ranges = [
-            (lo, hi) for (lo, hi), y in zip(task.starts, task.start_years, strict=True) if cross or y == year
+            (lo, hi)
+            for (lo, hi), y in zip(task.starts, task.start_years, strict=True)
+            if y != -1 and (cross or y == year)
         ]
         options = sorted(
             {i for lo, hi in ranges for i in range(months[lo], months[hi] + 1)}, key=lambda i: (counts[i], i)
@@ -346,8 +356,8 @@ def pull(instance: Instance, plan: dict[int, Assignment]) -> dict[int, Assignmen
                     while w < last and months[w] == i:  # a full month: skip to the next one
                         w += 1
                     continue
-                if year == -1 and instance.year_of(w) != instance.year_of(a.start):
-                    w += 1
+                if year == -1 and instance.split(w, task.days) != instance.split(a.start, task.days):
+                    w += 1  # a straddling visit keeps its split of days between the years (R8)
                     continue
                 if _first_free(state, task, a, [w], [(w, w)], cap) is not None:
                     best = replace(a, start=w)

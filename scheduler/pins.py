@@ -51,7 +51,7 @@ def narrow(scenario: Scenario, workdays: list[date], task: Task) -> Task:
     return task
 
 
-def pick(state: GreedyState, task: Task, w: int, year: int) -> tuple[int, tuple[int, ...]] | None:
+def pick(state: GreedyState, task: Task, w: int) -> tuple[int, tuple[int, ...]] | None:
     """(leader, members) for a pinned pool-staffed visit at ``w``: the pinned experts, a leader (the
     pinned one, else a pinned or free leader-eligible expert, least loaded first), and free experts
     for the skills still missing, up to the tier's minimum; None when a pinned expert is busy."""
@@ -63,7 +63,7 @@ def pick(state: GreedyState, task: Task, w: int, year: int) -> tuple[int, tuple[
     inst = task.inst
 
     def ok(k: int) -> bool:
-        return _free(state, k, w, task.days) and _cap_ok(state, k, year, task.days)
+        return _free(state, k, w, task.days) and _cap_ok(state, k, w, task.days)
 
     fixed = [index[e] for e in inst.fixed_members if e in index]
     chosen_leader = index.get(inst.fixed_leader) if inst.fixed_leader is not None else None

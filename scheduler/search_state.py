@@ -29,7 +29,6 @@ class State:
     # read-only facts of the instance, looked up per expert and working day by the moves' hot checks
     caps: list[int | None] = field(default_factory=list)  # per expert: R8's yearly cap (None: none)
     away: list[bytearray | None] = field(default_factory=list)  # per expert: absent days (R8), or None
-    years: list[int] = field(default_factory=list)  # per working day: its calendar year
 
     def span(self, t: int) -> range:
         """The working days a visit holds its members for: its days and the rest after."""
@@ -37,24 +36,31 @@ class State:
         start = self.plan[t].start
         return range(start, start + task.days + self.rest)
 
-    def year(self, t: int) -> int:
-        return self.years[self.plan[t].start]
+    def split(self, t: int) -> tuple[tuple[int, int], ...]:
+        """Visit ``t``'s working days per calendar year, (year, days): two entries when it
+        straddles New Year (R8 counts each)."""
+        return self.instance.split(self.plan[t].start, self.instance.tasks[t].days)
+
+    def wholly(self, t: int) -> int | None:
+        """The calendar year visit ``t`` lies wholly in (R9 counts it there), or None: it straddles."""
+        return wholly_in(self.instance, t, self.plan[t].start)
 
     def add(self, t: int, k: int) -> None:
         for x in self.span(t):
             self.busy[k][x] = 1
-        days = self.instance.tasks[t].days
-        self.load[k] += days
-        y = self.year(t)
-        self.year_load[k][y] = self.year_load[k].get(y, 0) + days
+        self.load[k] += self.instance.tasks[t].days
+        loads = self.year_load[k]
+        for y, n in self.split(t):
+            loads[y] = loads.get(y, 0) + n
         self.tasks_of[k].add(t)
 
     def remove(self, t: int, k: int) -> None:
         for x in self.span(t):
             self.busy[k][x] = 0
-        days = self.instance.tasks[t].days
-        self.load[k] -= days
-        self.year_load[k][self.year(t)] -= days
+        self.load[k] -= self.instance.tasks[t].days
+        loads = self.year_load[k]
+        for y, n in self.split(t):
+            loads[y] -= n
         self.tasks_of[k].discard(t)
 
     def free_at(self, k: int, start: int, days: int) -> bool:
@@ -94,20 +100,21 @@ class State:
             self.running[x] += 1
 
     def cap_at(self, k: int, start: int, days: int) -> bool:
-        """R8's yearly cap for ``k`` taking a visit of ``days`` from ``start`` (within one year)."""
-        cap = self.caps[k]
-        return cap is None or self.year_load[k].get(self.years[start], 0) + days <= cap
-
-    def cap_ok(self, k: int, t: int, leaving: int | None = None) -> bool:
-        """R8's yearly cap for ``k`` taking visit ``t`` (and leaving visit ``leaving``)."""
+        """R8's yearly caps for ``k`` taking a visit of ``days`` from ``start``."""
         cap = self.caps[k]
         if cap is None:
             return True
-        y = self.year(t)
-        total = self.year_load[k].get(y, 0) + self.instance.tasks[t].days
-        if leaving is not None and self.year(leaving) == y:
-            total -= self.instance.tasks[leaving].days
-        return total <= cap
+        loads = self.year_load[k]
+        return all(loads.get(y, 0) + n <= cap for y, n in self.instance.split(start, days))
+
+    def cap_ok(self, k: int, t: int, leaving: int | None = None) -> bool:
+        """R8's yearly caps for ``k`` taking visit ``t`` (and leaving visit ``leaving``)."""
+        cap = self.caps[k]
+        if cap is None:
+            return True
+        freed = dict(self.split(leaving)) if leaving is not None else {}
+        loads = self.year_load[k]
+        return all(loads.get(y, 0) + n - freed.get(y, 0) <= cap for y, n in self.split(t))
 
 
 def new_state(instance: Instance, plan: dict[int, Assignment]) -> State:
@@ -133,7 +140,6 @@ def new_state(instance: Instance, plan: dict[int, Assignment]) -> State:
                 if 0 <= x < size:
                     away[x] = 1
             state.away[k] = away
-    state.years = [d.year for d in instance.workdays]
     for t in sorted(plan):
         for k in plan[t].members:
             state.add(t, k)
@@ -168,8 +174,9 @@ class Years:
                 if a is not None and wholly_in(instance, t, a.start) == year:
                     self.count[r] += 1
 
-    def may_move(self, t: int, old: int, new: int) -> bool:
-        """Whether visit ``t`` may leave year ``old`` for year ``new``."""
+    def may_move(self, t: int, old: int | None, new: int | None) -> bool:
+        """Whether visit ``t`` may leave year ``old`` for year ``new`` (None: straddling New Year,
+        counting in no year)."""
         for r in self.of_task.get(t, ()):
             year, bound, minimum = self.rows[r]
             if minimum and year == old and self.count[r] - 1 < bound:
@@ -178,7 +185,7 @@ class Years:
                 return False
         return True
 
-    def move(self, t: int, old: int, new: int) -> None:
+    def move(self, t: int, old: int | None, new: int | None) -> None:
         for r in self.of_task.get(t, ()):
             year = self.rows[r][0]
             self.count[r] += (year == new) - (year == old)

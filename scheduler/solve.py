@@ -37,6 +37,7 @@ from scheduler.model import Model, build_variables
 from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit, plan_status
 from scheduler.quota_caps import caps_for, largest_remainder
+from scheduler.search_state import wholly_in
 from scheduler.shares import Group, able_per_group, grouped, inside_per_group
 
 Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
@@ -220,11 +221,13 @@ def _hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
         if not m.require_all:
             cp.add_hint(m.present[t], a is not None)
         cp.add_hint(m.start[t], a.start if a else task.starts[0][0])
-        year = m.instance.year_of(a.start) if a else None
+        year = wholly_in(m.instance, t, a.start) if a else None
         for y in m.years_of(t):
             var = m.in_year[t, y]
             if var is not m.present[t]:
-                cp.add_hint(var, a is not None and y == year and -1 not in task.start_years)
+                cp.add_hint(var, a is not None and y == year)
+        for w, var in m.straddle.get(t, {}).items():
+            cp.add_hint(var, a is not None and a.start == w)
         members = set(a.members) if a else set()
         people = {k for members_after in task.team_members for k in members_after}
         for k in sorted(people) if task.team_staffed else task.candidates:

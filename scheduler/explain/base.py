@@ -249,5 +249,6 @@ class _Facts:
         total = 0
         for inst_id, v in self.visits.items():
             if expert_id in v.members and v.start.year <= year <= v.end.year:
-                total += self.task_of[inst_id].days
+                split = self.instance.split(self.instance.index_of(v.start), self.task_of[inst_id].days)
+                total += dict(split).get(year, 0)
         return total

@@ -65,7 +65,10 @@ def _repair(state: GreedyState, task: Task, base: Assignment, keep: int | None) 
 
 def _place_new(state: GreedyState, task: Task, want: int | None) -> Assignment | None:
     for wanted in (want, None) if want is not None else (None,):
-        for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
+        # lying wholly in one calendar year where it can, else straddling New Year (as the greedy)
+        for (lo, hi), year in sorted(
+            zip(task.starts, task.start_years, strict=True), key=lambda r: (r[1] == -1, r[0])
+        ):
             if wanted is not None and year != wanted:
                 continue
             for w in range(lo, hi + 1):
@@ -81,31 +84,30 @@ def _at(state: GreedyState, task: Task, w: int, base: Assignment | None) -> Assi
     cap = instance.scenario.params.max_concurrent_visits
     if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
         return None
-    year = instance.year_of(w)
     if task.team_staffed:
         if base is not None and base.team in task.teams:
             members = task.team_members[task.teams.index(base.team)]
-            if all(_free(state, k, w, task.days) and _cap_ok(state, k, year, task.days) for k in members):
+            if all(_free(state, k, w, task.days) and _cap_ok(state, k, w, task.days) for k in members):
                 leader_id = instance.teams[base.team].leader
                 leader = next(k for k in members if instance.experts[k].id == leader_id)
                 return Assignment(w, members, leader, base.team)
-        picked = _pick_standing_team(state, task, w, year)
+        picked = _pick_standing_team(state, task, w)
         return None if picked is None else Assignment(w, picked[2], picked[1], picked[0])
     if base is not None:
-        swapped = _swap(state, task, w, year, base)
+        swapped = _swap(state, task, w, base)
         if swapped is not None:
             return swapped
-    pool = _pick_pool_team(state, task, w, year)
+    pool = _pick_pool_team(state, task, w)
     return None if pool is None else Assignment(w, pool[1], pool[0])
 
 
-def _swap(state: GreedyState, task: Task, w: int, year: int, base: Assignment) -> Assignment | None:
+def _swap(state: GreedyState, task: Task, w: int, base: Assignment) -> Assignment | None:
     """The baseline members who can still come, completed (leader, skills, size) from the free ones."""
     experts = state.instance.experts
     allowed = set(task.candidates)
 
     def ok(k: int) -> bool:
-        return k in allowed and _free(state, k, w, task.days) and _cap_ok(state, k, year, task.days)
+        return k in allowed and _free(state, k, w, task.days) and _cap_ok(state, k, w, task.days)
 
     kept = [k for k in base.members if ok(k)]
     if not kept:

@@ -17,8 +17,8 @@ from benchmarks.bounds import (
     PERSON_DAYS,
     SEARCH_GAP,
     WEAK_BOUND,
-    WEAK_IN_YEAR,
     WEAK_TEAMS,
+    WEAK_WHOLE,
     Bound,
     Stronger,
     Whole,
@@ -443,11 +443,11 @@ def test_diagnosis_labels() -> None:
 
 
 def test_diagnosis_labels_with_the_whole_share_bound() -> None:
-    """Above the stronger bound, the whole-share bound decides: at it, the plan is optimal among
-    in-year plans; below it with whole shares reaching less, a search gap; else open."""
+    """Above the stronger bound, the whole-share bound decides: at it, the plan is optimal; below it
+    with whole shares reaching less, a search gap; else open."""
     bound = Bound("A", 4.0, 4, PERSON_DAYS)
     stronger = Stronger("A", 5, 4.5, LP)
-    assert diagnosis(7, bound, stronger, Whole("A", 7, False)) == WEAK_IN_YEAR
+    assert diagnosis(7, bound, stronger, Whole("A", 7, False)) == WEAK_WHOLE
     assert diagnosis(7, bound, stronger, Whole("A", 6, True)) == SEARCH_GAP
     assert diagnosis(7, bound, stronger, Whole("A", 6, False)) == OPEN
     assert diagnosis(5, bound, stronger, Whole("A", 5, True)) == WEAK_BOUND

@@ -180,6 +180,42 @@ def test_two_leaders_who_cover_each_other_share_the_visits():
     assert max(loads(plan)[e] for e in ("L1", "L2")) <= 6
 
 
+def test_greedy_straddles_new_year_where_whole_visits_exceed_a_cap():
+    """Three 4-day centres that only L1 may lead, L1 capped at 6 days a year, December 2024 to
+    January 2025: G1 lies in 2024 and G2 from 01-13, so G3, which fits wholly in neither year
+    within the cap, straddles New Year with 2 days in each (12-30..01-03)."""
+    experts = [allround("L1", leader=True, max_days=6)] + [allround(f"M{k}") for k in range(1, 7)]
+    insts = [
+        inst("G1", "第1社区卫生服务中心", "grassroots", min_days=4, year=2024),
+        inst("G2", "第2社区卫生服务中心", "grassroots", min_days=4, earliest=D("2025-01-13")),
+        inst("G3", "第3社区卫生服务中心", "grassroots", min_days=4),
+    ]
+    sc = scenario(insts, experts, start=D("2024-12-02"), deadline=D("2025-01-31"))
+    _, plan = greedy_plan(sc)
+    check_plan(sc, plan)
+    assert len(plan.visits) == 3
+    (over,) = [v for v in plan.visits if v.start.year != v.end.year]
+    assert (over.start, over.end) == (D("2024-12-30"), D("2025-01-03"))
+
+
+def test_instance_splits_a_visits_days_between_years():
+    """Starts whose 4-day visit straddles New Year form a range of their own (year -1) between the
+    two years' ranges, and ``split`` gives each year's working days."""
+    sc = scenario(
+        [inst("G1", "花溪社区卫生服务中心", "grassroots", min_days=4)],
+        [allround("L1", leader=True)],
+        start=D("2024-12-02"),
+        deadline=D("2025-01-31"),
+    )
+    instance = build_instance(sc)
+    (task,) = instance.tasks
+    assert task.start_years == (2024, -1, 2025)
+    lo, hi = task.starts[1]
+    assert [instance.workdays[w] for w in (lo, hi)] == [D("2024-12-27"), D("2024-12-31")]
+    assert instance.split(instance.index_of(D("2024-12-30")), 4) == ((2024, 2), (2025, 2))
+    assert instance.split(instance.index_of(D("2024-12-02")), 4) == ((2024, 4),)
+
+
 def every_start(instance: Instance) -> dict[int, Assignment]:
     """The greedy as first written, the oracle of its fast scan: each start of a task tried in turn
     and a team picked afresh at each, by the per-start pickers the replanning also uses."""
@@ -191,7 +227,9 @@ def every_start(instance: Instance) -> dict[int, Assignment]:
         floor = earliest_start(instance, task.index, {t: a.start for t, a in plan.items()})
         if floor is None:
             continue
-        for (lo, hi), year in zip(task.starts, task.start_years, strict=True):
+        # wholly inside one calendar year first, then straddling New Year
+        ranges = sorted(zip(task.starts, task.start_years, strict=True), key=lambda r: (r[1] == -1, r[0]))
+        for (lo, hi), year in ranges:
             if reserved.get(task.index, year) != year or not room.fits(task.index, year):
                 continue
             found = (_team_at(state, task, w, plan) for w in range(max(lo, floor), hi + 1))
@@ -208,14 +246,13 @@ def _team_at(state: GreedyState, task: Task, w: int, plan: dict[int, Assignment]
     cap = state.instance.scenario.params.max_concurrent_visits
     if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
         return None
-    year = state.instance.year_of(w)
     if task.team_staffed:
-        standing = _pick_standing_team(state, task, w, year)
+        standing = _pick_standing_team(state, task, w)
         return None if standing is None else Assignment(w, standing[2], standing[1], standing[0])
     if task.kind == "followup":
-        picked = followups.pick_team(state, task, w, year, plan)
+        picked = followups.pick_team(state, task, w, plan)
     else:
-        picked = _pick_pool_team(state, task, w, year)
+        picked = _pick_pool_team(state, task, w)
     return None if picked is None else Assignment(w, picked[1], picked[0])
 
 

@@ -468,6 +468,42 @@ def test_r8_rounds_cap_applies_without_an_own_cap():
     assert sorted(v.start.year for v in plan.visits) == [2024, 2025]
 
 
+def _new_year(cap: int | None, **years):
+    """Three 4-day grassroots visits that only L1 may lead (six members besides), December 2024 to
+    January 2025; L1 may work ``cap`` days a year; ``years`` pins a centre's visit to a year."""
+    experts = [allround("L1", leader=True, max_days=cap)] + [allround(f"M{k}") for k in range(1, 7)]
+    names = {"G1": "花溪社区卫生服务中心", "G2": "南泉镇卫生院", "G3": "界石镇卫生院"}
+    insts = [inst(i, n, "grassroots", min_days=4, year=years.get(i)) for i, n in names.items()]
+    return scenario(insts, experts, start=D("2024-12-02"), deadline=D("2025-01-31"))
+
+
+def test_r8_a_visit_straddling_new_year_splits_its_days_between_the_years():
+    """L1, capped at 6 days a year, must lead three 4-day visits: G1 lies in 2024, G2 in 2025 (4
+    days each), so G3 fits only straddling New Year with 2 days in each year: 12-30, 12-31, then
+    01-02, 01-03 (01-01 is a holiday). Starting a day earlier would put 3 days in 2024 (7), a day
+    later 3 in 2025: the model counts each of the visit's days in the year it falls in."""
+    plan = solve_checked(_new_year(6, G1=2024, G2=2025)).plan
+    g3 = plan.visit_of("G3")
+    assert (g3.start, g3.end) == (D("2024-12-30"), D("2025-01-03"))
+    assert loads(plan)["L1"] == 12
+
+
+def test_r8_straddling_lets_a_capped_expert_use_both_years():
+    """Without pins the same three visits need 12 of L1's 12 days: whole visits give L1 one a year
+    (8 of 6 would break the cap), so every plan visiting all three lets one straddle New Year with
+    2 days in each year, and the solver finds it."""
+    plan = solve_checked(_new_year(6)).plan
+    assert len(plan.visits) == 3
+    assert sum(v.start.year != v.end.year for v in plan.visits) == 1
+
+
+def test_r8_no_visit_needs_to_straddle_under_a_looser_cap():
+    """At 8 days a year L1 leads two visits in one year and one in the other: all three are visited,
+    and the validator's count of each year's days (R8) holds whatever the split."""
+    plan = solve_checked(_new_year(8)).plan
+    assert len(plan.visits) == 3
+
+
 # -- R9 yearly quotas -----------------------------------------------------------------------------
 
 

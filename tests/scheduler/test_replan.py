@@ -608,3 +608,36 @@ def test_replan_reports_the_wall_clock_last_resort(loaded_round, monkeypatch) ->
     assert result.wall_clock_fired
     assert "机器过于繁忙" in result.summary()
     _holds(scenario, result, old, today)
+
+
+# -- a visit straddling New Year --------------------------------------------------------------------------
+
+
+def _new_year_round(*extra: str) -> Scenario:
+    """Three 4-day centres that only L1 may lead, L1 capped at 6 days a year: G1 lies in 2024, G2 in
+    2025, so G3 straddles New Year with 2 days in each year (12-30..01-03); ``extra`` centres too."""
+    experts = [expert("L1", "专家L1", *DEFAULT_SKILLS, leader=True, max_days=6)]
+    experts += [expert(f"M{n}", f"专家M{n}", *DEFAULT_SKILLS) for n in range(1, 5)]
+    years = {"G1": 2024, "G2": 2025}
+    insts = [
+        inst(i, f"{i}社区卫生服务中心", "grassroots", min_days=4, year=years.get(i))
+        for i in ("G1", "G2", "G3")
+    ]
+    insts += [inst(i, f"{i}社区卫生服务中心", "grassroots", min_days=4) for i in extra]
+    return make_scenario(insts, experts, start=D("2024-12-02"), deadline=D("2025-01-31"), notice_days=0)
+
+
+def test_replan_holds_a_straddling_visit_and_counts_its_days_in_both_years() -> None:
+    """Replanning on 12-16 with one more centre that only L1 may lead: L1's 6 days a year are spent
+    (4 + 2 in 2024 and 2 + 4 in 2025, G3's days split between the years), so the new centre is left
+    out and the straddling visit stays as announced."""
+    announced = D("2024-12-02")
+    baseline = solve(_new_year_round(), time_limit=5, seed=0, workers=1, today=announced).plan
+    g3 = _visit(baseline, "G3")
+    assert (g3.start, g3.end) == (D("2024-12-30"), D("2025-01-03"))
+    scenario = _new_year_round("G4")
+    today = D("2024-12-16")
+    result = _replan(scenario, baseline, today)
+    _holds(scenario, result, baseline, today)
+    assert [u.institution for u in result.plan.unscheduled] == ["G4"]
+    _unchanged(result, baseline, "G1", "G2", "G3")

@@ -99,7 +99,11 @@ class Instance:
 
     def split(self, start: int, days: int) -> tuple[tuple[int, int], ...]:
         """A visit of ``days`` working days from ``start``: its working days per calendar year, as
-        (year, days) in order; two entries for a visit straddling New Year (R8 counts each)."""
+        (year, days) in order; two entries for a visit straddling New Year (R8 counts each).
+        Remembered per (start, days): the local search asks it at every seat it tries."""
+        known = self._splits.get((start, days))
+        if known is not None:
+            return known
         ends = self._year_ends
         out = []
         w, left = start, days
@@ -107,7 +111,12 @@ class Instance:
             n = min(left, ends[w] - w)
             out.append((self.workdays[w].year, n))
             w, left = w + n, left - n
-        return tuple(out)
+        known = self._splits[start, days] = tuple(out)
+        return known
+
+    @cached_property
+    def _splits(self) -> dict[tuple[int, int], tuple[tuple[int, int], ...]]:
+        return {}
 
     @cached_property
     def _year_ends(self) -> list[int]:

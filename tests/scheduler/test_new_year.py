@@ -9,10 +9,13 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from constraints import replanning
+from constraints.registry import validate
 from inputs.scenario import Scenario
 from scheduler.greedy import greedy
 from scheduler.instance import build_instance
-from scheduler.solve import to_plan
+from scheduler.replan import replan
+from scheduler.solve import solve, to_plan
 from tests.constraints.builders import inst
 from tests.scheduler.conftest import D, allround, check_plan, scenario, solve_checked
 
@@ -61,6 +64,18 @@ def test_greedy_plans_over_new_year_break_no_rule(sc: Scenario) -> None:
     """The greedy's plan, which straddles New Year where no start inside one year fits, too."""
     instance = build_instance(sc, announce=sc.params.start)
     check_plan(sc, to_plan(instance, greedy(instance), 0.0, False))
+
+
+@SOME
+@given(sc=new_year_rounds())
+def test_replans_over_new_year_break_no_rule(sc: Scenario) -> None:
+    """Replanning on 12-20 what was announced on 12-02: the visits held (started, or kept) count their
+    days in each year they fall in, and the new plan passes the validator and R13's check."""
+    baseline = solve(sc, time_limit=5, seed=0, workers=1, today=sc.params.start).plan
+    today = D("2024-12-20")
+    result = replan(sc, baseline, today, time_limit=5, seed=0, workers=1)
+    found = validate(sc, result.plan) + replanning.check(sc, result.plan, baseline, today)
+    assert found == [], "\n".join(map(str, found))
 
 
 def test_the_rounds_make_visits_straddle_new_year() -> None:

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from benchmarks.generate import generate
 from constraints import replanning
 from constraints.registry import validate
-from inputs.scenario import DEFAULT_SKILLS, Quota, Scenario, Team, Unavailability
+from inputs.scenario import DEFAULT_SKILLS, Institution, Quota, Scenario, Team, Unavailability
 from outputs.folder import write_plan_folder
 from outputs.scenario_csv import write_scenario_csv
 from scheduler import executor
@@ -641,3 +641,29 @@ def test_replan_holds_a_straddling_visit_and_counts_its_days_in_both_years() -> 
     _holds(scenario, result, baseline, today)
     assert [u.institution for u in result.plan.unscheduled] == ["G4"]
     _unchanged(result, baseline, "G1", "G2", "G3")
+
+
+def test_replan_counts_a_running_straddling_visit_in_both_years() -> None:
+    """Replanning on 2025-01-02 while G3 runs over New Year (it started 12-30 or 12-31 and is held as
+    it is): L1, capped at 6 days a year, has G3's days of 2025 (2 or 3) and G2's 3 there, so a
+    2-day centre more in 2025 that only L1 may lead is left out; counting G3 in its start year alone
+    would let it in and break R8."""
+    experts = [expert("L1", "专家L1", *DEFAULT_SKILLS, leader=True, max_days=6)]
+    experts += [expert(f"M{n}", f"专家M{n}", *DEFAULT_SKILLS) for n in range(1, 5)]
+
+    def centre(i: str, days: int, year: int | None) -> Institution:
+        return inst(i, f"{i}社区卫生服务中心", "grassroots", min_days=days, year=year)
+
+    def round_(*extra: Institution) -> Scenario:
+        insts = [centre("G1", 4, 2024), centre("G2", 3, 2025), centre("G3", 4, None), *extra]
+        return make_scenario(insts, experts, start=D("2024-12-02"), deadline=D("2025-01-31"), notice_days=0)
+
+    baseline = solve(round_(), time_limit=5, seed=0, workers=1, today=D("2024-12-02")).plan
+    g3 = _visit(baseline, "G3")
+    assert g3.start.year == 2024 and g3.end.year == 2025
+    scenario = round_(centre("G4", 2, 2025))
+    today = D("2025-01-02")
+    result = _replan(scenario, baseline, today)
+    _holds(scenario, result, baseline, today)
+    assert [u.institution for u in result.plan.unscheduled] == ["G4"]
+    _unchanged(result, baseline, "G3")

@@ -218,7 +218,8 @@ def test_instance_splits_a_visits_days_between_years():
 
 def every_start(instance: Instance) -> dict[int, Assignment]:
     """The greedy as first written, the oracle of its fast scan: each start of a task tried in turn
-    and a team picked afresh at each, by the per-start pickers the replanning also uses."""
+    and a team picked afresh at each, by the per-start pickers the replanning also uses. A task
+    reserved for a quota's year is tried there first, then in any year (as the greedy does)."""
     state = _new_state(instance)
     room = CapCounter(caps_for(instance, instance.tasks))
     reserved = room.allowing(quota_years(instance, quota_targets(instance)))
@@ -229,15 +230,20 @@ def every_start(instance: Instance) -> dict[int, Assignment]:
             continue
         # wholly inside one calendar year first, then straddling New Year
         ranges = sorted(zip(task.starts, task.start_years, strict=True), key=lambda r: (r[1] == -1, r[0]))
-        for (lo, hi), year in ranges:
-            if reserved.get(task.index, year) != year or not room.fits(task.index, year):
-                continue
-            found = (_team_at(state, task, w, plan) for w in range(max(lo, floor), hi + 1))
-            placed = next((a for a in found if a is not None), None)
+        want = reserved.get(task.index)
+        for wanted in (want, None) if want is not None else (None,):
+            placed = None
+            for (lo, hi), year in ranges:
+                if (wanted is not None and year != wanted) or not room.fits(task.index, year):
+                    continue
+                found = (_team_at(state, task, w, plan) for w in range(max(lo, floor), hi + 1))
+                placed = next((a for a in found if a is not None), None)
+                if placed is not None:
+                    _place(state, task, placed.start, placed)
+                    plan[task.index] = placed
+                    room.take(task.index, year)
+                    break
             if placed is not None:
-                _place(state, task, placed.start, placed)
-                plan[task.index] = placed
-                room.take(task.index, year)
                 break
     return plan
 

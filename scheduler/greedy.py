@@ -386,8 +386,7 @@ def _first_year(
 ) -> Assignment | None:
     """Place ``task`` at its earliest fit in year ``want`` (None: any year its caps allow), lying
     wholly in one calendar year where it can, else straddling New Year."""
-    ranges = sorted(zip(task.starts, task.start_years, strict=True), key=lambda r: (r[1] == -1, r[0]))
-    for (lo, hi), year in ranges:
+    for (lo, hi), year in task.preferred_ranges():
         if (want is not None and year != want) or not room.fits(task.index, year):
             continue
         placed = scan.first_fit(task, max(lo, floor), hi, plan)

@@ -66,6 +66,12 @@ class Task:
     def years(self) -> set[int]:
         return set(self.start_years)
 
+    def preferred_ranges(self) -> list[tuple[tuple[int, int], int]]:
+        """((first, last), year) of each range of starts, those lying wholly in one calendar year
+        first and the straddling ones (-1) after, each in date order: the greedy and the replan's
+        repair try a visit inside one year before over New Year."""
+        return sorted(zip(self.starts, self.start_years, strict=True), key=lambda r: (r[1] == -1, r[0]))
+
     def start_values(self) -> list[int]:
         return [w for lo, hi in self.starts for w in range(lo, hi + 1)]
 
@@ -96,6 +102,12 @@ class Instance:
 
     def year_of(self, w: int) -> int:
         return self.workdays[w].year
+
+    def wholly_in(self, start: int, days: int) -> int | None:
+        """The calendar year a visit of ``days`` working days from ``start`` lies wholly in (R9
+        counts it there), or None: it straddles New Year."""
+        year = self.year_of(start)
+        return year if self.year_of(start + days - 1) == year else None
 
     def split(self, start: int, days: int) -> tuple[tuple[int, int], ...]:
         """A visit of ``days`` working days from ``start``: its working days per calendar year, as

@@ -163,7 +163,6 @@ def spread(
     and caps, a visit may change year when both years' quotas and its members' yearly caps (R8)
     allow; otherwise it stays in its year."""
     from scheduler.greedy import _new_state, _place, _unplace, _year_cap_ok
-    from scheduler.search_state import wholly_in
 
     months = month_index(instance)
     if not plan or not months:
@@ -201,7 +200,7 @@ def spread(
         task = instance.tasks[t]
         year = instance.year_of(a.start)
         here = months[a.start]
-        if t in linked or wholly_in(instance, t, a.start) is None:
+        if t in linked or instance.wholly_in(a.start, task.days) is None:
             continue  # a visit straddling New Year stays: its days count in two years' caps (R8)
         ranges = [
             (lo, hi)

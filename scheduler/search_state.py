@@ -43,7 +43,7 @@ class State:
 
     def wholly(self, t: int) -> int | None:
         """The calendar year visit ``t`` lies wholly in (R9 counts it there), or None: it straddles."""
-        return wholly_in(self.instance, t, self.plan[t].start)
+        return self.instance.wholly_in(self.plan[t].start, self.instance.tasks[t].days)
 
     def add(self, t: int, k: int) -> None:
         for x in self.span(t):
@@ -171,7 +171,7 @@ class Years:
             for t in tasks:
                 self.of_task.setdefault(t, []).append(r)
                 a = plan.get(t)
-                if a is not None and wholly_in(instance, t, a.start) == year:
+                if a is not None and instance.wholly_in(a.start, instance.tasks[t].days) == year:
                     self.count[r] += 1
 
     def may_move(self, t: int, old: int | None, new: int | None) -> bool:
@@ -189,9 +189,3 @@ class Years:
         for r in self.of_task.get(t, ()):
             year = self.rows[r][0]
             self.count[r] += (year == new) - (year == old)
-
-
-def wholly_in(instance: Instance, t: int, start: int) -> int | None:
-    """The calendar year a visit of task ``t`` from ``start`` lies wholly in, or None (straddles)."""
-    year = instance.year_of(start)
-    return year if instance.year_of(start + instance.tasks[t].days - 1) == year else None

@@ -39,10 +39,8 @@ def inside_per_group(
     inside = []
     for t in tasks:
         a = plan.get(t)
-        if a is not None:
-            last = a.start + instance.tasks[t].days - 1
-            if instance.year_of(a.start) == year and instance.year_of(last) == year:
-                inside.append(t)
+        if a is not None and instance.wholly_in(a.start, instance.tasks[t].days) == year:
+            inside.append(t)
     return per_group(members, inside)
 
 

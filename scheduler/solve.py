@@ -37,7 +37,6 @@ from scheduler.model import Model, build_variables
 from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit, plan_status
 from scheduler.quota_caps import caps_for, largest_remainder
-from scheduler.search_state import wholly_in
 from scheduler.shares import Group, able_per_group, grouped, inside_per_group
 
 Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
@@ -221,7 +220,7 @@ def _hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
         if not m.require_all:
             cp.add_hint(m.present[t], a is not None)
         cp.add_hint(m.start[t], a.start if a else task.starts[0][0])
-        year = wholly_in(m.instance, t, a.start) if a else None
+        year = m.instance.wholly_in(a.start, task.days) if a else None
         for y in m.years_of(t):
             var = m.in_year[t, y]
             if var is not m.present[t]:
@@ -451,10 +450,7 @@ def _quotas_met(instance: Instance, plan: dict[int, Assignment], targets: list[Q
         inside = 0
         for t in tasks:
             a = plan.get(t)
-            if a is None:
-                continue
-            last = a.start + instance.tasks[t].days - 1
-            if instance.year_of(a.start) == year and instance.year_of(last) == year:
+            if a is not None and instance.wholly_in(a.start, instance.tasks[t].days) == year:
                 inside += 1
         if inside < need:
             return False

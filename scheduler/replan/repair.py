@@ -65,10 +65,7 @@ def _repair(state: GreedyState, task: Task, base: Assignment, keep: int | None) 
 
 def _place_new(state: GreedyState, task: Task, want: int | None) -> Assignment | None:
     for wanted in (want, None) if want is not None else (None,):
-        # lying wholly in one calendar year where it can, else straddling New Year (as the greedy)
-        for (lo, hi), year in sorted(
-            zip(task.starts, task.start_years, strict=True), key=lambda r: (r[1] == -1, r[0])
-        ):
+        for (lo, hi), year in task.preferred_ranges():  # inside one year first, as the greedy
             if wanted is not None and year != wanted:
                 continue
             for w in range(lo, hi + 1):

@@ -228,12 +228,10 @@ def every_start(instance: Instance) -> dict[int, Assignment]:
         floor = earliest_start(instance, task.index, {t: a.start for t, a in plan.items()})
         if floor is None:
             continue
-        # wholly inside one calendar year first, then straddling New Year
-        ranges = sorted(zip(task.starts, task.start_years, strict=True), key=lambda r: (r[1] == -1, r[0]))
         want = reserved.get(task.index)
         for wanted in (want, None) if want is not None else (None,):
             placed = None
-            for (lo, hi), year in ranges:
+            for (lo, hi), year in task.preferred_ranges():
                 if (wanted is not None and year != wanted) or not room.fits(task.index, year):
                     continue
                 found = (_team_at(state, task, w, plan) for w in range(max(lo, floor), hi + 1))

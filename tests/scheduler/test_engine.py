@@ -201,3 +201,89 @@ def test_a_group_without_budget_is_kept_without_the_wall_clock(monkeypatch):
     assert result.kept_groups == 2 and not result.wall_clock_fired
     check_plan(_round(), result.plan)
     assert not result.plan.unscheduled
+
+
+def _job(index: int, search: float, tasks: int = 3) -> executor.PoolJob:
+    return executor.PoolJob(
+        index=index,
+        tasks=tuple(range(index * 10, index * 10 + tasks)),
+        pools=(),
+        targets=(),
+        start=(),
+        search=search,
+        finish=0.2,
+        seed=index,
+        workers=1,
+        deadline=0.0,
+    )
+
+
+def _result(index: int, spent: float, load: int, bound: int, visits: int = 3, **kw) -> executor.PoolResult:
+    values = tuple((index * 10 + t, None) for t in range(visits))
+    name = f"max_load[{index}]"
+    return executor.PoolResult(
+        index=index,
+        values=values,  # type: ignore[arg-type]
+        optimal=False,
+        loads=((name, load),),
+        bounds=((name, bound),),
+        feasible=True,
+        wall_clock_fired=False,
+        spent=spent,
+        **kw,
+    )
+
+
+def test_unspent_budget_is_counted_from_deterministic_time():
+    """What a search proving its plan optimal leaves of its stage-1 budget; a search past its budget
+    leaves nothing, a group without search or kept without a model counts nothing."""
+    jobs = [_job(0, 2.0), _job(1, 1.0), _job(2, 0.0), _job(3, 1.5)]
+    results = [
+        _result(0, 0.5, 10, 10),
+        _result(1, 1.2, 12, 10),
+        _result(2, 0.0, 9, 9),
+        _result(3, 0.0, 9, 9, kept=True),
+    ]
+    assert executor.unspent(jobs, results) == pytest.approx(1.5)
+    assert executor.again(0.0, [1000], [0.2]) == [0.0]
+    shared = executor.again(4.0, [1000, 3000], [0.2, 0.2])
+    assert shared[1] == pytest.approx(3 * shared[0]) and shared[0] > 0
+    seconds = sum(shared) * executor.SECONDS_PER_UNIT[1]
+    costs = sum(
+        executor.model_seconds(p) + executor.group_work(p) * executor.IMPROVE_SECONDS_PER_UNIT
+        for p in (1000, 3000)
+    )
+    costs += 2 * 0.2 * executor.SECONDS_PER_UNIT[2]
+    assert seconds + costs == pytest.approx(4.0 * executor.SECONDS_PER_UNIT[1])
+
+
+def test_groups_above_their_bound_search_again_on_what_others_left(monkeypatch):
+    """Only a group that spent its whole stage-1 budget and left a pool above its bound searches
+    again, from its first plan and on the budget the others left; its second plan is kept when it
+    is lighter, the first when the second is not."""
+    from scheduler import solve as solve_module
+
+    jobs = [_job(0, 2.0), _job(1, 1.0), _job(2, 1.0)]
+    # group 0 proved 11 optimal within its budget (its bound is weak): it is not searched again
+    first = [_result(0, 0.2, 11, 10), _result(1, 1.1, 12, 10), _result(2, 1.0, 15, 11)]
+    asked = []
+
+    def run_pools(instance, second, **kw):
+        asked.extend(second)
+        return [_result(1, 1.0, 11, 10), _result(2, 1.0, 16, 11)]
+
+    monkeypatch.setattr(executor, "run_pools", run_pools)
+    engine = solve_module.Engine(time_limit=60.0, deadline=0.0)
+    out = solve_module._search_again(None, jobs, first, [100, 100, 100], 2, engine, lambda r: None, None, 0.0)
+    assert [job.index for job in asked] == [1, 2]
+    assert all(job.start == first[job.index].values for job in asked)
+    assert asked[0].search == pytest.approx(executor.again(1.8, [100, 100], [0.2, 0.2])[0])
+    assert out[0] is first[0] and out[2] is first[2]
+    assert dict(out[1].loads) == {"max_load[1]": 11}
+    none_left = [_result(0, 2.0, 11, 10), *first[1:]]
+    asked.clear()
+    assert (
+        solve_module._search_again(None, jobs, none_left, [100] * 3, 2, engine, lambda r: None, None, 0.0)
+        == none_left
+    )
+    assert asked == []

@@ -151,8 +151,13 @@ def pool_seed(seed: int, index: int) -> int:
 def units(seconds: float, workers: int = 1, stage: int = 1) -> float:
     """The deterministic budget of a ``stage`` (1 or 2) search that takes about ``seconds`` of one core
     with ``workers`` CP-SAT workers."""
-    cost = WORKERS_COST[min(max(1, workers), max(WORKERS_COST))]
-    return max(0.0, seconds) / (SECONDS_PER_UNIT[stage] * cost)
+    return max(0.0, seconds) / unit_seconds(1.0, workers, stage)
+
+
+def unit_seconds(budget: float, workers: int = 1, stage: int = 1) -> float:
+    """The seconds of one core a ``stage`` search with ``workers`` workers takes on ``budget``
+    deterministic units (the inverse of :func:`units`)."""
+    return budget * SECONDS_PER_UNIT[stage] * WORKERS_COST[min(max(1, workers), max(WORKERS_COST))]
 
 
 def round_seconds(visits: int, pairs: int) -> float:
@@ -262,11 +267,10 @@ def again(left: float, pairs: list[int], finishes: list[float], workers: int = 1
     """Per group searched again (each group's pairs and finishing budget), its second stage-1 budget:
     the seconds of ``left`` unspent units, less each second search's model, local search and finishing
     stage, shared in proportion to size; 0 for all when nothing is left after those."""
-    cost = WORKERS_COST[min(max(1, workers), max(WORKERS_COST))]
-    seconds = left * SECONDS_PER_UNIT[1] * cost
+    seconds = unit_seconds(left, workers, stage=1)
     for p, finish in zip(pairs, finishes, strict=True):
         seconds -= (
-            model_seconds(p) + group_work(p) * IMPROVE_SECONDS_PER_UNIT + finish * SECONDS_PER_UNIT[2] * cost
+            model_seconds(p) + group_work(p) * IMPROVE_SECONDS_PER_UNIT + unit_seconds(finish, workers, 2)
         )
     total = sum(pairs)
     if seconds <= 0 or total <= 0:

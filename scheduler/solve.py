@@ -140,8 +140,6 @@ class GroupOutcome:
     values: dict[int, Assignment]
     optimal: bool
     loads: dict[str, int]
-    bound: float
-    objective: float
     pool_bounds: dict[str, int] = field(default_factory=dict)
     feasible: bool = True  # False: no plan for this group meets every rule (e.g. its quota)
     wall_clock_fired: bool = False  # the wall-clock last resort, not a deterministic budget, ended a search
@@ -378,7 +376,6 @@ def _solve_group(
 
     chosen = start_plan
     optimal = at_bound
-    objective = float(sum(extra_hint.values()) + weight * (len(tasks) - len(start_plan)))
     bound = float(sum(bounds))
     fired = False
     spent = 0.0
@@ -408,12 +405,11 @@ def _solve_group(
                 instance, _read(m, solver), group_pools, bounds, targets, m.caps, work=work, max_pairs=None
             )
             optimal = status == cp_model.OPTIMAL
-            objective = float(sum(solver.value(mx) for mx in maxima))
         elif not _quotas_met(instance, chosen, targets):
             # the greedy plan misses a quota and the model found nothing better: no valid plan
-            return GroupOutcome(chosen, False, {}, 0.0, float("nan"), feasible=False)
+            return GroupOutcome(chosen, False, {}, feasible=False)
     elif progress is not None:
-        progress(time.monotonic() - started, float(sum(extra_hint.values())), float(sum(bounds)))
+        progress(time.monotonic() - started, float(sum(extra_hint[mx] for mx in maxima)), bound)
 
     # stage 2: keep who visits what, finish as early as possible (a budget too small to find even
     # the hinted plan is not spent: the heuristic times it as the model would start from)
@@ -431,9 +427,7 @@ def _solve_group(
         for mx, (_, es) in zip(maxima, group_pools, strict=True)
     }
     pool_bounds = {mx.name: lb for mx, lb in zip(maxima, bounds, strict=True)}
-    return GroupOutcome(
-        chosen, optimal, named, bound, objective, pool_bounds, wall_clock_fired=fired, spent=spent
-    )
+    return GroupOutcome(chosen, optimal, named, pool_bounds, wall_clock_fired=fired, spent=spent)
 
 
 # The finishing stage stops once its plan is proven within this fraction of the best possible.

@@ -328,11 +328,11 @@ def _solve_group(
     workers: int,
     progress: Progress | None,
     started: float,
-    budgets: tuple[float, float] | None = None,
+    budgets: tuple[float, float],
     floors: list[int] | None = None,
 ) -> GroupOutcome:
     """Stages 1 and 2 on one group; ``budgets`` (deterministic time of each stage, from
-    ``scheduler.executor.budgets``) end the searches, ``deadline`` is then only the last resort.
+    ``scheduler.executor.budgets``) end the searches, ``deadline`` is only the last resort.
     ``floors`` are the pools' lower bounds, from the whole round (default: from ``instance``, which
     may have pruned candidate lists)."""
     if floors is None:
@@ -382,20 +382,16 @@ def _solve_group(
     if not at_bound:
         solver = cp_model.CpSolver()
         watch = _Watch(progress, started, shown=(sum(maxima), bound))
-        if budgets is None:
-            _parameters(solver, (deadline - time.monotonic()) * 0.75, seed, workers)
-            status = solver.solve(cp, watch)
-        else:
-            _parameters(
-                solver,
-                deadline - time.monotonic(),
-                seed,
-                workers,
-                deterministic=budgets[0],
-                subsolvers=STAGE_ONE_SUBSOLVERS,
-            )
-            status, fired = _solve_until(solver, cp, deadline, watch)
-            spent = solver.deterministic_time
+        _parameters(
+            solver,
+            deadline - time.monotonic(),
+            seed,
+            workers,
+            deterministic=budgets[0],
+            subsolvers=STAGE_ONE_SUBSOLVERS,
+        )
+        status, fired = _solve_until(solver, cp, deadline, watch)
+        spent = solver.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             # on the group's own (for a large group, pruned) candidate lists, within a work budget
             # from its size that the time plan counted with its model (``executor.budgets``)
@@ -414,9 +410,9 @@ def _solve_group(
     # stage 2: keep who visits what, finish as early as possible (a budget too small to find even
     # the hinted plan is not spent: the heuristic times it as the model would start from)
     finished, finish_optimal, finish_fired = None, False, False
-    if budgets is None or budgets[1] >= FINISH_LEAST:
+    if budgets[1] >= FINISH_LEAST:
         finished, finish_optimal, finish_fired = _finish_early(
-            m, chosen, deadline, seed, workers, deterministic=None if budgets is None else budgets[1]
+            m, chosen, deadline, seed, workers, deterministic=budgets[1]
         )
     fired = fired or finish_fired
     chosen = finished if finished is not None else pacing.settle(instance, chosen, m.quotas, m.caps)
@@ -443,8 +439,8 @@ def _finish_early(
     until: float,
     seed: int,
     workers: int,
+    deterministic: float,
     paced: bool | None = None,
-    deterministic: float | None = None,
 ) -> tuple[dict[int, Assignment] | None, bool, bool]:
     """Objective 3 on ``m``: pin who makes each visit as in ``chosen`` and make the last visit end as
     early as possible, then move each visit to its earliest free start in its year (``compact``).
@@ -476,10 +472,7 @@ def _finish_early(
     # the hint already paces (``pacing.spread``): measured on the province benchmark, the search
     # rarely improves it by more than this, and proving the last fraction costs most of the budget
     solver.parameters.relative_gap_limit = FINISH_GAP
-    if deterministic is None:
-        status, fired = solver.solve(cp), False
-    else:
-        status, fired = _solve_until(solver, cp, until)
+    status, fired = _solve_until(solver, cp, until)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, False, fired
     timed = _read(m, solver)

@@ -13,7 +13,7 @@ Every working day counts (no calendar). Activities that need no one — the dumm
 of the links that pass through them, earliest starts, and bounds on the makespan (``Timing``). The
 model is the product's: ``scheduler.model`` variables, every rule module of
 ``constraints.registry`` (R4 with ``constraints.parts``, R5's NoOverlap, the precedence links), the
-greedy's plan as a complete hint and the solver parameters of ``scheduler.solve``; only the
+greedy's plan as a complete hint and the solver parameters of ``scheduler.cpsat``; only the
 objective differs — the makespan, as the library asks.
 
 Prints, per instance, our makespan beside the published optimum (or best bound) and the time; an
@@ -42,11 +42,11 @@ from ortools.sat.python import cp_model
 
 from constraints.registry import post_all
 from inputs.scenario import TIERS, Expert, HolidayRow, Institution, Params, Scenario, TierRule
+from scheduler.cpsat import hint, parameters
 from scheduler.greedy import greedy
 from scheduler.instance import Instance, Task
 from scheduler.model import Model, build_variables
 from scheduler.precedence import Precedence
-from scheduler.solve import _hint, _parameters
 
 DAY0 = date(2001, 1, 1)  # day 0 of the synthetic calendar in which every day is a working day
 
@@ -325,10 +325,10 @@ def solve_project(project: Project, time_limit: float, seed: int = 0, workers: i
         [timing.alone]
         + [a.start + instance.tasks[t].days + timing.tail[activity[t]] for t, a in start_plan.items()]
     )
-    _hint(m, start_plan, {makespan: end} if len(start_plan) == len(instance.tasks) else {})
+    hint(m, start_plan, {makespan: end} if len(start_plan) == len(instance.tasks) else {})
     cp.minimize(makespan)
     solver = cp_model.CpSolver()
-    _parameters(solver, time_limit - (time.monotonic() - started), seed, workers)
+    parameters(solver, time_limit - (time.monotonic() - started), seed, workers)
     status = solver.solve(cp)
     seconds = time.monotonic() - started
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

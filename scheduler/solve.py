@@ -18,7 +18,6 @@ and a deterministic time budget; the wall-clock limit is only a safety net.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,8 +29,9 @@ from ortools.sat.python import cp_model
 from constraints import lead_time
 from constraints.registry import post_all
 from inputs.scenario import Scenario
-from scheduler import executor, followups, pacing
+from scheduler import cpsat, executor, followups, pacing
 from scheduler.bounds import relaxed_bound
+from scheduler.cpsat import Progress
 from scheduler.greedy import Assignment, QuotaTarget, compact, greedy, quota_targets
 from scheduler.improve import MAX_PAIRS, Work, improve
 from scheduler.instance import PRUNE_PAIRS, Instance, Task, build_instance, first_visits, prune
@@ -41,8 +41,6 @@ from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit, plan_status
 from scheduler.quota_caps import caps_for, largest_remainder
 from scheduler.shares import Group, able_per_group, grouped, inside_per_group
-
-Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
 
 # The summary's note when the wall-clock last resort, not a deterministic budget, ended a search
 # (solve and replan alike).
@@ -146,34 +144,6 @@ class GroupOutcome:
     spent: float = 0.0  # the deterministic time stage 1 searched (0: no search)
 
 
-class _Watch(cp_model.CpSolverSolutionCallback):
-    """Reports each better plan: the objective less its ``penalty`` terms (left-out and changed
-    visits), i.e. the heaviest loads in days the progress line names, and the bound on them."""
-
-    def __init__(
-        self,
-        progress: Progress | None,
-        started: float,
-        penalty: cp_model.LinearExprT = 0,
-        shown: tuple[cp_model.LinearExprT, float] | None = None,
-    ) -> None:
-        super().__init__()
-        self._progress = progress
-        self._started = started
-        self._penalty = penalty
-        self._shown = shown  # (the heaviest loads, their lower bound), when the objective counts more
-
-    def on_solution_callback(self) -> None:
-        if self._progress is not None and self._shown is not None:
-            loads = float(self.value(self._shown[0]))
-            self._progress(time.monotonic() - self._started, loads, min(self._shown[1], loads))
-        elif self._progress is not None:
-            paid = float(self.value(self._penalty))
-            loads = self.objective_value - paid
-            bound = min(max(self.best_objective_bound - paid, 0.0), loads)
-            self._progress(time.monotonic() - self._started, loads, bound)
-
-
 # Stage 1's full-problem search: CP-SAT's own search without its linear relaxation, beside its
 # large-neighbourhood searches. With one worker the interleaved search shares its batches among these,
 # and the neighbourhoods are what lower the loads: with CP-SAT's seven default full-problem searches
@@ -182,90 +152,6 @@ class _Watch(cp_model.CpSolverSolutionCallback):
 # twelve times the budget; with each expert's days above the bound counted too, the search reaches the
 # bound, 27, in 1.95 deterministic seconds with this search and 15.7 with the default seven.
 STAGE_ONE_SUBSOLVERS = ("no_lp",)
-
-
-def _parameters(
-    solver: cp_model.CpSolver,
-    budget: float,
-    seed: int,
-    workers: int,
-    deterministic: float | None = None,
-    subsolvers: tuple[str, ...] = (),
-) -> None:
-    """``budget`` wall seconds; with ``deterministic`` (``scheduler.executor``), that deterministic
-    budget alone ends the search and ``budget`` is not used (the last resort: ``_solve_until``).
-    ``subsolvers``: CP-SAT's full-problem searches to run (default: all of its own choice)."""
-    p = solver.parameters
-    p.random_seed = seed
-    p.num_workers = workers
-    p.interleave_search = True
-    if deterministic is None:
-        p.max_deterministic_time = max(budget * 0.5, 0.2)
-        p.max_time_in_seconds = max(budget, 0.5)
-    else:  # no wall-clock limit inside CP-SAT: near it, its search changes (``_solve_until``)
-        p.interleave_batch_size = executor.INTERLEAVE_BATCH
-        p.max_deterministic_time = max(deterministic, 0.0)
-    p.cp_model_probing_level = 0
-    p.log_search_progress = False
-    p.subsolvers.extend(subsolvers)
-
-
-def _solve_until(
-    solver: cp_model.CpSolver,
-    cp: cp_model.CpModel,
-    until: float,
-    callback: cp_model.CpSolverSolutionCallback | None = None,
-) -> tuple[cp_model.CpSolverStatus, bool]:
-    """Solve with the deterministic budget set by ``_parameters``; a timer stops the search at
-    ``until`` (monotonic seconds), the wall-clock last resort. Returns the status and whether that
-    timer stopped an unfinished search.
-
-    The last resort is a timer and not CP-SAT's ``max_time_in_seconds``: measured here, CP-SAT's
-    interleaved search already changes as the wall time left comes close, before the limit is hit,
-    so a wall-clock limit inside CP-SAT makes the plan depend on the load.
-    """
-    stopped = threading.Event()
-
-    def stop() -> None:
-        stopped.set()
-        solver.stop_search()
-
-    timer = threading.Timer(max(0.0, until - time.monotonic()), stop)
-    timer.daemon = True
-    timer.start()
-    try:
-        status = solver.solve(cp, callback)
-    finally:
-        timer.cancel()
-    return status, stopped.is_set() and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
-
-
-def _hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
-    """A complete hint from ``plan`` (CP-SAT uses only complete hints well, SOLVER-NOTES.md)."""
-    cp = m.cp
-    for task in m.tasks:
-        t = task.index
-        a = plan.get(t)
-        if not m.require_all:
-            cp.add_hint(m.present[t], a is not None)
-        cp.add_hint(m.start[t], a.start if a else task.starts[0][0])
-        year = m.instance.wholly_in(a.start, task.days) if a else None
-        for y in m.years_of(t):
-            var = m.in_year[t, y]
-            if var is not m.present[t]:
-                cp.add_hint(var, a is not None and y == year)
-        for w, var in m.straddle.get(t, {}).items():
-            cp.add_hint(var, a is not None and a.start == w)
-        members = set(a.members) if a else set()
-        people = {k for members_after in task.team_members for k in members_after}
-        for k in sorted(people) if task.team_staffed else task.candidates:
-            cp.add_hint(m.x[t, k], k in members)
-            if (t, k) in m.lead:
-                cp.add_hint(m.lead[t, k], a is not None and a.leader == k)
-        for j in task.teams:
-            cp.add_hint(m.team[t, j], a is not None and a.team == j)
-    for var, value in extra.items():
-        cp.add_hint(var, value)
 
 
 def _loads(instance: Instance, plan: dict[int, Assignment]) -> dict[int, int]:
@@ -372,7 +258,7 @@ def _solve_group(
         extra_hint[mx] = max(heaviest, lb)
     missing = sum(1 - m.present[t.index] for t in tasks)
     cp.minimize(weight * missing + cp_model.LinearExpr.sum(loads_term))
-    _hint(m, start_plan, extra_hint)
+    cpsat.hint(m, start_plan, extra_hint)
 
     chosen = start_plan
     optimal = at_bound
@@ -381,8 +267,8 @@ def _solve_group(
     spent = 0.0
     if not at_bound:
         solver = cp_model.CpSolver()
-        watch = _Watch(progress, started, shown=(sum(maxima), bound))
-        _parameters(
+        watch = cpsat.Watch(progress, started, shown=(sum(maxima), bound))
+        cpsat.parameters(
             solver,
             deadline - time.monotonic(),
             seed,
@@ -390,7 +276,7 @@ def _solve_group(
             deterministic=budgets[0],
             subsolvers=STAGE_ONE_SUBSOLVERS,
         )
-        status, fired = _solve_until(solver, cp, deadline, watch)
+        status, fired = cpsat.solve_until(solver, cp, deadline, watch)
         spent = solver.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             # on the group's own (for a large group, pruned) candidate lists, within a work budget
@@ -398,7 +284,14 @@ def _solve_group(
             pairs = sum(max(1, len(_people(t))) for t in tasks)
             work = Work(executor.group_work(pairs))
             chosen = improve(
-                instance, _read(m, solver), group_pools, bounds, targets, m.caps, work=work, max_pairs=None
+                instance,
+                cpsat.read(m, solver),
+                group_pools,
+                bounds,
+                targets,
+                m.caps,
+                work=work,
+                max_pairs=None,
             )
             optimal = status == cp_model.OPTIMAL
         elif not _quotas_met(instance, chosen, targets):
@@ -445,12 +338,12 @@ def _finish_early(
     """Objective 3 on ``m``: pin who makes each visit as in ``chosen`` and make the last visit end as
     early as possible, then move each visit to its earliest free start in its year (``compact``).
     Returns the plan (None when no timing was found in time), whether it is proven optimal and
-    whether the wall clock ended the search (``deterministic``: its budget, see ``_parameters``)."""
+    whether the wall clock ended the search (``deterministic``: its budget, see ``cpsat.parameters``)."""
     cp = m.cp
     instance = m.instance
     cp.clear_hints()
     cp.clear_objective()
-    _fix(m, chosen)
+    cpsat.fix(m, chosen)
     paced = pacing.even(instance) if paced is None else paced
     if paced:  # pace = even: the busiest month of each window, then early starts (scheduler.pacing)
         chosen = pacing.spread(instance, chosen, m.quotas, m.caps)
@@ -458,24 +351,24 @@ def _finish_early(
         # counting them too makes this stage many times slower to prove
         firsts = {t: a for t, a in chosen.items() if instance.tasks[t].kind == "visit"}
         objective, extra = pacing.objective(m, firsts)
-        _hint(m, chosen, extra)
+        cpsat.hint(m, chosen, extra)
         cp.minimize(objective)
     else:
         finish = cp.new_int_var(0, instance.horizon, "finish")
         for task in m.tasks:
             cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
-        _hint(m, chosen, {})
+        cpsat.hint(m, chosen, {})
         cp.add_hint(finish, max((a.start + instance.tasks[t].days for t, a in chosen.items()), default=0))
         cp.minimize(finish)
     solver = cp_model.CpSolver()
-    _parameters(solver, until - time.monotonic(), seed, workers, deterministic=deterministic)
+    cpsat.parameters(solver, until - time.monotonic(), seed, workers, deterministic=deterministic)
     # the hint already paces (``pacing.spread``): measured on the province benchmark, the search
     # rarely improves it by more than this, and proving the last fraction costs most of the budget
     solver.parameters.relative_gap_limit = FINISH_GAP
-    status, fired = _solve_until(solver, cp, until)
+    status, fired = cpsat.solve_until(solver, cp, until)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, False, fired
-    timed = _read(m, solver)
+    timed = cpsat.read(m, solver)
     placed = pacing.pull(instance, timed) if paced else compact(instance, timed)
     proven = status == cp_model.OPTIMAL and solver.objective_value <= solver.best_objective_bound + 0.5
     return placed, proven, fired
@@ -492,44 +385,6 @@ def _quotas_met(instance: Instance, plan: dict[int, Assignment], targets: list[Q
         if inside < need:
             return False
     return True
-
-
-def _fix(m: Model, plan: dict[int, Assignment]) -> None:
-    """Pin who makes each visit (and which visits happen) to ``plan``."""
-    cp = m.cp
-    for task in m.tasks:
-        t = task.index
-        a = plan.get(t)
-        if not m.require_all:
-            cp.add(m.present[t] == int(a is not None))
-        members = set(a.members) if a else set()
-        for k in task.candidates if not task.team_staffed else ():
-            cp.add(m.x[t, k] == int(k in members))
-            if (t, k) in m.lead:
-                cp.add(m.lead[t, k] == int(a is not None and a.leader == k))
-        for j in task.teams:
-            cp.add(m.team[t, j] == int(a is not None and a.team == j))
-
-
-def _read(m: Model, solver: cp_model.CpSolver) -> dict[int, Assignment]:
-    out: dict[int, Assignment] = {}
-    by_task: dict[int, list[int]] = {}
-    for (t, k), var in m.x.items():
-        if solver.value(var):
-            by_task.setdefault(t, []).append(k)
-    for task in m.tasks:
-        t = task.index
-        if not solver.value(m.present[t]):
-            continue
-        members = tuple(sorted(by_task.get(t, [])))
-        team = next((j for j in task.teams if solver.value(m.team[t, j])), None)
-        if team is not None:
-            leader_id = m.instance.teams[team].leader
-            leader = next(k for k in members if m.instance.experts[k].id == leader_id)
-        else:
-            leader = next(k for k in task.candidates if (t, k) in m.lead and solver.value(m.lead[t, k]))
-        out[t] = Assignment(solver.value(m.start[t]), members, leader, team)
-    return out
 
 
 # -- the whole round -----------------------------------------------------------

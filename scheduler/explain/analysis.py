@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 from constraints.registry import POSTS
 from inputs.calendar import UnknownYearError
 from inputs.scenario import Institution, Scenario
+from scheduler.cpsat import solve_until
 from scheduler.diagnose import Finding
 from scheduler.explain.base import _SOLVABLE, Extra, Reader, _OutOfTime, _Relax, _Solved, _Verdict
 from scheduler.explain.relax_calendar import _CalendarRelaxations
@@ -21,7 +22,6 @@ from scheduler.explain.relax_capacity import _CapacityRelaxations
 from scheduler.explain.wording import _joint, _set_name
 from scheduler.instance import Task, build_instance
 from scheduler.model import Model, build_variables
-from scheduler.solve import _solve_until
 
 _MAX_FIXES = 3  # relaxations reported per institution
 _MAX_TRIPLES = 20  # sets of three rule groups are tried only when there are at most this many
@@ -187,7 +187,7 @@ class _Analysis(_CapacityRelaxations, _CalendarRelaxations):
         p.num_workers = 1
         p.max_deterministic_time = det
         p.log_search_progress = False
-        status, fired = _solve_until(solver, m.cp, time.monotonic() + wall)
+        status, fired = solve_until(solver, m.cp, time.monotonic() + wall)
         self.budget.fired = self.budget.fired or fired
         self.budget.charge(solver.deterministic_time)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -49,6 +49,7 @@ from constraints.base import Violation
 from constraints.replanning import first_start, same_visit
 from inputs.scenario import Scenario
 from scheduler import executor, followups
+from scheduler.cpsat import Progress
 from scheduler.greedy import Assignment
 from scheduler.instance import Instance, Task, build_instance, lead_first
 from scheduler.parts import visit_parts
@@ -66,7 +67,7 @@ from scheduler.replan.changes import _visit_text as _visit_text  # for scheduler
 from scheduler.replan.minimise import W_MOVE, _Outcome, _run, _Search
 from scheduler.replan.problem import _free_up, _hold, _neighbours, _Problem, _problem
 from scheduler.replan.repair import _greedy
-from scheduler.solve import WALL_CLOCK_NOTE, Progress, SolveStatus, _batch_of
+from scheduler.solve import WALL_CLOCK_NOTE, SolveStatus, _batch_of
 
 
 @dataclass

@@ -5,7 +5,7 @@ starts the free visits as early as possible.
 
 Determinism (SPEC §5), as in :mod:`scheduler.solve`: the searches end on deterministic budgets
 (``scheduler.executor.budgets``) sized from the time limit and the free part's size before solving;
-the wall clock is only the last resort (``_solve_until``), and :class:`_Search` records when it
+the wall clock is only the last resort (``cpsat.solve_until``), and :class:`_Search` records when it
 fired."""
 
 from __future__ import annotations
@@ -18,19 +18,13 @@ from ortools.sat.python import cp_model
 
 from constraints import replanning
 from constraints.registry import post_all
-from scheduler import executor
+from scheduler import cpsat, executor
+from scheduler.cpsat import Progress
 from scheduler.greedy import Assignment
 from scheduler.model import Model, build_variables
 from scheduler.replan.problem import _Problem
 from scheduler.solve import (
-    Progress,
-    _fix,
-    _hint,
-    _parameters,
     _people,
-    _read,
-    _solve_until,
-    _Watch,
     pool_name,
     pools,
 )
@@ -65,8 +59,8 @@ class _Search:
     ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
         """One search on ``budget`` deterministic seconds, the wall clock as the last resort."""
         solver = cp_model.CpSolver()
-        _parameters(solver, self.until - time.monotonic(), self.seed, self.workers, deterministic=budget)
-        status, fired = _solve_until(solver, cp, self.until, callback)
+        cpsat.parameters(solver, self.until - time.monotonic(), self.seed, self.workers, deterministic=budget)
+        status, fired = cpsat.solve_until(solver, cp, self.until, callback)
         self.wall_clock_fired = self.wall_clock_fired or fired
         return solver, status
 
@@ -94,14 +88,14 @@ def _solve(problem: _Problem, hint: dict[int, Assignment], search: _Search) -> t
     scale2 = scale3 * (len(new) + 1)
     missing_new = sum(1 - m.present[t] for t in new)
     cp.minimize(scale2 * change + scale3 * missing_new + sum(maxima))
-    _hint(m, hint, extra)
+    cpsat.hint(m, hint, extra)
 
     first, second = search.budgets(problem)
-    watch = _Watch(search.progress, search.started, scale2 * change + scale3 * missing_new)
+    watch = cpsat.Watch(search.progress, search.started, scale2 * change + scale3 * missing_new)
     solver, status = search.solve(cp, first, watch)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, status == cp_model.INFEASIBLE
-    chosen = _read(m, solver)
+    chosen = cpsat.read(m, solver)
     optimal = status == cp_model.OPTIMAL
     objective = {
         "changed_visits": float(sum(solver.value(changed[t]) for t in announced)),
@@ -114,14 +108,14 @@ def _solve(problem: _Problem, hint: dict[int, Assignment], search: _Search) -> t
     # stage 2: same teams, same changes; the free visits as early as possible
     cp.clear_hints()
     cp.clear_objective()
-    _fix(m, chosen)
+    cpsat.fix(m, chosen)
     for t, var in same.items():
         cp.add(var == kept_same[t])
     cp.minimize(sum(m.start[t.index] for t in tasks))
-    _hint(m, chosen, {var: kept_same[t] for t, var in same.items()})
+    cpsat.hint(m, chosen, {var: kept_same[t] for t, var in same.items()})
     solver2, status2 = search.solve(cp, second)
     if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = _read(m, solver2)
+        chosen = cpsat.read(m, solver2)
     return _Outcome(chosen, optimal and status2 == cp_model.OPTIMAL, objective), False
 
 

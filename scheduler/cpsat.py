@@ -1,0 +1,167 @@
+"""CP-SAT plumbing shared by the solve, the replan, the explanations and the MSPSP adapter: search
+parameters (deterministic budgets, or wall seconds), the wall-clock last resort, complete hints from
+a plan, pinning a plan's teams, reading a plan back, and the progress callback."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from scheduler import executor
+from scheduler.greedy import Assignment
+from scheduler.model import Model
+
+Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
+
+
+class Watch(cp_model.CpSolverSolutionCallback):
+    """Reports each better plan: the objective less its ``penalty`` terms (left-out and changed
+    visits), i.e. the heaviest loads in days the progress line names, and the bound on them."""
+
+    def __init__(
+        self,
+        progress: Progress | None,
+        started: float,
+        penalty: cp_model.LinearExprT = 0,
+        shown: tuple[cp_model.LinearExprT, float] | None = None,
+    ) -> None:
+        super().__init__()
+        self._progress = progress
+        self._started = started
+        self._penalty = penalty
+        self._shown = shown  # (the heaviest loads, their lower bound), when the objective counts more
+
+    def on_solution_callback(self) -> None:
+        if self._progress is not None and self._shown is not None:
+            loads = float(self.value(self._shown[0]))
+            self._progress(time.monotonic() - self._started, loads, min(self._shown[1], loads))
+        elif self._progress is not None:
+            paid = float(self.value(self._penalty))
+            loads = self.objective_value - paid
+            bound = min(max(self.best_objective_bound - paid, 0.0), loads)
+            self._progress(time.monotonic() - self._started, loads, bound)
+
+
+def parameters(
+    solver: cp_model.CpSolver,
+    budget: float,
+    seed: int,
+    workers: int,
+    deterministic: float | None = None,
+    subsolvers: tuple[str, ...] = (),
+) -> None:
+    """``budget`` wall seconds; with ``deterministic`` (``scheduler.executor``), that deterministic
+    budget alone ends the search and ``budget`` is not used (the last resort: ``solve_until``).
+    ``subsolvers``: CP-SAT's full-problem searches to run (default: all of its own choice)."""
+    p = solver.parameters
+    p.random_seed = seed
+    p.num_workers = workers
+    p.interleave_search = True
+    if deterministic is None:
+        p.max_deterministic_time = max(budget * 0.5, 0.2)
+        p.max_time_in_seconds = max(budget, 0.5)
+    else:  # no wall-clock limit inside CP-SAT: near it, its search changes (``solve_until``)
+        p.interleave_batch_size = executor.INTERLEAVE_BATCH
+        p.max_deterministic_time = max(deterministic, 0.0)
+    p.cp_model_probing_level = 0
+    p.log_search_progress = False
+    p.subsolvers.extend(subsolvers)
+
+
+def solve_until(
+    solver: cp_model.CpSolver,
+    cp: cp_model.CpModel,
+    until: float,
+    callback: cp_model.CpSolverSolutionCallback | None = None,
+) -> tuple[cp_model.CpSolverStatus, bool]:
+    """Solve with the deterministic budget set by ``parameters``; a timer stops the search at
+    ``until`` (monotonic seconds), the wall-clock last resort. Returns the status and whether that
+    timer stopped an unfinished search.
+
+    The last resort is a timer and not CP-SAT's ``max_time_in_seconds``: measured here, CP-SAT's
+    interleaved search already changes as the wall time left comes close, before the limit is hit,
+    so a wall-clock limit inside CP-SAT makes the plan depend on the load.
+    """
+    stopped = threading.Event()
+
+    def stop() -> None:
+        stopped.set()
+        solver.stop_search()
+
+    timer = threading.Timer(max(0.0, until - time.monotonic()), stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        status = solver.solve(cp, callback)
+    finally:
+        timer.cancel()
+    return status, stopped.is_set() and status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+
+
+def hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
+    """A complete hint from ``plan`` (CP-SAT uses only complete hints well, SOLVER-NOTES.md)."""
+    cp = m.cp
+    for task in m.tasks:
+        t = task.index
+        a = plan.get(t)
+        if not m.require_all:
+            cp.add_hint(m.present[t], a is not None)
+        cp.add_hint(m.start[t], a.start if a else task.starts[0][0])
+        year = m.instance.wholly_in(a.start, task.days) if a else None
+        for y in m.years_of(t):
+            var = m.in_year[t, y]
+            if var is not m.present[t]:
+                cp.add_hint(var, a is not None and y == year)
+        for w, var in m.straddle.get(t, {}).items():
+            cp.add_hint(var, a is not None and a.start == w)
+        members = set(a.members) if a else set()
+        people = {k for members_after in task.team_members for k in members_after}
+        for k in sorted(people) if task.team_staffed else task.candidates:
+            cp.add_hint(m.x[t, k], k in members)
+            if (t, k) in m.lead:
+                cp.add_hint(m.lead[t, k], a is not None and a.leader == k)
+        for j in task.teams:
+            cp.add_hint(m.team[t, j], a is not None and a.team == j)
+    for var, value in extra.items():
+        cp.add_hint(var, value)
+
+
+def fix(m: Model, plan: dict[int, Assignment]) -> None:
+    """Pin who makes each visit (and which visits happen) to ``plan``."""
+    cp = m.cp
+    for task in m.tasks:
+        t = task.index
+        a = plan.get(t)
+        if not m.require_all:
+            cp.add(m.present[t] == int(a is not None))
+        members = set(a.members) if a else set()
+        for k in task.candidates if not task.team_staffed else ():
+            cp.add(m.x[t, k] == int(k in members))
+            if (t, k) in m.lead:
+                cp.add(m.lead[t, k] == int(a is not None and a.leader == k))
+        for j in task.teams:
+            cp.add(m.team[t, j] == int(a is not None and a.team == j))
+
+
+def read(m: Model, solver: cp_model.CpSolver) -> dict[int, Assignment]:
+    out: dict[int, Assignment] = {}
+    by_task: dict[int, list[int]] = {}
+    for (t, k), var in m.x.items():
+        if solver.value(var):
+            by_task.setdefault(t, []).append(k)
+    for task in m.tasks:
+        t = task.index
+        if not solver.value(m.present[t]):
+            continue
+        members = tuple(sorted(by_task.get(t, [])))
+        team = next((j for j in task.teams if solver.value(m.team[t, j])), None)
+        if team is not None:
+            leader_id = m.instance.teams[team].leader
+            leader = next(k for k in members if m.instance.experts[k].id == leader_id)
+        else:
+            leader = next(k for k in task.candidates if (t, k) in m.lead and solver.value(m.lead[t, k]))
+        out[t] = Assignment(solver.value(m.start[t]), members, leader, team)
+    return out

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
 from scheduler import executor
+from scheduler.executor import Progress
 from scheduler.greedy import Assignment
 from scheduler.model import Model
-
-Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
 
 
 class Watch(cp_model.CpSolverSolutionCallback):

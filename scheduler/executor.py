@@ -30,7 +30,7 @@ from multiprocessing import get_context
 from scheduler.greedy import Assignment, QuotaTarget
 from scheduler.instance import Instance
 
-Progress = Callable[[float, float, float], None]  # as scheduler.cpsat.Progress (which imports this module)
+Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (days), its bound
 
 # The time plan (:func:`budgets`). Every cost below is CPU seconds on one core of the reference machine
 # (2 cores, idle), measured on benchmark rounds (province, national 5k, the open pool): the budgets are

@@ -31,7 +31,7 @@ from constraints.registry import post_all
 from inputs.scenario import Scenario
 from scheduler import cpsat, executor, followups, pacing
 from scheduler.bounds import relaxed_bound
-from scheduler.cpsat import Progress
+from scheduler.executor import Progress
 from scheduler.greedy import Assignment, QuotaTarget, compact, greedy, quota_targets
 from scheduler.improve import MAX_PAIRS, Work, improve
 from scheduler.instance import PRUNE_PAIRS, Instance, Task, build_instance, first_visits, prune

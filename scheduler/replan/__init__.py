@@ -49,7 +49,7 @@ from constraints.base import Violation
 from constraints.replanning import first_start, same_visit
 from inputs.scenario import Scenario
 from scheduler import executor, followups
-from scheduler.cpsat import Progress
+from scheduler.executor import Progress
 from scheduler.greedy import Assignment
 from scheduler.instance import Instance, Task, build_instance, lead_first
 from scheduler.parts import visit_parts

@@ -19,7 +19,7 @@ from ortools.sat.python import cp_model
 from constraints import replanning
 from constraints.registry import post_all
 from scheduler import cpsat, executor
-from scheduler.cpsat import Progress
+from scheduler.executor import Progress
 from scheduler.greedy import Assignment
 from scheduler.model import Model, build_variables
 from scheduler.replan.problem import _Problem

@@ -12,10 +12,35 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
 
 from scheduler.instance import Instance, Task
+
+
+@dataclass
+class _Known:
+    """What this module worked out for one instance: the relaxed bound of each pool (asked for several
+    times: for the start plan's local search, the groups' budgets and each group's model), the
+    smallest team of each kind of visit and the working days of each year."""
+
+    instance: Instance | None = None
+    bounds: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = field(default_factory=dict)
+    teams: dict[tuple[tuple[str, ...], int, tuple[int, ...]], int] = field(default_factory=dict)
+    workdays: dict[int, int] = field(default_factory=dict)  # working days per calendar year
+
+
+# Of the last instance asked about only, so a long-running process (the web page) keeps no old
+# rounds alive.
+_last = _Known()
+
+
+def _cache(instance: Instance) -> _Known:
+    global _last
+    if _last.instance is not instance:
+        _last = _Known(instance)
+    return _last
 
 
 def _mask(skills: tuple[str, ...], required: tuple[str, ...]) -> int:
@@ -46,10 +71,19 @@ def _fewest_to_cover(masks: frozenset[int], need: int) -> int | None:
 
 
 def smallest_team(instance: Instance, task: Task) -> int:
-    """The fewest members a valid team for ``task`` can have (R4), at least ``team_min``."""
+    """The fewest members a valid team for ``task`` can have (R4), at least ``team_min``; computed
+    once per (skills, size, candidates) of the last instance (a round's visits share a few)."""
     if task.team_staffed:
         # no standing team may make it (every one recused): no plan staffs it, it adds nothing
         return min((len(m) for m in task.team_members), default=0)
+    known = _cache(instance).teams
+    key = (task.skills, task.team_min, task.candidates)
+    if key not in known:
+        known[key] = _smallest_team(instance, task)
+    return known[key]
+
+
+def _smallest_team(instance: Instance, task: Task) -> int:
     required = task.skills
     full = (1 << len(required)) - 1
     experts = instance.experts
@@ -88,12 +122,15 @@ def year_capacity(instance: Instance, k: int) -> int | None:
     cap = instance.scenario.year_cap(instance.experts[k])
     if cap is None:
         return None
-    blocked = instance.blocked.get(k, set())
-    free: dict[int, int] = {}
-    for w, day in enumerate(instance.workdays):
-        if w not in blocked:
-            free[day.year] = free.get(day.year, 0) + 1
-    return sum(min(cap, n) for n in free.values())
+    known = _cache(instance)
+    if not known.workdays:
+        for day in instance.workdays:
+            known.workdays[day.year] = known.workdays.get(day.year, 0) + 1
+    free = dict(known.workdays)
+    for w in instance.blocked.get(k, ()):
+        if 0 <= w < len(instance.workdays):
+            free[instance.workdays[w].year] -= 1
+    return sum(min(cap, n) for n in free.values() if n)
 
 
 def attainable(lengths: list[int], at_least: int) -> int:
@@ -113,19 +150,10 @@ def attainable(lengths: list[int], at_least: int) -> int:
     return next((load for load in range(at_least, limit + 1) if reach >> load & 1), at_least)
 
 
-# The relaxed bounds of the last instance asked about (each pool's is asked for several times: for
-# the start plan's local search, the groups' budgets and each group's model). One instance only, so a
-# long-running process (the web page) keeps no old rounds alive.
-_last: tuple[Instance | None, dict[tuple[tuple[int, ...], tuple[int, ...]], int]] = (None, {})
-
-
 def relaxed_bound(instance: Instance, tasks: Sequence[int], experts: Sequence[int]) -> int:
     """:func:`_relaxed_bound`, computed once per pool of the last instance."""
-    global _last
-    if _last[0] is not instance:
-        _last = (instance, {})
     key = (tuple(tasks), tuple(experts))
-    known = _last[1]
+    known = _cache(instance).bounds
     if key not in known:
         known[key] = _relaxed_bound(instance, list(tasks), list(experts))
     return known[key]

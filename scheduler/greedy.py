@@ -61,12 +61,17 @@ class GreedyState:
     year_load: Mapping[int, dict[int, int]] = field(default_factory=dict)
     concurrent: list[int] = field(default_factory=list)
     skills: SkillBits = field(init=False)  # each expert's skills as bits
+    caps: list[int | None] = field(init=False)  # each expert's yearly cap (R8), None: none
 
     def __post_init__(self) -> None:
         cached = vars(self.instance).get("_skill_bits")
         if cached is None:  # the same experts for every state of the round
-            cached = vars(self.instance)["_skill_bits"] = SkillBits.of(self.instance.experts)
-        self.skills = cached
+            scenario = self.instance.scenario
+            cached = vars(self.instance)["_skill_bits"] = (
+                SkillBits.of(self.instance.experts),
+                [scenario.year_cap(e) for e in self.instance.experts],
+            )
+        self.skills, self.caps = cached
 
 
 QuotaTarget = tuple[int, list[int], int]  # year, task indices that count, how many must lie in it
@@ -163,7 +168,7 @@ def _free(state: GreedyState, k: int, w: int, days: int) -> bool:
 def _cap_ok(state: GreedyState, k: int, w: int, days: int) -> bool:
     """R8: whether ``k``'s yearly cap allows a visit of ``days`` from ``w`` (its days counted in
     each calendar year they fall in)."""
-    cap = state.instance.scenario.year_cap(state.instance.experts[k])
+    cap = state.caps[k]
     if cap is None:
         return True
     loads = state.year_load[k]
@@ -172,7 +177,7 @@ def _cap_ok(state: GreedyState, k: int, w: int, days: int) -> bool:
 
 def _year_cap_ok(state: GreedyState, k: int, year: int, days: int) -> bool:
     """R8: whether ``k``'s cap in ``year`` allows a visit of ``days`` lying wholly in it."""
-    cap = state.instance.scenario.year_cap(state.instance.experts[k])
+    cap = state.caps[k]
     return cap is None or state.year_load[k].get(year, 0) + days <= cap
 
 
@@ -249,15 +254,20 @@ def _cover(
     team = [leader]
     uncovered = required & ~held[leader]
     useful = [k for k in free if held[k] & uncovered]  # the only ones who can gain (uncovered shrinks)
+    days = task.days
     while uncovered:  # members already on the team hold none of the uncovered skills
-        gains = [(k, (held[k] & uncovered).bit_count()) for k in useful]
-        if coverage_first:
-            options = [(-gain, load[k], k) for k, gain in gains if gain]
-        else:
-            options = [(load[k] - task.days * gain, -gain, k) for k, gain in gains if gain]
-        if not options:
+        # the one with the smallest (-gain, load, k) or (load - days * gain, -gain, k)
+        chosen: tuple[int, int, int] | None = None
+        for k in useful:
+            gain = (held[k] & uncovered).bit_count()
+            if not gain:
+                continue
+            key = (-gain, load[k], k) if coverage_first else (load[k] - days * gain, -gain, k)
+            if chosen is None or key < chosen:
+                chosen = key
+        if chosen is None:
             return None
-        best = min(options)[-1]
+        best = chosen[-1]
         team.append(best)
         uncovered &= ~held[best]
     if len(team) < task.team_min:  # then the least loaded
@@ -451,6 +461,9 @@ class _Scan:
         pool = self.pool_of[usable[0]] if usable else self.nobody
         # per split of the visit's days between years: the usable experts whose yearly caps allow it
         within_cap: dict[tuple[tuple[int, int], ...], int] = {}
+        caps = state.caps
+        capped = [(k, most) for k in usable if (most := caps[k]) is not None]
+        uncapped = pool.bits(k for k in usable if caps[k] is None)
         no_team: set[int] = set()
         quick = not task.team_staffed and task.kind == "visit" and not pinned(task.inst)
         needs = [(pool.holders.get(s, 0), n) for s, n in zip(task.skills, task.part_counts(), strict=True)]
@@ -459,7 +472,9 @@ class _Scan:
                 continue
             split = instance.split(w, task.days)
             if split not in within_cap:
-                within_cap[split] = pool.bits(k for k in usable if _cap_ok(state, k, w, task.days))
+                within_cap[split] = uncapped | pool.bits(
+                    k for k, most in capped if all(state.year_load[k].get(y, 0) + n <= most for y, n in split)
+                )
             free = pool.free(within_cap[split], w, task.days, state.rest)
             if free in no_team:
                 continue

@@ -109,12 +109,21 @@ def pools(instance: Instance, tasks: list[Task]) -> list[tuple[list[int], list[i
             ra, rb = find(("t", link.before)), find(("t", link.after))
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
+    linked: set[tuple[int, ...]] = set()  # many tasks share the same people: each set linked once
     for task in tasks:
         find(("t", task.index))
-        for k in sorted(_people(task)):
-            ra, rb = find(("t", task.index)), find(("e", k))
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+        people = tuple(sorted(_people(task)))
+        if not people:
+            continue
+        if people not in linked:
+            linked.add(people)
+            for k in people:
+                ra, rb = find(("e", people[0])), find(("e", k))
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+        ra, rb = find(("t", task.index)), find(("e", people[0]))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
     groups: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
     for node in sorted(parent):
         ts, es = groups.setdefault(find(node), ([], []))

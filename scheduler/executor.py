@@ -1,10 +1,11 @@
 """Where independent pools are solved: in the calling process, in local processes, or on Ray.
 
-One seam (:func:`run_pools`): plain pool data in (:class:`PoolJob`, picklable values: task and
-expert indices, the greedy's assignments, budgets and a seed), plain assignments out
-(:class:`PoolResult`); no CP-SAT object crosses a process or machine boundary. The integer
-:class:`~scheduler.instance.Instance` (plain Python values) is shipped once per process or, on Ray,
-put once in the object store.
+One seam (:class:`Runner`; :func:`run_pools` for a single batch): plain pool data in
+(:class:`PoolJob`, picklable values: task and expert indices, the greedy's assignments, budgets and
+a seed), plain assignments out (:class:`PoolResult`); no CP-SAT object crosses a process or machine
+boundary. The integer :class:`~scheduler.instance.Instance` (plain Python values) is shipped once per
+process or, on Ray, put once in the object store; a runner keeps its processes or Ray runtime for
+both of a solve's searches.
 
 Determinism (SPEC §5: the same plan whatever the load and whatever the number of processes): each
 pool's budgets are *deterministic* CP-SAT time (``max_deterministic_time``), sized by
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
+from typing import Any
 
 from scheduler.greedy import Assignment, QuotaTarget
 from scheduler.instance import Instance
@@ -400,6 +402,112 @@ class RayMissing(RuntimeError):
     """``--ray`` was asked for but the optional extra is not installed."""
 
 
+class Runner:
+    """Where one solve's jobs run: here, in a local pool of spawned processes, or as Ray tasks
+    (``ray``: an address, or ``"local"``). The process pool or the Ray runtime is started at the
+    first batch that needs it and kept until :meth:`close`, so that the second search on what the
+    groups left unspent (``scheduler.solve``) does not pay for starting processes, shipping the
+    instance or starting Ray again. A context manager."""
+
+    def __init__(self, instance: Instance, *, processes: int = 1, ray: str | None = None) -> None:
+        self.instance = instance
+        self.processes = processes
+        self.address = ray
+        self._pool: ProcessPoolExecutor | None = None
+        self._ray: tuple[Any, Any, Any, bool] | None = None  # module, the instance in its store, task, ours
+        self._late = 0.0  # seconds the Ray runtime took to start: the last resort moves by them
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the process pool, and the Ray runtime when this runner started it."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        if self._ray is not None:
+            module, _, _, ours = self._ray
+            self._ray = None
+            if ours:
+                module.shutdown()
+
+    def run(
+        self,
+        jobs: list[PoolJob],
+        *,
+        done: Callable[[PoolResult], None] | None = None,
+        progress: Progress | None = None,
+        started: float | None = None,
+    ) -> list[PoolResult]:
+        """Solve ``jobs`` and return their results in the jobs' order (never in finishing order, nor
+        in the groups' order when the jobs are not in it).
+
+        A batch of one job, or a runner of one process, solves here, one job after another; ``done``
+        is called with each result as it comes; ``progress`` gets the solver's own reports, in this
+        process only."""
+        if self.address is not None:
+            return self._on_ray(jobs, done)
+        results: list[PoolResult] = []
+        if self.processes <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                results.append(solve_pool(self.instance, job, progress, started))
+                if done is not None:
+                    done(results[-1])
+            return results
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=min(self.processes, len(jobs)),
+                mp_context=get_context("spawn"),
+                initializer=_init,
+                initargs=(self.instance,),
+            )
+        futures = [self._pool.submit(_solve_here, job) for job in jobs]
+        for future in futures:
+            results.append(future.result())
+            if done is not None:
+                done(results[-1])
+        return results
+
+    def _on_ray(self, jobs: list[PoolJob], done: Callable[[PoolResult], None] | None) -> list[PoolResult]:
+        if self._ray is None:
+            self._ray = self._start_ray()
+        _, _, remote, _ = self._ray
+        # starting a Ray runtime is not solving: the last resort moves by the time it took
+        jobs = [replace(job, deadline=job.deadline + self._late) for job in jobs]
+        futures = [remote.remote(self._ray[1], job) for job in jobs]
+        results = []
+        for future in futures:
+            results.append(self._ray[0].get(future))
+            if done is not None:
+                done(results[-1])
+        return results
+
+    def _start_ray(self) -> tuple[Any, Any, Any, bool]:
+        try:
+            import ray
+        except ImportError:
+            raise RayMissing("未安装 Ray：请先安装可选组件 pip install 'inspection-planner[ray]'") from None
+        ours = not ray.is_initialized()
+        starting = time.time()
+        if ours:
+            ray.init(
+                address=None if self.address == "local" else self.address,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+        self._late = time.time() - starting
+        try:
+            return ray, ray.put(self.instance), ray.remote(num_cpus=1)(_solve_on_ray), ours
+        except BaseException:
+            if ours:
+                ray.shutdown()
+            raise
+
+
 def run_pools(
     instance: Instance,
     jobs: list[PoolJob],
@@ -410,65 +518,7 @@ def run_pools(
     progress: Progress | None = None,
     started: float | None = None,
 ) -> list[PoolResult]:
-    """Solve ``jobs`` and return their results in the jobs' order (never in finishing order).
-
-    ``processes`` 1 solves them one after another in this process; more uses a local pool of spawned
-    processes; ``ray`` (an address, or ``"local"``) runs each job as a Ray task. ``done`` is called
-    with each result as it comes; ``progress`` gets the solver's own reports, in this process only.
-    """
-    if ray is not None:
-        results = _run_on_ray(instance, jobs, ray, done)
-    elif processes <= 1 or len(jobs) <= 1:
-        results = []
-        for job in jobs:
-            results.append(solve_pool(instance, job, progress, started))
-            if done is not None:
-                done(results[-1])
-    else:
-        with ProcessPoolExecutor(
-            max_workers=min(processes, len(jobs)),
-            mp_context=get_context("spawn"),
-            initializer=_init,
-            initargs=(instance,),
-        ) as pool:
-            futures = [pool.submit(_solve_here, job) for job in jobs]
-            results = []
-            for future in futures:
-                results.append(future.result())
-                if done is not None:
-                    done(results[-1])
-    return sorted(results, key=lambda r: r.index)
-
-
-def _run_on_ray(
-    instance: Instance, jobs: list[PoolJob], address: str, done: Callable[[PoolResult], None] | None
-) -> list[PoolResult]:
-    try:
-        import ray
-    except ImportError:
-        raise RayMissing("未安装 Ray：请先安装可选组件 pip install 'inspection-planner[ray]'") from None
-    started_here = not ray.is_initialized()
-    starting = time.time()
-    if started_here:
-        ray.init(
-            address=None if address == "local" else address,
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-        )
-    try:
-        # starting a Ray runtime is not solving: the last resort moves by the time it took
-        late = time.time() - starting
-        jobs = [replace(job, deadline=job.deadline + late) for job in jobs]
-        shared = ray.put(instance)
-        remote = ray.remote(num_cpus=1)(_solve_on_ray)
-        futures = [remote.remote(shared, job) for job in jobs]
-        results = []
-        for future in futures:
-            results.append(ray.get(future))
-            if done is not None:
-                done(results[-1])
-        return results
-    finally:
-        if started_here:
-            ray.shutdown()
+    """Solve ``jobs`` once with a :class:`Runner` of their own (``processes`` 1: here; more: a local
+    pool of spawned processes; ``ray``: as Ray tasks); the results in the jobs' order."""
+    with Runner(instance, processes=processes, ray=ray) as runner:
+        return runner.run(jobs, done=done, progress=progress, started=started)

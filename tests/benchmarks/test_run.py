@@ -23,6 +23,7 @@ from benchmarks.run import (
     render_sweep,
     sweep,
     worst,
+    worst_best,
 )
 from inputs.scenario import DEFAULT_TIER_RULES, Expert, Institution, Params, Scenario, TierRule
 from scheduler.plan import Plan, Visit
@@ -83,6 +84,16 @@ def test_a_pool_with_institutions_left_out_is_incomplete() -> None:
     partial = Plan("测试", "partial", plan().visits[1:])
     rows = pool_rows(two_district_round(), partial)
     assert [r["label"] for r in rows] == [INCOMPLETE, SEARCH_GAP]
+
+
+def test_worst_against_the_best_bound_skips_incomplete_pools_and_takes_the_team_bound() -> None:
+    """Each complete pool's heaviest load over the largest bound found for it: a load the team bound
+    proves optimal counts 1.0; a pool with institutions left out does not count."""
+    row = {"label": SEARCH_GAP, "heaviest": 33, "bound": 22, "stronger": 30, "whole": None}
+    proven = {"label": "weak bound (teams)", "heaviest": 61, "bound": 31, "stronger": 31, "whole": 61}
+    partial = {"label": INCOMPLETE, "heaviest": 40, "bound": 10, "stronger": 10, "whole": None}
+    assert worst_best([row, proven, partial]) == pytest.approx(1.1)
+    assert worst_best([partial]) is None
 
 
 def test_render_prints_both_tables() -> None:

@@ -626,12 +626,18 @@ class _Search:
 
     def _spare(self, k: int, taken: int, ceiling: int) -> bool:
         """``k``, brought to ``ceiling`` or past their yearly cap by visit ``taken``, leaves one of
-        their other visits at least as long (in the same year, for the cap), whose team is rebuilt
-        at its start with everyone below the ceiling."""
+        their other visits at least as long (for the cap, one with at least as many days in each year
+        they are over it), whose team is rebuilt at its start with everyone below the ceiling."""
         tasks = self.instance.tasks
         state = self.state
         cap = state.caps[k]
-        over = {y for y, _ in state.split(taken) if cap is not None and state.year_load[k].get(y, 0) > cap}
+        # per year ``taken`` put ``k`` past their cap in, the days over it: the visit left must free
+        # at least as many in each (a visit straddling New Year frees only its days in that year)
+        over = {
+            y: state.year_load[k].get(y, 0) - cap
+            for y, _ in state.split(taken)
+            if cap is not None and state.year_load[k].get(y, 0) > cap
+        }
         mine = sorted(
             (
                 u
@@ -639,7 +645,7 @@ class _Search:
                 if u != taken
                 and _movable(tasks[u])
                 and tasks[u].days >= tasks[taken].days
-                and not (over and not over.intersection(y for y, _ in state.split(u)))
+                and all(dict(state.split(u)).get(y, 0) >= n for y, n in over.items())
             ),
             key=lambda u: (-tasks[u].days, u),
         )

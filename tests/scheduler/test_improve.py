@@ -451,3 +451,36 @@ def test_a_rebuild_spares_an_expert_at_their_yearly_cap():
     found = loads(result)
     assert found["H"] == 2 and max(found.values()) == 2
     assert found["S"] == 1 and found["R"] == 1
+
+
+def test_sparing_an_expert_at_their_cap_frees_enough_days_in_that_year():
+    """K (cap 3 days a year) sits on a 3-day visit straddling New Year (2 days in 2024, 1 in 2025),
+    on a 2-day visit in 2025 and, newly, on a 3-day visit in 2025: 6 days in 2025, 3 over the cap.
+    Leaving the straddling visit frees one day of 2025, not three, and the 2-day visit is shorter
+    than the one taken: no visit can spare K, so the rebuild that brought K in is undone (before
+    this was found on a hospital round, the straddling visit was taken as enough: R8 broken)."""
+    from scheduler.improve import _Search
+
+    rules = {
+        "grassroots": TierRule("grassroots", min_days=3, team_min=2, team_max=3, required_skills=("党建",))
+    }
+    experts = [allround("K", max_days=3, leader=True), allround("L", leader=True), allround("M")]
+    centres = [inst(f"G{k}", f"第{k}社区卫生服务中心", "grassroots") for k in range(1, 4)]
+    sc = scenario(centres, experts, start=D("2024-12-02"), deadline=D("2025-02-28"), tier_rules=rules)
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    x = instance.expert_index()
+    day = instance.index_of
+    straddling, short, taken = 0, 1, 2
+    assert instance.split(day(D("2024-12-30")), 3) == ((2024, 2), (2025, 1))
+    plan = {
+        straddling: Assignment(day(D("2024-12-30")), tuple(sorted((x["K"], x["M"]))), x["K"]),
+        short: Assignment(day(D("2025-01-06")), tuple(sorted((x["K"], x["L"]))), x["L"]),
+        taken: Assignment(day(D("2025-01-13")), tuple(sorted((x["K"], x["L"]))), x["L"]),
+    }
+    instance = replace(
+        instance, tasks=[replace(t, days=2) if t.index == short else t for t in instance.tasks]
+    )
+    search = _Search(instance, plan, [], [])
+    assert search.state.year_load[x["K"]][2025] == 6
+    spared = search._spare(x["K"], taken, ceiling=100)
+    assert not spared or search.state.year_load[x["K"]][2025] <= 3

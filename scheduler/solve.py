@@ -501,11 +501,13 @@ def _solve_groups(
     # processes run: one group gets all ``workers``; several get one each and run side by side
     per_pool = executor.workers_per_pool(workers, len(live))
     done = []
+    short = []  # whose start plan leaves visits out (objective 1 before objective 2)
     floors = []  # each pool's lower bound, from the whole candidate lists (not the pruned ones)
     for g in live:
         tasks, group_pools, targets = groups[g]
         floors.append(_floors(instance, group_pools))
         seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
+        short.append(len(seeded) < len(tasks))
         done.append(
             _quotas_met(instance, seeded, targets)
             and _greedy_at_bound(instance, tasks, group_pools, seeded, floors[-1])
@@ -514,6 +516,7 @@ def _solve_groups(
         engine.time_limit,
         pairs,
         done,
+        short=short,
         workers=per_pool,
         prepared=engine.prepared,
         reserve=engine.reserve,

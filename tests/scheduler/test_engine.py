@@ -192,6 +192,17 @@ def test_groups_the_time_plan_cannot_build_keep_their_greedy_plan():
     assert sized == executor.budgets(10.0, [big, big, big], [True, False, False])
 
 
+def test_a_group_leaving_visits_out_weighs_more_in_the_time_plan():
+    """Objective 1 before objective 2: a group whose start plan leaves visits out gets SHORT_WEIGHT
+    times the search of a group of its size that only balances loads; without such groups nothing
+    changes."""
+    plain = executor.budgets(60.0, [1000, 1000], [False, False])
+    weighed = executor.budgets(60.0, [1000, 1000], [False, False], short=[True, False])
+    assert plain == executor.budgets(60.0, [1000, 1000], [False, False], short=[False, False])
+    assert weighed[0][0] == pytest.approx(executor.SHORT_WEIGHT * weighed[1][0])
+    assert weighed[0][0] + weighed[1][0] == pytest.approx(plain[0][0] + plain[1][0])
+
+
 @pytest.mark.usefixtures("patient")
 def test_a_group_without_budget_is_kept_without_the_wall_clock(monkeypatch):
     """A group the time plan cannot afford builds no model and keeps its valid greedy plan; the wall

@@ -22,13 +22,12 @@ from scheduler.instance import Instance, Task
 @dataclass
 class _Known:
     """What this module worked out for one instance: the relaxed bound of each pool (asked for several
-    times: for the start plan's local search, the groups' budgets and each group's model), the
-    smallest team of each kind of visit and the working days of each year."""
+    times: for the start plan's local search, the groups' budgets and each group's model) and the
+    smallest team of each kind of visit."""
 
     instance: Instance | None = None
     bounds: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = field(default_factory=dict)
     teams: dict[tuple[tuple[str, ...], int, tuple[int, ...]], int] = field(default_factory=dict)
-    workdays: dict[int, int] = field(default_factory=dict)  # working days per calendar year
 
 
 # Of the last instance asked about only, so a long-running process (the web page) keeps no old
@@ -119,18 +118,14 @@ def pool_bound(instance: Instance, tasks: list[int], experts: list[int]) -> int:
 def year_capacity(instance: Instance, k: int) -> int | None:
     """The most visit days expert ``k`` can work over the cycle under R8's yearly cap, or None (no
     cap): per calendar year, the cap or the expert's free working days that year, whichever is less."""
-    cap = instance.scenario.year_cap(instance.experts[k])
+    cap = instance.year_caps[k]
     if cap is None:
         return None
-    known = _cache(instance)
-    if not known.workdays:
-        for day in instance.workdays:
-            known.workdays[day.year] = known.workdays.get(day.year, 0) + 1
-    free = dict(known.workdays)
+    free = dict(instance.workdays_per_year)
     for w in instance.blocked.get(k, ()):
         if 0 <= w < len(instance.workdays):
             free[instance.workdays[w].year] -= 1
-    return sum(min(cap, n) for n in free.values() if n)
+    return sum(min(cap, n) for n in free.values())
 
 
 def attainable(lengths: list[int], at_least: int) -> int:

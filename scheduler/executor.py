@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -457,41 +457,34 @@ class Runner:
         is called with each result as it comes; ``progress`` gets the solver's own reports, in this
         process only."""
         if self.address is not None:
-            return self._on_ray(jobs, done)
-        results: list[PoolResult] = []
-        if self.processes <= 1 or len(jobs) <= 1:
-            for job in jobs:
-                results.append(solve_pool(self.instance, job, progress, started))
-                if done is not None:
-                    done(results[-1])
-            return results
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=min(self.processes, len(jobs)),
-                mp_context=get_context("spawn"),
-                initializer=_init,
-                initargs=(self.instance,),
-            )
-        futures = [self._pool.submit(_solve_here, job) for job in jobs]
-        for future in futures:
-            results.append(future.result())
+            coming = self._on_ray(jobs)
+        elif self.processes <= 1 or len(jobs) <= 1:
+            coming = (solve_pool(self.instance, job, progress, started) for job in jobs)
+        else:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=min(self.processes, len(jobs)),
+                    mp_context=get_context("spawn"),
+                    initializer=_init,
+                    initargs=(self.instance,),
+                )
+            futures = [self._pool.submit(_solve_here, job) for job in jobs]
+            coming = (future.result() for future in futures)
+        results = []
+        for result in coming:
+            results.append(result)
             if done is not None:
-                done(results[-1])
+                done(result)
         return results
 
-    def _on_ray(self, jobs: list[PoolJob], done: Callable[[PoolResult], None] | None) -> list[PoolResult]:
+    def _on_ray(self, jobs: list[PoolJob]) -> Iterator[PoolResult]:
+        """The jobs submitted as Ray tasks; their results as they are asked for, in the jobs' order."""
         if self._ray is None:
             self._ray = self._start_ray()
-        _, _, remote, _ = self._ray
+        module, shared, remote, _ = self._ray
         # starting a Ray runtime is not solving: the last resort moves by the time it took
-        jobs = [replace(job, deadline=job.deadline + self._late) for job in jobs]
-        futures = [remote.remote(self._ray[1], job) for job in jobs]
-        results = []
-        for future in futures:
-            results.append(self._ray[0].get(future))
-            if done is not None:
-                done(results[-1])
-        return results
+        futures = [remote.remote(shared, replace(job, deadline=job.deadline + self._late)) for job in jobs]
+        return (module.get(future) for future in futures)
 
     def _start_ray(self) -> tuple[Any, Any, Any, bool]:
         try:

@@ -67,12 +67,9 @@ class GreedyState:
     def __post_init__(self) -> None:
         cached = vars(self.instance).get("_skill_bits")
         if cached is None:  # the same experts for every state of the round
-            scenario = self.instance.scenario
-            cached = vars(self.instance)["_skill_bits"] = (
-                SkillBits.of(self.instance.experts),
-                [scenario.year_cap(e) for e in self.instance.experts],
-            )
-        self.skills, self.caps = cached
+            cached = vars(self.instance)["_skill_bits"] = SkillBits.of(self.instance.experts)
+        self.skills = cached
+        self.caps = self.instance.year_caps
 
 
 QuotaTarget = tuple[int, list[int], int]  # year, task indices that count, how many must lie in it
@@ -453,12 +450,16 @@ class _Scan:
         days = len(state.concurrent)
         self.pool_of = pools(instance.experts, map(_usable, instance.tasks), days, instance.blocked)
         self.nobody = Pool.of([], instance.experts, days, {})  # for a task nobody may make
-        # pace even: per pool, the visit days placed in each calendar year, beside the year's working
-        # days in the cycle; None: pace early, every visit in date order
-        self.filled: dict[int, Counter[int]] | None = None
-        self.year_days: Counter[int] = Counter(day.year for day in instance.workdays)
-        if pacing.even(instance):
-            self.filled = {}
+        # pace even: per pool (its first expert), the visit days placed in each calendar year;
+        # None: pace early, every visit in date order
+        self.filled: dict[int, Counter[int]] | None = {} if pacing.even(instance) else None
+
+    def _filled(self, task: Task) -> Counter[int] | None:
+        """The visit days placed per year in ``task``'s pool (None: pace early, or nobody may make it)."""
+        usable = _usable(task)
+        if self.filled is None or not usable:
+            return None
+        return self.filled.setdefault(self.pool_of[usable[0]].experts[0], Counter())
 
     def years(self, task: Task) -> list[tuple[tuple[int, int], int]]:
         """The task's ranges of starts in the order to try them (``Task.preferred_ranges``: those in
@@ -469,12 +470,11 @@ class _Scan:
         first year and leaves the rest of the work to the uncapped few (measured on national rounds
         of 12,800 visits: 28 pools above their bound after the greedy instead of 59)."""
         ranges = task.preferred_ranges()
-        usable = _usable(task)
-        if self.filled is None or len(ranges) <= 1 or not usable:
+        filled = self._filled(task) if len(ranges) > 1 else None
+        if filled is None:
             return ranges
-        filled = self.filled.get(self.pool_of[usable[0]].experts[0], Counter())
-        days = self.year_days
-        return sorted(ranges, key=lambda r: (r[1] == -1, filled[r[1]] / max(1, days[r[1]]), r[0]))
+        days = self.state.instance.workdays_per_year
+        return sorted(ranges, key=lambda r: (r[1] == -1, filled[r[1]] / max(1, days.get(r[1], 0)), r[0]))
 
     def first_fit(self, task: Task, lo: int, hi: int, plan: dict[int, Assignment]) -> Assignment | None:
         """The assignment at the first start in ``lo`` … ``hi`` where the task gets a team, if any."""
@@ -531,9 +531,8 @@ class _Scan:
     def place(self, task: Task, assignment: Assignment) -> None:
         _place(self.state, task, assignment.start, assignment)
         w = assignment.start
-        usable = _usable(task)
-        if self.filled is not None and usable:
-            filled = self.filled.setdefault(self.pool_of[usable[0]].experts[0], Counter())
+        filled = self._filled(task)
+        if filled is not None:
             for year, n in self.state.instance.split(w, task.days):
                 filled[year] += n
         for k in assignment.members:

@@ -141,6 +141,19 @@ class Instance:
             ends[w] = end
         return ends
 
+    @cached_property
+    def year_caps(self) -> list[int | None]:
+        """Per expert, R8's yearly cap: their own, else the round's (None: none)."""
+        return [self.scenario.year_cap(e) for e in self.experts]
+
+    @cached_property
+    def workdays_per_year(self) -> dict[int, int]:
+        """The cycle's working days in each calendar year."""
+        out: dict[int, int] = {}
+        for day in self.workdays:
+            out[day.year] = out.get(day.year, 0) + 1
+        return out
+
     def expert_index(self) -> dict[str, int]:
         return self._expert_index
 

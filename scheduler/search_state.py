@@ -131,7 +131,7 @@ def new_state(instance: Instance, plan: dict[int, Assignment]) -> State:
         tasks_of=[set() for _ in range(n)],
     )
     state.running = [0] * size
-    state.caps = [instance.scenario.year_cap(e) for e in instance.experts]
+    state.caps = instance.year_caps
     state.away = [None] * n
     for k, days in instance.blocked.items():
         if days:

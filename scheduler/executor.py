@@ -93,6 +93,17 @@ SHORT_WEIGHT = 4.0
 # group, 0.15 missed it in five. More only proves what the hint already is.
 FINISH_MOST = 0.15
 FINISH_MOST_PER_PAIR = 5e-5
+# Below this deterministic budget the finishing model is not built: measured on 43 groups of a
+# national round of 5,000, it found no timing at all (not even its complete hint) under 0.15.
+FINISH_LEAST = 0.15
+# Under ``pace`` even, the finishing stage is a search only in groups of at most this many (visit,
+# candidate) pairs; larger groups are timed by the heuristic that makes its hint (``pacing.settle``).
+# Measured at 3bd76f2: on the province's nine groups (3k–7k pairs), hospitals seed 1's three with a
+# finishing budget and city seed 1's one (805 pairs), the search's best plan was its hint or one unit of
+# the lowest tie-break (a visit a year earlier) better, never proven, at 0.65–2.3 s each on this stop's
+# machine (16 of the province's 17 s of solving); district seed 1's two groups (51 and 203 pairs) were
+# proven optimal in 0.1 s.
+PACED_FINISH_PAIRS = 500
 # CPU seconds per unit of the local search's work (``scheduler.improve.Work``: a candidate looked at,
 # a seat change or a start tried), measured on the national 6,400 and 35k rounds and the open pool.
 IMPROVE_SECONDS_PER_UNIT = 1.4e-6
@@ -133,6 +144,7 @@ class PoolJob:
     workers: int
     deadline: float  # wall-clock last resort, in epoch seconds (time.time())
     floors: tuple[int, ...] = ()  # per pool, its lower bound from the whole round (empty: computed)
+    at_bound: bool = False  # its start plan meets every pool's bound (no stage 1 is needed)
 
 
 @dataclass(frozen=True)
@@ -210,6 +222,7 @@ def budgets(
     prepared: tuple[int, int] = (0, 0),
     reserve: float = 0.0,
     improved: int = 0,
+    searched: list[bool] | None = None,
 ) -> list[tuple[float, float]]:
     """Per group, the deterministic budgets (stage 1, stage 2), from the time limit and sizes only.
 
@@ -230,13 +243,19 @@ def budgets(
     each in pool order) while their models fit; the others get ``(0.0, 0.0)``: no model, the greedy
     plan kept and timed by the heuristic (``pacing.settle``), as for a group stage 2 found nothing for.
     The finishing stage gets at most :data:`FINISH_MOST` units and :data:`FINISH_MOST_PER_PAIR` per
-    pair: what is left is not spent, and the solve ends sooner.
+    pair: what is left is not spent, and the solve ends sooner. ``searched`` says per group whether its
+    finishing stage is a search (default: all); one that is not gets no finishing budget, its stage 1
+    all its seconds, and a group at its bound without one needs no model at all: it is neither admitted
+    nor given a share.
     """
     spent = round_seconds(*prepared) + reserve + improved * IMPROVE_SECONDS_PER_UNIT
     usable = (time_limit * USABLE_SHARE - spent) * REFERENCE_PROCESSES
     admitted: set[int] = set()
     building = 0.0
+    searched = searched or [True] * len(pairs)
     for g in sorted(range(len(pairs)), key=lambda g: (at_bound[g], g)):
+        if at_bound[g] and not searched[g]:
+            continue  # nothing to search: timed by the heuristic, without a model
         cost = model_seconds(pairs[g])
         if not at_bound[g]:
             cost += group_work(pairs[g]) * IMPROVE_SECONDS_PER_UNIT
@@ -251,10 +270,12 @@ def budgets(
     ]
     total = sum(weights) or 1.0
     out = []
-    for w, done, p in zip(weights, at_bound, pairs, strict=True):
+    for w, done, p, finishing in zip(weights, at_bound, pairs, searched, strict=True):
         seconds = left * w / total
         most = FINISH_MOST + FINISH_MOST_PER_PAIR * p
-        if done:
+        if not finishing:
+            out.append((0.0 if done else units(seconds, workers, stage=1), 0.0))
+        elif done:
             out.append((0.0, min(most, units(seconds, workers, stage=2))))
         else:
             first, second = seconds * STAGE_ONE, seconds * (1 - STAGE_ONE)
@@ -323,8 +344,9 @@ def solve_pool(
     calling process."""
     from scheduler.solve import _solve_group
 
-    if job.search <= 0 and job.finish <= 0:
-        return _kept(instance, job, late=False)  # the time plan has no room for its model
+    if job.search <= 0 and job.finish < FINISH_LEAST:
+        # no model: a group at its bound with no finishing search, or one the time plan has no room for
+        return _kept(instance, job, late=False, unsolved=not job.at_bound)
     if time.time() >= job.deadline:
         return _kept(instance, job, late=True)
     tasks = [instance.tasks[t] for t in job.tasks]
@@ -357,10 +379,11 @@ def solve_pool(
     )
 
 
-def _kept(instance: Instance, job: PoolJob, *, late: bool) -> PoolResult:
+def _kept(instance: Instance, job: PoolJob, *, late: bool, unsolved: bool = True) -> PoolResult:
     """A job with no budget, or (``late``) one the last resort reached before it started: no model is
     built; its greedy plan is kept and timed as when stage 2 finds nothing (``pacing.settle``), loads
-    set beside the pools' lower bounds."""
+    set beside the pools' lower bounds. ``unsolved``: the plan is reported as kept without the solver
+    (not so for a group at its bound, which had nothing to search)."""
     from scheduler import pacing
     from scheduler.bounds import relaxed_bound
     from scheduler.quota_caps import caps_for
@@ -385,7 +408,7 @@ def _kept(instance: Instance, job: PoolJob, *, late: bool) -> PoolResult:
         bounds=tuple(bounds),
         feasible=_quotas_met(instance, plan, targets),
         wall_clock_fired=late,
-        kept=True,
+        kept=unsolved or late,
     )
 
 

@@ -312,7 +312,7 @@ def _solve_group(
     # stage 2: keep who visits what, finish as early as possible (a budget too small to find even
     # the hinted plan is not spent: the heuristic times it as the model would start from)
     finished, finish_optimal, finish_fired = None, False, False
-    if budgets[1] >= FINISH_LEAST:
+    if budgets[1] >= executor.FINISH_LEAST:
         finished, finish_optimal, finish_fired = _finish_early(
             m, chosen, deadline, seed, workers, deterministic=budgets[1]
         )
@@ -330,9 +330,6 @@ def _solve_group(
 
 # The finishing stage stops once its plan is proven within this fraction of the best possible.
 FINISH_GAP = 0.001
-# Below this deterministic budget the finishing model is not built: measured on 43 groups of a
-# national round of 5,000, it found no timing at all (not even its complete hint) under 0.15.
-FINISH_LEAST = 0.15
 
 
 def _finish_early(
@@ -512,6 +509,8 @@ def _solve_groups(
             _quotas_met(instance, seeded, targets)
             and _greedy_at_bound(instance, tasks, group_pools, seeded, floors[-1])
         )
+    # under pace even, the finishing stage searches only in small groups (``executor.PACED_FINISH_PAIRS``)
+    paced = pacing.even(instance)
     sized = executor.budgets(
         engine.time_limit,
         pairs,
@@ -521,10 +520,11 @@ def _solve_groups(
         prepared=engine.prepared,
         reserve=engine.reserve,
         improved=engine.improved,
+        searched=[not paced or p <= executor.PACED_FINISH_PAIRS for p in pairs],
     )
     processes = 1 if engine.ray is None and len(live) <= 1 else engine.processes
     jobs = []
-    for g, (search, finish), floor in zip(live, sized, floors, strict=True):
+    for g, (search, finish), floor, at_bound in zip(live, sized, floors, done, strict=True):
         tasks, group_pools, targets = groups[g]
         jobs.append(
             executor.PoolJob(
@@ -539,6 +539,7 @@ def _solve_groups(
                 workers=per_pool,
                 deadline=engine.deadline,
                 floors=tuple(floor),
+                at_bound=at_bound,
             )
         )
     loads_so_far: dict[str, float] = {}

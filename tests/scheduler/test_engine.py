@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.generate import generate
 from scheduler import executor
+from scheduler import solve as solve_module
 from scheduler.instance import build_instance
 from scheduler.solve import _groups, solve
 from tests.scheduler.conftest import check_plan
@@ -150,7 +151,10 @@ def test_same_plan_on_a_local_ray_runtime():
 
 def test_wall_clock_last_resort_is_reported(monkeypatch):
     """When the wall clock, not the budget, ends a search, the result and its summary say so; the
-    groups it reached before they started build no model and keep their valid greedy plan."""
+    groups it reached before they started build no model and keep their valid greedy plan (groups
+    that would search: a group at its bound timed by the heuristic has no search to stop)."""
+    monkeypatch.setattr(executor, "PACED_FINISH_PAIRS", 10**9)
+    monkeypatch.setattr(executor, "FINISH_LEAST", 0.0)
     monkeypatch.setattr(executor, "last_resort", lambda started, limit: started)  # already past
     built = []
     monkeypatch.setattr("scheduler.solve.build_variables", lambda *a, **k: built.append(a) or None)
@@ -165,6 +169,8 @@ def test_wall_clock_last_resort_is_reported(monkeypatch):
 def test_a_group_the_last_resort_has_not_reached_is_searched(monkeypatch):
     """Only the groups whose start comes after the last resort keep the greedy plan: with the
     first group started in time and the second after it, one group is kept."""
+    monkeypatch.setattr(executor, "PACED_FINISH_PAIRS", 10**9)  # groups that search
+    monkeypatch.setattr(executor, "FINISH_LEAST", 0.0)
     real = executor.solve_pool
     seen = []
 
@@ -203,11 +209,40 @@ def test_a_group_leaving_visits_out_weighs_more_in_the_time_plan():
     assert weighed[0][0] + weighed[1][0] == pytest.approx(plain[0][0] + plain[1][0])
 
 
+def test_a_group_timed_by_the_heuristic_gets_no_finishing_budget():
+    """A group whose finishing stage is not a search (``searched`` False: pace even and a large group)
+    gets no finishing budget; searched, all its seconds go to stage 1; at its bound it needs no model,
+    so it is not admitted and the other groups share its seconds."""
+    pairs = [4000, 4000, 4000]
+    every = executor.budgets(60.0, pairs, [False, False, True])
+    some = executor.budgets(60.0, pairs, [False, False, True], searched=[True, False, False])
+    assert some[1][1] == 0.0 and some[2] == (0.0, 0.0)
+    assert some[0][1] == every[0][1] and some[0][0] > every[0][0]
+    assert some[1][0] > every[1][0] > 0.0
+    assert every == executor.budgets(60.0, pairs, [False, False, True], searched=[True, True, True])
+
+
+@pytest.mark.usefixtures("patient")
+def test_large_groups_paced_even_are_timed_without_a_finishing_model(monkeypatch):
+    """Under pace even a group above PACED_FINISH_PAIRS is timed by the heuristic (``pacing.settle``)
+    without the finishing model; groups at their bound build no model at all, and none is reported as
+    kept without the solver. The plan meets every rule and visits every institution."""
+    monkeypatch.setattr(executor, "PACED_FINISH_PAIRS", 0)
+    finishing = []
+    real = solve_module._finish_early
+    monkeypatch.setattr(solve_module, "_finish_early", lambda *a, **k: finishing.append(a) or real(*a, **k))
+    result = solve(_round(), time_limit=3, seed=1, workers=1)
+    assert not finishing and result.kept_groups == 0 and not result.wall_clock_fired
+    check_plan(_round(), result.plan)
+    assert not result.plan.unscheduled
+
+
 @pytest.mark.usefixtures("patient")
 def test_a_group_without_budget_is_kept_without_the_wall_clock(monkeypatch):
     """A group the time plan cannot afford builds no model and keeps its valid greedy plan; the wall
     clock did not fire, so the plan is the same on any machine."""
     monkeypatch.setattr(executor, "budgets", lambda limit, pairs, done, **kw: [(0.0, 0.0)] * len(pairs))
+    monkeypatch.setattr("scheduler.solve._greedy_at_bound", lambda *a, **k: False)  # both would search
     result = solve(_round(), time_limit=3, seed=1, workers=1)
     assert result.kept_groups == 2 and not result.wall_clock_fired
     check_plan(_round(), result.plan)

@@ -337,6 +337,12 @@ def workers_per_pool(workers: int, groups: int) -> int:
     return max(1, workers) if groups <= 1 else 1
 
 
+def needs_model(job: PoolJob) -> bool:
+    """Whether solving ``job`` builds a model: it has a stage-1 search or a finishing search; the others
+    only time their start plan (``pacing.settle``), in milliseconds."""
+    return job.search > 0 or job.finish >= FINISH_LEAST
+
+
 def solve_pool(
     instance: Instance, job: PoolJob, progress: Progress | None = None, started: float | None = None
 ) -> PoolResult:
@@ -344,8 +350,8 @@ def solve_pool(
     calling process."""
     from scheduler.solve import _solve_group
 
-    if job.search <= 0 and job.finish < FINISH_LEAST:
-        # no model: a group at its bound with no finishing search, or one the time plan has no room for
+    if not needs_model(job):
+        # a group at its bound with no finishing search, or one the time plan has no room for
         return _kept(instance, job, late=False, unsolved=not job.at_bound)
     if time.time() >= job.deadline:
         return _kept(instance, job, late=True)
@@ -476,29 +482,41 @@ class Runner:
         """Solve ``jobs`` and return their results in the jobs' order (never in finishing order, nor
         in the groups' order when the jobs are not in it).
 
-        A batch of one job, or a runner of one process, solves here, one job after another; ``done``
-        is called with each result as it comes; ``progress`` gets the solver's own reports, in this
-        process only."""
-        if self.address is not None:
-            coming = self._on_ray(jobs)
-        elif self.processes <= 1 or len(jobs) <= 1:
-            coming = (solve_pool(self.instance, job, progress, started) for job in jobs)
+        Jobs that build no model (:func:`needs_model`) are solved here, first: shipping them would
+        cost more than they do, and a round whose groups are all at their bound starts no process.
+        A batch of one job to model, or a runner of one process, solves here, one job after another;
+        ``done`` is called with each result as it comes; ``progress`` gets the solver's own reports, in
+        this process only."""
+        light = [job for job in jobs if not needs_model(job)]
+        heavy = [job for job in jobs if needs_model(job)]
+        by_job: dict[int, PoolResult] = {}
+        for job, result in zip(light + heavy, self._results(light, heavy, progress, started), strict=True):
+            by_job[id(job)] = result
+            if done is not None:
+                done(result)
+        return [by_job[id(job)] for job in jobs]
+
+    def _results(
+        self, light: list[PoolJob], heavy: list[PoolJob], progress: Progress | None, started: float | None
+    ) -> Iterator[PoolResult]:
+        """The results of ``light`` (solved here), then of ``heavy`` (where this runner solves)."""
+        for job in light:
+            yield solve_pool(self.instance, job)
+        if self.address is not None and heavy:
+            yield from self._on_ray(heavy)
+        elif self.processes <= 1 or len(heavy) <= 1:
+            for job in heavy:
+                yield solve_pool(self.instance, job, progress, started)
         else:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
-                    max_workers=min(self.processes, len(jobs)),
+                    max_workers=min(self.processes, len(heavy)),
                     mp_context=get_context("spawn"),
                     initializer=_init,
                     initargs=(self.instance,),
                 )
-            futures = [self._pool.submit(_solve_here, job) for job in jobs]
-            coming = (future.result() for future in futures)
-        results = []
-        for result in coming:
-            results.append(result)
-            if done is not None:
-                done(result)
-        return results
+            futures = [self._pool.submit(_solve_here, job) for job in heavy]
+            yield from (future.result() for future in futures)
 
     def _on_ray(self, jobs: list[PoolJob]) -> Iterator[PoolResult]:
         """The jobs submitted as Ray tasks; their results as they are asked for, in the jobs' order."""

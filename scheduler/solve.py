@@ -77,7 +77,8 @@ class Result:
             f"状态：{status_word(self.status.value)}；{counts_text(self.plan)}；用时 {self.wall_time:.1f} 秒"
             + (WALL_CLOCK_NOTE if self.wall_clock_fired else "")
             + (
-                f"；{self.kept_groups} 组专家库未经求解器优化，沿用初始方案（符合全部规则）"
+                f"；{self.kept_groups} 组专家库未经求解器优化，沿用初始方案（符合全部规则；"
+                "加大 --time-limit 可让求解器优化它们）"
                 if self.kept_groups
                 else ""
             )

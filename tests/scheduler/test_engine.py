@@ -26,6 +26,28 @@ def _round():
     return generate("national", 0, size=240)
 
 
+def _searching(kind: str = "hospitals", size: int | None = None):
+    """A round whose groups search (they are not all at their bound before any search, as every
+    small grassroots round is): hospitals, or grassroots whose finishing stage searches (``pace``
+    early), so that the same-plan tests below compare real CP-SAT searches ended by their budgets."""
+    sc = generate(kind, 0, size=size) if size else generate(kind, 0)
+    return replace(sc, params=replace(sc.params, pace="early"))
+
+
+@pytest.fixture
+def modelled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many jobs of each batch build a model (and so run in the processes or on Ray)."""
+    counts: list[int] = []
+    real = executor.Runner._results
+
+    def counted(self, light, heavy, progress, started):
+        counts.append(len(heavy))
+        return real(self, light, heavy, progress, started)
+
+    monkeypatch.setattr(executor.Runner, "_results", counted)
+    return counts
+
+
 def _seconds(search: float, finish: float) -> float:
     """The estimated seconds of one core of a group's two budgets (one worker)."""
     return search * executor.SECONDS_PER_UNIT[1] + finish * executor.SECONDS_PER_UNIT[2]
@@ -109,14 +131,15 @@ def test_pool_seeds_depend_on_the_seed_and_the_pool_only():
 
 
 @pytest.mark.usefixtures("patient")
-def test_same_plan_beside_a_busy_competing_process():
+def test_same_plan_beside_a_busy_competing_process(modelled):
     """Solved once on its own and once while a process spins the CPU: byte-identical plan.json,
     because the deterministic budgets, not the wall clock, end each search."""
-    sc = _round()
-    quiet = solve(sc, time_limit=3, seed=5, workers=1)
+    sc = _searching()
+    quiet = solve(sc, time_limit=10, seed=5, workers=1)
+    assert max(modelled) >= 2  # searches in two processes
     spinner = subprocess.Popen([sys.executable, "-c", SPIN])
     try:
-        busy = solve(_round(), time_limit=3, seed=5, workers=1)
+        busy = solve(_searching(), time_limit=10, seed=5, workers=1)
     finally:
         spinner.kill()
         spinner.wait()
@@ -126,11 +149,12 @@ def test_same_plan_beside_a_busy_competing_process():
 
 
 @pytest.mark.usefixtures("patient")
-def test_same_plan_in_one_process_and_in_two():
+def test_same_plan_in_one_process_and_in_two(modelled):
     """The pools solved in this process, then in two spawned processes: the same plan.json."""
-    sc = _round()
-    here = solve(sc, time_limit=3, seed=2, workers=2, processes=1)
-    apart = solve(_round(), time_limit=3, seed=2, workers=2, processes=2)
+    sc = _searching()
+    here = solve(sc, time_limit=10, seed=2, workers=2, processes=1)
+    apart = solve(_searching(), time_limit=10, seed=2, workers=2, processes=2)
+    assert max(modelled) >= 2  # the second solve's searches ran in the spawned processes
     fired = (here.wall_clock_fired, apart.wall_clock_fired)
     assert here.plan.to_json() == apart.plan.to_json(), f"wall clock fired: {fired}"
     assert here.plan.visits
@@ -140,11 +164,12 @@ def test_same_plan_in_one_process_and_in_two():
     importlib.util.find_spec("ray") is None, reason="the optional extra [ray] is not installed"
 )
 @pytest.mark.usefixtures("patient")
-def test_same_plan_on_a_local_ray_runtime():
+def test_same_plan_on_a_local_ray_runtime(modelled):
     """One process against a local Ray runtime (``--ray local``): the same plan.json."""
-    sc = _round()
-    here = solve(sc, time_limit=3, seed=2, workers=1, processes=1)
-    on_ray = solve(_round(), time_limit=3, seed=2, workers=1, ray="local")
+    sc = _searching("national", 240)
+    here = solve(sc, time_limit=6, seed=2, workers=1, processes=1)
+    on_ray = solve(_searching("national", 240), time_limit=6, seed=2, workers=1, ray="local")
+    assert min(modelled) >= 2  # both groups searched, on Ray the second time
     fired = (here.wall_clock_fired, on_ray.wall_clock_fired)
     assert here.plan.to_json() == on_ray.plan.to_json(), f"wall clock fired: {fired}"
 

@@ -144,7 +144,7 @@ class PoolJob:
     workers: int
     deadline: float  # wall-clock last resort, in epoch seconds (time.time())
     floors: tuple[int, ...] = ()  # per pool, its lower bound from the whole round (empty: computed)
-    at_bound: bool = False  # its start plan meets every pool's bound (no stage 1 is needed)
+    at_bound: bool = False  # its start plan meets its quota shares and every pool's bound (no stage 1)
 
 
 @dataclass(frozen=True)
@@ -371,6 +371,7 @@ def solve_pool(
         progress,
         time.monotonic() if started is None else started,
         budgets=(job.search, job.finish),
+        at_bound=job.at_bound,
         floors=list(job.floors) or None,
     )
     return PoolResult(
@@ -414,7 +415,7 @@ def _kept(instance: Instance, job: PoolJob, *, late: bool, unsolved: bool = True
         bounds=tuple(bounds),
         feasible=_quotas_met(instance, plan, targets),
         wall_clock_fired=late,
-        kept=unsolved or late,
+        kept=unsolved,
     )
 
 

@@ -225,12 +225,14 @@ def _solve_group(
     progress: Progress | None,
     started: float,
     budgets: tuple[float, float],
+    at_bound: bool,
     floors: list[int] | None = None,
 ) -> GroupOutcome:
     """Stages 1 and 2 on one group; ``budgets`` (deterministic time of each stage, from
     ``scheduler.executor.budgets``) end the searches, ``deadline`` is only the last resort.
-    ``floors`` are the pools' lower bounds, from the whole round (default: from ``instance``, which
-    may have pruned candidate lists)."""
+    ``at_bound``: the start plan meets the group's quota shares and every pool's bound (no stage 1;
+    ``PoolJob.at_bound``). ``floors`` are the pools' lower bounds, from the whole round (default: from
+    ``instance``, which may have pruned candidate lists)."""
     if floors is None:
         floors = [relaxed_bound(instance, ts, es) for ts, es in group_pools]
     m = build_variables(instance, tasks, targets)
@@ -243,9 +245,6 @@ def _solve_group(
     weight = 1
     extra_hint: dict = {}
     greedy_load = _loads(instance, start_plan)
-    at_bound = _quotas_met(instance, start_plan, targets) and _greedy_at_bound(
-        instance, tasks, group_pools, start_plan, floors
-    )
     bounds = []
     for (ts, es), floor in zip(group_pools, floors, strict=True):
         top = sum(instance.tasks[t].days for t in ts)

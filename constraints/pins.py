@@ -14,30 +14,13 @@ from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import expert_text, visit_text
-from inputs.scenario import Institution, Scenario
+from inputs.scenario import Scenario
 from scheduler.plan import Plan
 
 if TYPE_CHECKING:
     from scheduler.model import Model
 
 RULE = "R16"
-
-
-def pinned(inst: Institution) -> bool:
-    """Whether the planner pinned anything of this institution's visit."""
-    return inst.fixed_start is not None or inst.fixed_leader is not None or bool(inst.fixed_members)
-
-
-def pin_text(inst: Institution) -> str:
-    """The pins as the planner wrote them: 「指定开始日期 2025-04-07，指定组长 E01，指定成员 E02、E05」."""
-    parts = []
-    if inst.fixed_start is not None:
-        parts.append(f"指定开始日期 {inst.fixed_start.isoformat()}")
-    if inst.fixed_leader is not None:
-        parts.append(f"指定组长 {inst.fixed_leader}")
-    if inst.fixed_members:
-        parts.append(f"指定成员 {'、'.join(inst.fixed_members)}")
-    return "，".join(parts)
 
 
 def check(scenario: Scenario, plan: Plan) -> list[Violation]:
@@ -48,7 +31,7 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
         if visit.kind != "visit":
             continue
         inst = scenario.institution_by_id.get(visit.institution)
-        if inst is None or not pinned(inst):
+        if inst is None or not inst.pinned:
             continue
         where = visit_text(scenario, visit)
         if inst.fixed_start is not None and visit.start != inst.fixed_start:
@@ -84,7 +67,7 @@ def add(m: Model) -> None:
     cp = m.cp
     for task in m.tasks:
         inst = task.inst
-        if task.kind != "visit" or not pinned(inst):
+        if task.kind != "visit" or not inst.pinned:
             continue
         t = task.index
         present = m.present[t]

@@ -118,6 +118,28 @@ class Institution:
     fixed_members: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # other names the office uses (别名), for resolving employers (R6)
 
+    @property
+    def pinned(self) -> bool:
+        """Whether the planner pinned anything of this institution's visit (R16)."""
+        return self.fixed_start is not None or self.fixed_leader is not None or bool(self.fixed_members)
+
+    @property
+    def pins(self) -> list[tuple[str, str]]:
+        """The pins as (what, value), in the order the planner reads them: 开始日期, 组长, 成员."""
+        found = []
+        if self.fixed_start is not None:
+            found.append(("开始日期", self.fixed_start.isoformat()))
+        if self.fixed_leader is not None:
+            found.append(("组长", self.fixed_leader))
+        if self.fixed_members:
+            found.append(("成员", "、".join(self.fixed_members)))
+        return found
+
+    @property
+    def pin_text(self) -> str:
+        """The pins in a sentence: 「指定开始日期 2025-04-07，指定组长 E01，指定成员 E02、E05」."""
+        return "，".join(f"指定{what} {value}" for what, value in self.pins)
+
 
 @dataclass(frozen=True)
 class Expert:

@@ -333,14 +333,7 @@ def _title(scenario: Scenario, what: str) -> str:
 
 def _pins(inst: Institution) -> str:
     """The institution's pins (R16) as the 指定 cell: 「开始日期 2025-04-07；组长 E01；成员 E02、E05」."""
-    parts = []
-    if inst.fixed_start is not None:
-        parts.append(f"开始日期 {inst.fixed_start.isoformat()}")
-    if inst.fixed_leader is not None:
-        parts.append(f"组长 {inst.fixed_leader}")
-    if inst.fixed_members:
-        parts.append(f"成员 {'、'.join(inst.fixed_members)}")
-    return "；".join(parts)
+    return "；".join(f"{what} {value}" for what, value in inst.pins)
 
 
 def _assignments_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, scenario: Scenario, plan: Plan) -> None:

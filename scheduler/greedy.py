@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from constraints.pins import pinned
 from scheduler import pacing, pins
 from scheduler.instance import Instance, Task
 from scheduler.parts import divided_team
@@ -149,7 +148,7 @@ def _order(instance: Instance, reserved: dict[int, int]) -> list[Task]:
     def key(t: Task) -> tuple:
         span = sum(b - a + 1 for a, b in t.starts)
         staff = len(t.teams) if t.team_staffed else len(t.candidates)
-        pin = t.kind == "visit" and pinned(t.inst)  # R16: pinned visits first, exactly as pinned
+        pin = t.kind == "visit" and t.inst.pinned  # R16: pinned visits first, exactly as pinned
         return (depth.get(t.index, 0), not pin, t.index not in reserved, span * staff, -t.days, t.name)
 
     return sorted(instance.tasks, key=key)
@@ -180,7 +179,7 @@ def _year_cap_ok(state: GreedyState, k: int, year: int, days: int) -> bool:
 
 
 def _pick_pool_team(state: GreedyState, task: Task, w: int) -> tuple[int, tuple[int, ...]] | None:
-    if task.kind == "visit" and pinned(task.inst):  # R16: the team is built around the pins
+    if task.kind == "visit" and task.inst.pinned:  # R16: the team is built around the pins
         return pins.pick(state, task, w)
     free = [k for k in task.candidates if _free(state, k, w, task.days) and _cap_ok(state, k, w, task.days)]
     return _pool_team(state, task, free)
@@ -489,7 +488,7 @@ class _Scan:
         capped = [(k, most) for k in usable if (most := caps[k]) is not None]
         uncapped = pool.bits(k for k in usable if caps[k] is None)
         no_team: set[int] = set()
-        quick = not task.team_staffed and task.kind == "visit" and not pinned(task.inst)
+        quick = not task.team_staffed and task.kind == "visit" and not task.inst.pinned
         needs = [(pool.holders.get(s, 0), n) for s, n in zip(task.skills, task.part_counts(), strict=True)]
         for w in range(lo, hi + 1):
             if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
@@ -522,7 +521,7 @@ class _Scan:
             from scheduler import followups
 
             team = followups.pick_team(state, task, w, plan)
-        elif task.kind == "visit" and pinned(task.inst):  # R16: the team is built around the pins
+        elif task.kind == "visit" and task.inst.pinned:  # R16: the team is built around the pins
             team = pins.pick(state, task, w)
         else:
             team = _pool_team(state, task, free)

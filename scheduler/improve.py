@@ -49,7 +49,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from constraints.pins import pinned
 from scheduler.greedy import Assignment, QuotaTarget, pool_team, quota_targets, team_state
 from scheduler.instance import Instance, Task
 from scheduler.parts import can_divide
@@ -94,7 +93,7 @@ class Work:
 # -- what a team must be -----------------------------------------------------------------------------
 def _movable(task: Task) -> bool:
     """Whether the search may change this visit's team: not a follow-up, a standing team or a pin."""
-    return task.kind == "visit" and not task.team_staffed and not pinned(task.inst)
+    return task.kind == "visit" and not task.team_staffed and not task.inst.pinned
 
 
 def _team_ok(instance: Instance, task: Task, members: Sequence[int]) -> bool:

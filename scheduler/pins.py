@@ -10,8 +10,6 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from constraints.pins import pin_text, pinned
-
 if TYPE_CHECKING:
     from inputs.scenario import Institution, Scenario
     from scheduler.explain import Explanation
@@ -24,7 +22,7 @@ def narrow(scenario: Scenario, workdays: list[date], task: Task) -> Task:
     pinned leader and members belong to; without any expert when the pinned date is not an allowed
     start, so that no plan makes the visit (the model's ``constraints.pins.add`` agrees)."""
     inst = task.inst
-    if task.kind != "visit" or not pinned(inst):
+    if task.kind != "visit" or not inst.pinned:
         return task
     if inst.fixed_start is not None:
         w = bisect.bisect_left(workdays, inst.fixed_start)
@@ -91,10 +89,10 @@ def pick(state: GreedyState, task: Task, w: int) -> tuple[int, tuple[int, ...]] 
 def with_pins(explanation: Explanation, inst: Institution) -> Explanation:
     """A left-out pinned institution's reasons, led by its pins: they hold whatever else changes, so
     together with the other rules they may be what keeps it out (R16)."""
-    if not pinned(inst):
+    if not inst.pinned:
         return explanation
     text = (
-        f"{inst.name}（{inst.id}）有指定项（{pin_text(inst)}），计划必须保持不变；这些指定与其他规则一同"
+        f"{inst.name}（{inst.id}）有指定项（{inst.pin_text}），计划必须保持不变；这些指定与其他规则一同"
         "使其无法排入。建议：核对或取消这些指定项后重新编排。"
     )
     return explanation._replace(rule=explanation.rule or "R16", reasons=(text, *explanation.reasons))

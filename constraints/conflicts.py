@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import expert_text, visit_text
+from inputs.eligibility import excluded, listed_conflicts
 from inputs.scenario import Conflict, Expert, Institution, Scenario
-from scheduler.eligibility import excluded, listed_conflicts
 from scheduler.plan import Plan
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
 
 def add(m: Model) -> None:
     """R6: a conflicted expert gets no variable for that visit (``scheduler.instance`` filters the
-    candidates with :func:`scheduler.eligibility.excluded`); here every remaining candidate is
+    candidates with :func:`inputs.eligibility.excluded`); here every remaining candidate is
     checked once more."""
     listed = listed_conflicts(m.scenario)
     for (t, k), var in m.x.items():

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import expert_text, visit_text
+from inputs.eligibility import team_districts
 from inputs.scenario import Institution, Scenario
-from scheduler.eligibility import team_districts
 from scheduler.plan import Plan
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def check(scenario: Scenario, plan: Plan) -> list[Violation]:
 
 def add(m: Model) -> None:
     """R7: only experts of the allowed districts get a variable for a visit (``scheduler.instance``
-    filters candidates with :func:`scheduler.eligibility.team_districts`); here any other is pinned
+    filters candidates with :func:`inputs.eligibility.team_districts`); here any other is pinned
     to 0."""
     allowed = {task.index: team_districts(m.scenario, task.inst) for task in m.tasks}
     for (t, k), var in m.x.items():

@@ -13,6 +13,7 @@ raised to the minimum, so "about 10%" of 1,625 is exactly 163. Sources: seeds 00
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from constraints.base import Violation
@@ -39,32 +40,41 @@ def quota_text(quota: Quota) -> str:
 
 def matching(scenario: Scenario, quota: Quota) -> list[Institution]:
     """The non-exempt institutions a quota row counts."""
+    wanted = {"tier": quota.tier, "ownership": quota.ownership}
     return [
         inst
         for inst in scenario.institutions
-        if not inst.exempt
-        and (quota.tier is None or inst.tier == quota.tier)
-        and (quota.ownership is None or inst.ownership == quota.ownership)
+        if not inst.exempt and all(v is None or getattr(inst, k) == v for k, v in wanted.items())
     ]
+
+
+# This module is the check's own reading of a quota row (``schedule validate``); the solver's side reads
+# it through ``inputs.scenario.Quota`` with floats and a tolerance. Here a share is taken as the decimal
+# the planner typed (a fraction of denominator at most a million: 30% is 3/10 exactly) and counted in
+# exact arithmetic, so the two agree on every share a cell can hold and a slip in either shows.
+_DENOMINATOR = 10**6
+
+
+def _exact(share: float) -> Fraction:
+    return Fraction(share).limit_denominator(_DENOMINATOR)
 
 
 def required(quota: Quota, count: int) -> int:
     """How many of ``count`` matching institutions the quota needs visited."""
-    return max(quota.min_count, math.ceil(quota.min_share * count - 1e-9))
+    return max(quota.min_count, math.ceil(_exact(quota.min_share) * count))
 
 
 def allowed(quota: Quota, count: int) -> int | None:
     """How many of ``count`` matching institutions the quota allows at most in its year (None: no cap)."""
-    caps = []
-    if quota.max_count is not None:
-        caps.append(quota.max_count)
+    by_count = quota.max_count
+    by_share = None
     if quota.max_share is not None:
-        by_share = math.floor(quota.max_share * count + 1e-9)
-        if quota.min_share and quota.max_share >= quota.min_share:
-            # "about 10%": the two shares always meet, even where rounding alone would part them
-            by_share = max(by_share, math.ceil(quota.min_share * count - 1e-9))
-        caps.append(by_share)
-    return min(caps) if caps else None
+        top, least = _exact(quota.max_share), _exact(quota.min_share)
+        by_share = math.floor(top * count)
+        if least and top >= least:  # "about 10%": the two shares always meet
+            by_share = max(by_share, math.ceil(least * count))
+    caps = [c for c in (by_count, by_share) if c is not None]
+    return min(caps, default=None)
 
 
 def check(scenario: Scenario, plan: Plan) -> list[Violation]:

@@ -10,8 +10,11 @@ must step aside (own employer, conflicts sheet), comes from a district the pairi
 larger than the tier allows; two pins that cannot both hold (one expert pinned to two visits whose
 pinned dates overlap). A quota whose cap lies below its minimum is bad input too.
 
-The checks use the rules' own definitions (``constraints``), never the model. The reader turns each
-:class:`Flaw` into a located :class:`~inputs.errors.Problem`.
+The checks read R6, R7 and R9 as the solver does (``inputs.eligibility`` and the quota rows' own
+:meth:`~inputs.scenario.Quota.required` and :meth:`~inputs.scenario.Quota.allowed`), so a control
+passes exactly when the solver can keep it; ``schedule validate`` checks plans with the rules' own code
+(``constraints``), which this layer does not import. The reader turns each :class:`Flaw` into a
+located :class:`~inputs.errors.Problem`.
 """
 
 from __future__ import annotations
@@ -20,9 +23,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import date
 
-from constraints.conflicts import conflict_reason, conflict_rows
-from constraints.pairings import allowed_districts
-from constraints.quotas import allowed, matching, required
+from inputs.eligibility import excluded, listed_conflicts, paired_districts, team_districts, works_at
 from inputs.scenario import Expert, Institution, Scenario
 
 
@@ -61,8 +62,8 @@ def check_quotas(scenario: Scenario) -> list[Flaw]:
                 )
             )
             continue
-        count = len(matching(scenario, quota))
-        need, cap = required(quota, count), allowed(quota, count)
+        count = len(scenario.counted(quota))
+        need, cap = quota.required(count), quota.allowed(count)
         if cap is None or cap >= need:
             continue
         column = "max_count" if quota.max_count is not None and quota.max_count < need else "max_share"
@@ -178,14 +179,14 @@ def _expert_flaws(
     flaws: list[Flaw] = []
     if column == "fixed_leader" and not expert.leader:
         flaws.append(flaw(f"{who}不可任组长（R4 组长与组员）", "可任组长的专家编号"))
-    reason = conflict_reason(expert, inst, conflict_rows(scenario))
-    if reason is not None:
+    if excluded(scenario, expert, inst, listed_conflicts(scenario)):
+        reason = _conflict_text(scenario, expert, inst)
         flaws.append(flaw(f"{who}须回避{inst.name}：{reason}（R6 回避）", "无须回避该机构的专家编号"))
-    districts, why = allowed_districts(scenario, inst)
+    districts = team_districts(scenario, inst)
     if districts is not None and expert.district not in districts:
         flaws.append(
             flaw(
-                f"{who}来自{expert.district}，而{why}（R7 交叉检查）",
+                f"{who}来自{expert.district}，而{_districts_text(scenario, inst, districts)}（R7 交叉检查）",
                 f"{'、'.join(sorted(districts))}的专家编号",
             )
         )
@@ -323,3 +324,19 @@ def _clashes(scenario: Scenario, spans: dict[str, tuple[date, ...]]) -> list[Fla
                 )
             )
     return flaws
+
+
+def _conflict_text(scenario: Scenario, expert: Expert, inst: Institution) -> str:
+    """Why an excluded expert steps aside (R6): their employer, or the conflicts sheet's row."""
+    if works_at(expert, inst):
+        return f"其工作单位即为{inst.name}"
+    pair = (expert.id, inst.id)
+    reasons = [c.reason for c in scenario.conflicts if (c.expert_id, c.institution_id) == pair]
+    return f"回避名单中列有该机构（{reasons[0]}）" if reasons and reasons[0] else "回避名单中列有该机构"
+
+
+def _districts_text(scenario: Scenario, inst: Institution, districts: set[str]) -> str:
+    """Why a team for ``inst`` comes from ``districts`` (R7): the pairings, or home districts only."""
+    if paired_districts(scenario, inst):
+        return f"按交叉检查安排，{inst.district}的该类机构由{'、'.join(sorted(districts))}的专家检查"
+    return f"本轮规定专家只检查本区县（{inst.district}）的机构"

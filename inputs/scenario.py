@@ -8,6 +8,7 @@ are for output.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -174,6 +175,33 @@ class Quota:
     max_share: float | None = None  # 0..1; at most floor(max_share × count) visited in the year
     max_count: int | None = None
 
+    # What the row means to the planner's side — the solver, the start plan, the diagnostics, the
+    # replan and the read-time controls (``inputs.controls``). ``schedule validate`` checks R9 with its
+    # own arithmetic (``constraints.quotas``), not with these.
+
+    def counts(self, inst: Institution) -> bool:
+        """The row counts ``inst``: not exempt, of its tier and ownership (a blank one: any)."""
+        return (
+            not inst.exempt
+            and (self.tier is None or inst.tier == self.tier)
+            and (self.ownership is None or inst.ownership == self.ownership)
+        )
+
+    def required(self, count: int) -> int:
+        """How many of ``count`` counted institutions must be visited wholly inside the year."""
+        return max(self.min_count, math.ceil(self.min_share * count - 1e-9))
+
+    def allowed(self, count: int) -> int | None:
+        """How many of ``count`` counted institutions the year allows at most (None: no cap); where the
+        two shares meet ("about 10%") rounding never puts the cap below the minimum's share."""
+        caps = [] if self.max_count is None else [self.max_count]
+        if self.max_share is not None:
+            by_share = math.floor(self.max_share * count + 1e-9)
+            if self.min_share and self.max_share >= self.min_share:
+                by_share = max(by_share, math.ceil(self.min_share * count - 1e-9))
+            caps.append(by_share)
+        return min(caps) if caps else None
+
 
 @dataclass(frozen=True)
 class Unavailability:
@@ -249,6 +277,10 @@ class Scenario:
     @cached_property
     def known_skills(self) -> frozenset[str]:
         return frozenset(s for r in self.tier_rules.values() for s in r.required_skills)
+
+    def counted(self, quota: Quota) -> list[Institution]:
+        """The institutions a quota row counts, in the scenario's order (see :meth:`Quota.counts`)."""
+        return [inst for inst in self.institutions if quota.counts(inst)]
 
     def rule(self, tier: str) -> TierRule:
         return self.tier_rules.get(tier, DEFAULT_TIER_RULES[tier])

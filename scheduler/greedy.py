@@ -13,7 +13,6 @@ in the task's scan that passes the quick tests (a leader, enough members and ski
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -108,15 +107,9 @@ def quota_targets(instance: Instance) -> list[QuotaTarget]:
     scenario = instance.scenario
     targets = []
     for quota in scenario.quotas:
-        matching = [
-            i
-            for i in scenario.institutions
-            if not i.exempt
-            and (quota.tier is None or i.tier == quota.tier)
-            and (quota.ownership is None or i.ownership == quota.ownership)
-        ]
-        need = max(quota.min_count, math.ceil(quota.min_share * len(matching) - 1e-9))
-        ids = {i.id for i in matching}
+        counted = scenario.counted(quota)
+        need = quota.required(len(counted))
+        ids = {i.id for i in counted}
         tasks = [t.index for t in instance.tasks if t.kind == "visit" and t.inst.id in ids]
         targets.append((quota.year, tasks, need))
     return targets

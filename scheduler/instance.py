@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
+from inputs.eligibility import excluded, listed_conflicts, team_districts
 from inputs.scenario import Expert, Institution, Scenario, Team
-from scheduler.eligibility import excluded, listed_conflicts, team_districts
 from scheduler.parts import parts_team_min, team_divides
 from scheduler.pins import narrow
 from scheduler.precedence import Precedence

@@ -1,7 +1,7 @@
 """R9's at-most side for the solver: yearly caps (``max_share``, ``max_count``) as (year, tasks, cap).
 
 A cap counts the first visits of the institutions its quota row matches that lie wholly inside its
-year (``constraints.quotas.allowed`` gives the number). When the round is solved as independent
+year (``inputs.scenario.Quota.allowed`` gives the number). When the round is solved as independent
 pools (``scheduler.solve``), each cap is shared among them: every pool first gets what it cannot
 avoid (its visits that fit in no other year) and its share of the same row's minimum, the rest in
 proportion to how many of its visits could lie in that year. Meeting every pool's share meets the
@@ -11,8 +11,6 @@ cap, and the greedy and every group model see the same shares, so the greedy pla
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from constraints.quotas import allowed, matching
 
 if TYPE_CHECKING:
     from scheduler.instance import Instance, Task
@@ -30,8 +28,8 @@ def _rows(instance: Instance, fixed: list[Visit] | None = None) -> list[tuple[in
     scenario = instance.scenario
     out: list[tuple[int, CapTarget]] = []
     for q, quota in enumerate(scenario.quotas):
-        pool = matching(scenario, quota)
-        cap = allowed(quota, len(pool))
+        pool = scenario.counted(quota)
+        cap = quota.allowed(len(pool))
         if cap is None:
             continue
         ids = {i.id for i in pool}

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from constraints.quotas import allowed, matching
-from inputs.scenario import Institution, Quota, Scenario
+from inputs.scenario import Institution, Scenario
 from scheduler.diagnose.capacity import (
     _concurrency_shortfalls,
     _pool_shortfalls,
@@ -82,13 +81,9 @@ def _neighbourhood(ctx: _Context, around: set[str]) -> list[Institution]:
     needed = {k for k in keys if any(holds(outer, k) for outer in shortfall_keys)}
     tiers = {i.tier for i in open_}
     teamed = {tier for tier in tiers if any(team.covers(tier) for team in scenario.teams)}
-    capped = [q for q in scenario.quotas if allowed(q, len(matching(scenario, q))) is not None]
-
-    def counted(q: Quota, i: Institution) -> bool:
-        return (q.tier is None or i.tier == q.tier) and (q.ownership is None or i.ownership == q.ownership)
-
+    capped = [q for q in scenario.quotas if q.allowed(len(scenario.counted(q))) is not None]
     return [
         i
         for i in open_
-        if i.id in around or key_of[i.id] in needed or i.tier in teamed or any(counted(q, i) for q in capped)
+        if i.id in around or key_of[i.id] in needed or i.tier in teamed or any(q.counts(i) for q in capped)
     ]

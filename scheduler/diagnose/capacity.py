@@ -9,7 +9,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from constraints.quotas import allowed
 from inputs.scenario import Expert, Institution, Quota
 from scheduler.diagnose.context import _Context, _InstInfo
 from scheduler.diagnose.findings import Finding, _insts_text, _quota_subject
@@ -185,18 +184,14 @@ def _quota_shortfalls(
     findings: list[Finding] = []
     totals: dict[tuple[str | None, str | None], list[tuple[Quota, int]]] = defaultdict(list)
     for q in ctx.scenario.quotas:
-        matching = [
-            i
-            for i in open_
-            if (q.tier is None or i.tier == q.tier) and (q.ownership is None or i.ownership == q.ownership)
-        ]
+        matching = ctx.scenario.counted(q)
         if not minimums:
-            if allowed(q, len(matching)) is not None:
+            if q.allowed(len(matching)) is not None:
                 findings += _cap_shortfall(
                     ctx, q, matching, [info_by_id[i.id] for i in matching if i.id not in blocked]
                 )
             continue
-        required = max(q.min_count, math.ceil(q.min_share * len(matching) - 1e-9))
+        required = q.required(len(matching))
         subject = _quota_subject(q)
         totals[(q.tier, q.ownership)].append((q, required))
         ids = tuple(i.id for i in matching)
@@ -239,7 +234,7 @@ def _cap_shortfall(
 ) -> list[Finding]:
     """R9's cap (``max_share``, ``max_count``): more matching institutions can be visited only in the
     quota's year than the year allows."""
-    cap = allowed(q, len(matching))
+    cap = q.allowed(len(matching))
     if cap is None:
         return []
     years = range(ctx.scenario.params.start.year, ctx.scenario.params.deadline.year + 1)

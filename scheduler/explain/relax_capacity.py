@@ -13,10 +13,10 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from inputs.eligibility import team_districts
 from inputs.scenario import Expert, Institution, Scenario
 from scheduler.diagnose import Finding
 from scheduler.diagnose.findings import _expert_text, _quota_subject
-from scheduler.eligibility import team_districts
 from scheduler.explain.base import _SOLVABLE, Reader, _Facts, _Relax
 from scheduler.explain.wording import _newcomers, _some, _span
 from scheduler.instance import Task

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from constraints.quotas import matching, required
 from constraints.replanning import Occupation, restrict
 from scheduler.greedy import Assignment, QuotaTarget
 from scheduler.instance import Instance, Task
@@ -115,14 +114,14 @@ def _targets(instance: Instance, fixed: list[Visit]) -> list[QuotaTarget]:
     scenario = instance.scenario
     targets: list[QuotaTarget] = []
     for quota in scenario.quotas:
-        pool = matching(scenario, quota)
+        pool = scenario.counted(quota)
         ids = {i.id for i in pool}
         done = sum(
             1
             for v in fixed
             if v.institution in ids and v.start <= v.end and v.start.year == v.end.year == quota.year
         )
-        need = required(quota, len(pool)) - done
+        need = quota.required(len(pool)) - done
         if need > 0:
             tasks = [t.index for t in instance.tasks if t.inst.id in ids]
             targets.append((quota.year, tasks, need))

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from constraints import quotas
 from constraints.registry import validate
+from inputs import cells
 from inputs.scenario import Quota
 from tests.constraints.builders import drop_visit, inst, make_plan, make_scenario, replace_visit, rules, visit
 
@@ -109,3 +113,32 @@ def test_cap_counts_only_visits_wholly_in_its_year():
     scenario = _grassroots_round(10, Quota(2024, tier="grassroots", max_count=1))
     assert quotas.check(scenario, _visits(3, "2025-03")) == []
     assert quotas.allowed(Quota(2024), 10) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    least=st.integers(0, 10_000),
+    extra=st.integers(0, 10_000),
+    count=st.integers(0, 5_000),
+    min_count=st.integers(0, 20),
+    percent=st.booleans(),
+)
+def test_the_check_and_the_solver_read_a_quota_row_alike(least, extra, count, min_count, percent):
+    """``schedule validate`` reads a quota row with its own exact arithmetic (``constraints.quotas``),
+    the solver's side with floats (``Quota.required``/``allowed``): on every share a cell can hold —
+    typed as a percentage with two decimals or as a fraction with four, through the reader's own cell
+    parser — both give the same minimum and cap."""
+    top = min(least + extra, 10_000)
+    if percent:
+        typed = (f"{least / 100:.2f}%", f"{top / 100:.2f}%")
+    else:
+        typed = (f"{least / 10_000:.4f}", f"{top / 10_000:.4f}")
+    quota = Quota(2025, min_share=cells.share(typed[0]), min_count=min_count, max_share=cells.share(typed[1]))
+    assert quotas.required(quota, count) == quota.required(count)
+    assert quotas.allowed(quota, count) == quota.allowed(count)
+
+
+def test_the_check_and_the_solver_count_the_same_institutions(small):
+    """Both sides count the same institutions for each row (exempt ones aside)."""
+    for quota in small.quotas:
+        assert quotas.matching(small, quota) == small.counted(quota)

@@ -87,13 +87,36 @@ def test_recused_leader_and_one_who_may_not_lead(tmp_path):
         (2, "fixed_leader", "E1"),
         (3, "fixed_leader", "E2"),
     ]
-    assert "R6" in found[0].reason and "不可任组长" in found[1].reason
+    assert "R6" in found[0].reason and "其工作单位即为测试区人民医院" in found[0].reason
+    assert "不可任组长" in found[1].reason
+
+
+def test_member_on_the_conflicts_sheet(tmp_path):
+    """E2 is listed against G1 with a reason: the pin names the row's reason (R6)."""
+    sheets = _pinned({"G1": {"fixed_members": "E2"}})
+    sheets["conflicts"] = [["expert_id", "institution_id", "reason"], ["E2", "G1", "近亲属在该院任职"]]
+    problem = _only(tmp_path, sheets)
+    assert (problem.column, problem.value) == ("fixed_members", "E2")
+    assert "回避名单中列有该机构（近亲属在该院任职）（R6 回避）" in problem.reason
 
 
 def test_member_from_an_excluded_district(tmp_path):
     """Home district only: E3 from 长寿区 may not visit G1 in 巴南区; the member is named alone."""
     problem = _only(tmp_path, _pinned({"G1": {"fixed_members": "E2;E3"}}))
     assert (problem.column, problem.value) == ("fixed_members", "E3") and "R7" in problem.reason
+    assert (
+        "本轮规定专家只检查本区县（巴南区）的机构" in problem.reason
+        and problem.expected == "巴南区的专家编号"
+    )
+
+
+def test_member_outside_the_pairing(tmp_path):
+    """长寿区 inspects 巴南区's hospitals: E1, from 巴南区, may not sit on H1's team, E3 may (R7)."""
+    sheets = _pinned({"H1": {"fixed_members": "E3;E2"}})
+    sheets["pairings"] = [["inspecting_district", "inspected_district"], ["长寿区", "巴南区"]]
+    problem = _only(tmp_path, sheets)
+    assert (problem.column, problem.value) == ("fixed_members", "E2")
+    assert "按交叉检查安排，巴南区的该类机构由长寿区的专家检查" in problem.reason
 
 
 def test_unknown_expert(tmp_path):

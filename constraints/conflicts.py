@@ -2,8 +2,9 @@
 listed for them in the ``conflicts`` sheet.
 
 The employer may be an institution id or free text, so an employer equal to the institution's id or
-to its name counts. Sources: seeds 000, 003, 004. :func:`conflict_reason` is the one definition of a
-conflict; R11 uses it to decide who steps aside from a standing team.
+to its name counts. Sources: seeds 000, 003, 004. :func:`conflict_reason` is the checks' definition of
+a conflict (R11's check uses it to decide who steps aside from a standing team); the solver's side and
+the read-time controls read R6 through ``inputs.eligibility``.
 """
 
 from __future__ import annotations

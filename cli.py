@@ -9,9 +9,13 @@ found in the time limit.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -20,16 +24,158 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.text import Text
+from typer import rich_utils
+from typer.core import TyperCommand, TyperGroup
 
 from outputs.clean import printable
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_NO_PLAN = 0, 1, 2, 3, 4, 5
+
+# -- the command line's own words in Chinese: usage, help and usage errors ----------------------
+#
+# typer prints its panels' titles and hints from module constants it reads when it prints; the usage
+# line, the help option and the usage errors (an unknown option, a missing argument, a value that is
+# no number) come from click's classes, in English: the command and group classes below say them in
+# Chinese. Option names stay English (SPEC §5).
+
+_TYPER_TEXTS = {
+    "ARGUMENTS_PANEL_TITLE": "参数",
+    "OPTIONS_PANEL_TITLE": "选项",
+    "COMMANDS_PANEL_TITLE": "命令",
+    "ERRORS_PANEL_TITLE": "错误",
+    "REQUIRED_LONG_STRING": "[必填]",
+    "DEFAULT_STRING": "[默认：{}]",
+    "ENVVAR_STRING": "[环境变量：{}]",
+    "DEPRECATED_STRING": "（已停用）",
+    "ABORTED_TEXT": "已中止。",
+    "RICH_HELP": "用 [blue]'{command_path} {help_option}'[/] 查看帮助。",
+}
+for _name, _text in _TYPER_TEXTS.items():
+    if hasattr(rich_utils, _name):
+        setattr(rich_utils, _name, _text)
+
+_USAGE_WORDS = (("Usage: ", "用法："), ("[OPTIONS]", "[选项]"), ("COMMAND [ARGS]...", "命令 [参数]..."))
+# What typer says of a value it cannot take, and what the planner is told is expected instead.
+_EXPECTED = (
+    (re.compile(r"valid number"), "应为数字"),
+    (re.compile(r"valid integer"), "应为整数"),
+    (re.compile(r"greater than or equal to (\S+)"), "应不小于 {0}"),
+    (re.compile(r"less than or equal to (\S+)"), "应不大于 {0}"),
+    (re.compile(r"greater than (\S+)"), "应大于 {0}"),
+    (re.compile(r"less than (\S+)"), "应小于 {0}"),
+)
+
+
+def _param_text(param: Any) -> str:
+    """「选项 --time-limit」, or 「参数 plan（计划文件 plan.json）」."""
+    opts = [o for o in getattr(param, "opts", ()) if o.startswith("-")]
+    if opts:
+        return f"选项 {'/'.join(opts)}"
+    name = getattr(param, "name", None) or "?"
+    help_text = getattr(param, "help", None)
+    return f"参数 {name}（{help_text}）" if help_text else f"参数 {name}"
+
+
+def _in_chinese(error: BaseException) -> str | None:
+    """A usage error's message in Chinese; None when it is no usage error or says its own words."""
+    kinds = {c.__name__ for c in type(error).__mro__}
+    if "UsageError" not in kinds or "NoArgsIsHelpError" in kinds:
+        return None
+    kind = type(error).__name__
+    message = str(getattr(error, "message", "") or "")
+    if re.search("[\u4e00-\u9fff]", message):
+        return None  # ours already
+    param = getattr(error, "param", None)
+    if kind == "NoSuchOption":
+        typed = str(getattr(error, "option_name", ""))
+        near = _near_options(getattr(error, "ctx", None), typed)
+        hint = f"（是不是：{'、'.join(near)}）" if near else ""
+        return f"没有这个选项：{typed}{hint}。"
+    if kind == "NoSuchCommand" or message.startswith("No such command"):
+        found = re.search(r"'([^']*)'", message)
+        name = getattr(error, "command_name", None) or (found.group(1) if found else message)
+        near = difflib.get_close_matches(name, _COMMANDS, n=2)
+        hint = f"（是不是：{'、'.join(near)}）" if near else ""
+        return f"没有这个命令：{name}{hint}；可用的命令：{'、'.join(_COMMANDS)}。"
+    if kind == "MissingParameter":
+        return f"缺少{_param_text(param)}。" if param is not None else "缺少参数。"
+    if kind == "BadOptionUsage" and "requires an argument" in message:
+        return f"选项 {getattr(error, 'option_name', '')} 后面要跟一个值。"
+    if kind == "BadParameter" and param is not None:
+        for pattern, expected in _EXPECTED:
+            found = pattern.search(message)
+            if found:
+                return f"{_param_text(param)} 的值无效：{expected.format(*found.groups())}。"
+        return f"{_param_text(param)} 的值无效（{message}）。"
+    extra = re.match(r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", message)
+    if extra:
+        return f"多余的参数：{extra.group(1)}（路径中有空格时请加引号）。"
+    return f"命令行有误：{message}"
+
+
+def _near_options(ctx: Any, typed: str) -> list[str]:
+    """The command's options the planner may have meant: those ``typed`` begins, else the closest."""
+    names = sorted(
+        o
+        for param in getattr(getattr(ctx, "command", None), "params", ())
+        for o in getattr(param, "opts", ())
+        if o.startswith("--")
+    )
+    return [n for n in names if n.startswith(typed)] or difflib.get_close_matches(typed, names, n=3)
+
+
+@contextmanager
+def _chinese_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as error:
+        text = _in_chinese(error)
+        if text is None:
+            raise
+        usage_error = next(c for c in type(error).__mro__ if c.__name__ == "UsageError")
+        raise usage_error(text, ctx=getattr(error, "ctx", None)) from None
+
+
+class _Words:
+    """The usage line and the help option in Chinese (a mixin of typer's command and group)."""
+
+    def get_usage(self, ctx: Any) -> str:
+        usage: str = super().get_usage(ctx)  # type: ignore[misc]
+        for english, chinese in _USAGE_WORDS:
+            usage = usage.replace(english, chinese, 1)
+        return usage
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+
+class _Command(_Words, TyperCommand):
+    pass
+
+
+class _Group(_Words, TyperGroup):
+    """The ``schedule`` group: its own and its commands' usage errors are told in Chinese."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        with _chinese_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: Any) -> Any:
+        with _chinese_errors():
+            return super().invoke(ctx)
+
+
+_COMMANDS = ("solve", "validate", "replan", "template", "send", "serve")
 
 app = typer.Typer(
     help="巡查计划编排工具：读取巡查方案工作簿，编排专家组与巡查日程，输出计划、日历邀请、公告和报告。",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=_Group,
 )
 
 
@@ -189,7 +335,7 @@ def _summary_doc(result, out: Path | None, code: int) -> dict:
     }
 
 
-@app.command(help="编排巡查计划。不给 SCENARIO 时编排内置示例（巴南区 2024–2026 年度巡查）。")
+@app.command(cls=_Command, help="编排巡查计划。不给 SCENARIO 时编排内置示例（巴南区 2024–2026 年度巡查）。")
 def solve(
     scenario: Annotated[
         Path | None, typer.Argument(help="输入：.xlsx 工作簿或 CSV 文件夹", show_default=False)
@@ -417,8 +563,9 @@ def _replan_facts(scenario, result, baseline: Path, today) -> dict[str, str]:
 
 
 @app.command(
+    cls=_Command,
     help="在已通知的计划上做调整：补排新增机构、取消移除的机构、替换不可用的专家，尽量少改动已通知的安排；"
-    "写出新计划、变更清单（changes.csv 和工作簿“变更”表）和日历更新。"
+    "写出新计划、变更清单（changes.csv 和工作簿“变更”表）和日历更新。",
 )
 def replan(
     scenario: Annotated[Path, typer.Argument(help="调整后的输入：.xlsx 工作簿或 CSV 文件夹")],
@@ -535,7 +682,9 @@ def replan(
     raise typer.Exit(code)
 
 
-@app.command(help="用独立于求解器的代码逐条检查计划是否符合全部规则；全部满足时退出码为 0，否则为 1。")
+@app.command(
+    cls=_Command, help="用独立于求解器的代码逐条检查计划是否符合全部规则；全部满足时退出码为 0，否则为 1。"
+)
 def validate(
     scenario: Annotated[Path, typer.Argument(help="输入：.xlsx 工作簿或 CSV 文件夹（如 OUT/scenario）")],
     plan: Annotated[Path, typer.Argument(help="计划文件 plan.json")],
@@ -576,7 +725,7 @@ def validate(
     typer.echo(f"计划符合全部规则：{len(loaded.visits)} 次巡查，{len(loaded.unscheduled)} 家未安排。")
 
 
-@app.command(help="生成一份空白的输入工作簿（中文表头、下拉列表和填写说明）。")
+@app.command(cls=_Command, help="生成一份空白的输入工作簿（中文表头、下拉列表和填写说明）。")
 def template(out: Annotated[Path, typer.Argument(help="要写出的 .xlsx 文件")]) -> None:
     from outputs.template import write_template
 
@@ -591,10 +740,11 @@ def template(out: Annotated[Path, typer.Argument(help="要写出的 .xlsx 文件
 
 
 @app.command(
+    cls=_Command,
     help="把计划文件夹里的日历邀请、变更、取消和巡查通知发给专家和机构。"
     "不给 --smtp 时写出 PLANDIR/outbox/（每封邮件一个 .eml 和 发送清单.xlsx）；"
     "给 --smtp 时直接发送，并记入 outbox/sent.json，重复运行不会重发。"
-    "退出码：0 全部完成；1 有邮件发送失败（再次运行只补发未成功的）；2 用法错误。"
+    "退出码：0 全部完成；1 有邮件发送失败（再次运行只补发未成功的）；2 用法错误。",
 )
 def send(
     plandir: Annotated[Path, typer.Argument(help="schedule solve 或 replan 写出的计划文件夹")],
@@ -701,8 +851,9 @@ def send(
 
 
 @app.command(
+    cls=_Command,
     help="在本机打开巡查计划编排网页：轮次、编排、调整、发布和发送都在浏览器中完成。"
-    "打印带访问令牌的地址，并打开浏览器（除非给出 --no-browser）。"
+    "打印带访问令牌的地址，并打开浏览器（除非给出 --no-browser）。",
 )
 def serve(
     data: Annotated[

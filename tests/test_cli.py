@@ -298,3 +298,47 @@ def test_validate_reports_thousands_of_copies_of_one_visit_compactly(sample_out,
     assert "被安排了 3001 次巡查" in result.output
     assert "未逐一列出" in result.output
     assert len(result.output.splitlines()) < 100
+
+
+def _flat(text: str) -> str:
+    """The output without the panels' frames and line breaks (rich wraps to the terminal's width)."""
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "│╭╮╰╯─")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("solve", "--tim", "5"), "没有这个选项：--tim（是不是：--time-limit）。"),
+        (("solve", "--time-limit", "abc"), "选项--time-limit的值无效：应为数字。"),
+        (("solve", "--time-limit", "0"), "选项--time-limit的值无效：应不小于1。"),
+        (("solve", "--seed", "1.5"), "选项--seed的值无效：应为整数。"),
+        (("validate", "plan.json"), "缺少参数plan（计划文件plan.json）。"),
+        (("solve", "--out"), "选项--out后面要跟一个值。"),
+        (("solve", "a", "b c"), "多余的参数：bc（路径中有空格时请加引号）。"),
+        (
+            ("plan",),
+            "没有这个命令：plan（是不是：replan）；可用的命令：solve、validate、replan、template、send、serve",
+        ),
+        (("--bogus",), "没有这个选项：--bogus。"),
+    ],
+)
+def test_usage_errors_are_told_in_chinese(args, said):
+    """A mistyped command line is a usage error (exit 2) told in Chinese with the usage line and where
+    to find help, not click's English (``No such option``, ``Missing argument``, ``Invalid value``)."""
+    result = runner.invoke(app, list(args), prog_name="schedule")
+    assert result.exit_code == EXIT_USAGE, result.output
+    flat = _flat(result.output)
+    assert said in flat, result.output
+    assert "Usage" not in result.output and "Error" not in result.output
+    if args != ("solve", "--out"):  # click names no command for an option left without its value
+        assert "用法：schedule" in flat
+
+
+@pytest.mark.parametrize("args", [("--help",), ("solve", "--help"), ("validate", "--help")])
+def test_help_is_chinese_but_the_option_names(args):
+    """Help pages: panel titles, the usage line, [必填] and the help option's own line in Chinese."""
+    result = runner.invoke(app, list(args), prog_name="schedule")
+    assert result.exit_code == EXIT_OK, result.output
+    for english in ("Usage", "Options", "Arguments", "Commands", "[required]", "Show this message"):
+        assert english not in result.output, english
+    assert "用法：schedule" in result.output and "显示本帮助并退出。" in result.output

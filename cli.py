@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
@@ -151,6 +151,34 @@ class _Words:
             option.help = "显示本帮助并退出。"
         return option
 
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, each showing its kind of value in Chinese on the help page (a switch none)."""
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
+        for param in params:
+            shown = getattr(param, "display_type_rich", None)
+            if shown is not None and not getattr(param, "_kind_in_chinese", False):
+                param.display_type_rich = _kind_in_chinese(shown)
+                param._kind_in_chinese = True
+        return params
+
+
+# The kinds of value typer shows beside each parameter (``<path>``), and how the help page says them.
+_KINDS: dict[str, str | None] = {
+    "<path>": "<路径>",
+    "<str>": "<文字>",
+    "<int>": "<整数>",
+    "<float>": "<数字>",
+}
+_KINDS |= {"<int range>": "<整数>", "<float range>": "<数字>", "<bool>": None}
+
+
+def _kind_in_chinese(shown: Callable[..., str | None]) -> Callable[..., str | None]:
+    def display(ctx: Any) -> str | None:
+        kind = shown(ctx=ctx)
+        return _KINDS.get(kind, kind) if kind is not None else None
+
+    return display
+
 
 class _Command(_Words, TyperCommand):
     pass
@@ -204,7 +232,7 @@ RayOption = Annotated[
     typer.Option(
         "--ray",
         help="在 Ray 集群上求解各专家库：集群地址（如 10.0.0.5:6379），或 local 在本机启动；"
-        "需先安装 pip install 'inspection-planner[ray]'",
+        "需先安装 pip install 'inspection-planner\\[ray]'",
     ),
 ]
 ForceOption = Annotated[

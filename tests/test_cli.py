@@ -342,3 +342,11 @@ def test_help_is_chinese_but_the_option_names(args):
     for english in ("Usage", "Options", "Arguments", "Commands", "[required]", "Show this message"):
         assert english not in result.output, english
     assert "用法：schedule" in result.output and "显示本帮助并退出。" in result.output
+    for kind in ("<path>", "<str>", "<int>", "<float", "<bool>"):
+        assert kind not in result.output, kind
+
+
+def test_solve_help_names_the_ray_extra_in_full():
+    """Square brackets in a help text are rich markup unless escaped: the extra's name keeps ``[ray]``."""
+    result = runner.invoke(app, ["solve", "--help"], prog_name="schedule", env={"TERMINAL_WIDTH": "200"})
+    assert "'inspection-planner[ray]'" in result.output and "<路径>" in result.output

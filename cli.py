@@ -760,7 +760,19 @@ def template(out: Annotated[Path, typer.Argument(help="要写出的 .xlsx 文件
     if out.suffix.lower() != ".xlsx":
         err.print(f"文件名应以 .xlsx 结尾：{out}", markup=False)
         raise typer.Exit(EXIT_USAGE)
-    write_template(out)
+    try:
+        write_template(out)
+    except FileExistsError:
+        _alarm(
+            "未写出模板",
+            f"：已有同名{'文件夹' if out.is_dir() else '文件'} {out}。模板不会覆盖已有的文件"
+            "（它可能是已填写的巡查方案或计划的工作簿）；请换一个文件名。",
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+    except OSError as exc:
+        where = "所在的文件夹不存在" if isinstance(exc, FileNotFoundError) else (exc.strerror or str(exc))
+        _alarm("未写出模板", f"：无法写出 {out}：{where}。")
+        raise typer.Exit(EXIT_USAGE) from None
     err.print(f"已写出模板：{out}", markup=False)
 
 

@@ -10,6 +10,7 @@ drop-down lists for tiers, ownership, yes/no columns and holiday kinds. The
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,20 @@ _INTRO = (
 
 
 def write_template(path: Path) -> None:
-    """Write the empty input workbook to ``path`` (.xlsx)."""
-    book = xlsxwriter.Workbook(str(path))
+    """Write the empty input workbook to a new file ``path`` (.xlsx).
+
+    Never over a file that is there: a template written over an office's filled-in workbook, or over a
+    plan folder's plan.xlsx, would lose it. ``FileExistsError`` then, and nothing is written.
+    """
+    data = template_bytes()
+    with path.open("xb") as handle:  # created here, or refused if it exists
+        handle.write(data)
+
+
+def template_bytes() -> bytes:
+    """The empty input workbook's bytes."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     styles = _styles(book)
     _guide(book.add_worksheet(GUIDE_SHEET), styles)
     for sheet in SHEETS:
@@ -75,6 +88,7 @@ def write_template(path: Path) -> None:
         else:
             _data_sheet(worksheet, sheet, styles)
     book.close()
+    return buffer.getvalue()
 
 
 def _styles(book: Workbook) -> dict[str, Any]:

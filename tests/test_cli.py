@@ -161,6 +161,19 @@ def test_template_reads_back_as_an_empty_workbook(tmp_path):
     assert "机构" in names and "专家" in names
 
 
+def test_template_never_writes_over_a_file(tmp_path, sample_out):
+    """``schedule template`` over a plan folder's plan.xlsx (or an office's filled-in workbook) is
+    refused and leaves the file as it was; into a folder that does not exist, no traceback."""
+    workbook = sample_out / "plan.xlsx"
+    before = workbook.read_bytes()
+    result = runner.invoke(app, ["template", str(workbook)])
+    assert result.exit_code == EXIT_USAGE and "模板不会覆盖已有的文件" in result.output
+    assert workbook.read_bytes() == before
+    result = runner.invoke(app, ["template", str(tmp_path / "无此文件夹" / "模板.xlsx")])
+    assert result.exit_code == EXIT_USAGE and "所在的文件夹不存在" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_unwritable_out_is_a_usage_error_without_traceback(tmp_path):
     """--out under a plain file cannot be written: exit 2 with a message naming the folder."""
     blocker = tmp_path / "a-file"

@@ -217,7 +217,9 @@ class _CleanConsole(Console):
 
 err = _CleanConsole(stderr=True, highlight=False, soft_wrap=True)
 
-TimeLimitOption = Annotated[float, typer.Option("--time-limit", min=1, help="求解时间上限（秒）")]
+TimeLimitOption = Annotated[
+    float, typer.Option("--time-limit", min=1, max=86400, help="求解时间上限（秒，1 至 86400，即至多一天）")
+]
 SeedOption = Annotated[int, typer.Option("--seed", help="随机种子：相同输入和种子得到相同计划")]
 JsonOption = Annotated[bool, typer.Option("--json", help="在标准输出打印一份 JSON 结果")]
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="求解线程数")]

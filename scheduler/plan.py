@@ -176,7 +176,7 @@ class Plan:
             data = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             raise PlanFormatError(
-                source, [f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}"]
+                source, [f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）：{_json_fault(exc.msg)}"]
             ) from None
         except RecursionError:
             raise PlanFormatError(source, ["JSON 嵌套层数过深，不是计划文件的结构"]) from None
@@ -497,3 +497,22 @@ PLAN_FIELDS: tuple[Field, ...] = (
     Field("announced", as_date, default=None),
     Field("milestones", Records(MILESTONE_FIELDS, Milestone), default=()),
 )
+
+
+# The json module's words for what it could not read, as a planner is told them.
+_JSON_FAULTS = (
+    ("Expecting value", "此处应有一个值"),
+    ("Expecting property name enclosed in double quotes", "此处应有一个用双引号括起的名称"),
+    ("Expecting ':' delimiter", "此处缺少冒号"),
+    ("Expecting ',' delimiter", "此处缺少逗号"),
+    ("Unterminated string", "引号没有闭合"),
+    ("Invalid control character", "引号内有控制字符"),
+    ("Invalid \\escape", "有无效的转义字符"),
+    ("Invalid \\uXXXX escape", "有无效的 \\u 转义"),
+    ("Extra data", "内容结束后还有多余的文字"),
+    ("Illegal trailing comma", "结尾多了一个逗号"),
+)
+
+
+def _json_fault(message: str) -> str:
+    return next((chinese for english, chinese in _JSON_FAULTS if message.startswith(english)), message)

@@ -325,6 +325,7 @@ def _flat(text: str) -> str:
         (("solve", "--time-limit", "abc"), "选项--time-limit的值无效：应为数字。"),
         (("solve", "--time-limit", "0"), "选项--time-limit的值无效：应不小于1。"),
         (("solve", "--seed", "1.5"), "选项--seed的值无效：应为整数。"),
+        (("solve", "--time-limit", "1e308"), "选项--time-limit的值无效：应不大于86400。"),
         (("validate", "plan.json"), "缺少参数plan（计划文件plan.json）。"),
         (("solve", "--out"), "选项--out后面要跟一个值。"),
         (("solve", "a", "b c"), "多余的参数：bc（路径中有空格时请加引号）。"),

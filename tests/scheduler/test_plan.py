@@ -5,7 +5,9 @@ from __future__ import annotations
 import pickle
 from datetime import date
 
-from scheduler.plan import Milestone, Plan, Unscheduled, Visit
+import pytest
+
+from scheduler.plan import Milestone, Plan, PlanFormatError, Unscheduled, Visit
 
 
 def _plan() -> Plan:
@@ -44,3 +46,25 @@ def test_a_plan_with_its_indexes_built_is_the_same_plan() -> None:
     assert plan == fresh and plan.to_json() == fresh.to_json()
     again = pickle.loads(pickle.dumps(plan))
     assert again == fresh and again.followup_of("H1") == fresh.followup_of("H1")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("garbage", "（第 1 行第 1 列）：此处应有一个值"),
+        ('{"schema" "x"}', "（第 1 行第 11 列）：此处缺少冒号"),
+        ('{"visits": [1 2]}', "此处缺少逗号"),
+        ('{"scenario": "未完', "引号没有闭合"),
+        ("{} 多余", "内容结束后还有多余的文字"),
+    ],
+)
+def test_a_plan_file_that_is_no_json_is_told_in_chinese(text, said):
+    """What the json module could not read is named in Chinese with its line and column, not in its
+    English words (``Expecting value``)."""
+    with pytest.raises(PlanFormatError) as caught:
+        Plan.from_json(text)
+    message = str(caught.value)
+    assert "不是有效的 JSON" in message and said in message
+    assert not any(c.isascii() and c.isalpha() for c in message.split("：", 1)[1].replace("JSON", "")), (
+        message
+    )

@@ -26,6 +26,7 @@ import html
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -177,7 +178,7 @@ def _address(name: str, addr: str | None) -> Address | None:
     try:
         address = Address(_clean(name), addr_spec=addr.strip())
         str(address)
-    except (ValueError, TypeError, IndexError):
+    except (ValueError, TypeError, IndexError, MessageError):  # "a@@b": HeaderParseError
         return None
     return address
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import re
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -195,3 +196,11 @@ def test_without_any_sender_address_the_folder_is_refused(
     with pytest.raises(PlanFolderError, match="--from"):
         build_messages(out)
     assert build_messages(out, sender="office@example.org")
+
+
+@pytest.mark.parametrize("sender", ["bad@@x", "a@b@c", "@x", "x@"])
+def test_a_sender_that_is_no_address_is_refused_in_chinese(plan_folder: Path, sender: str) -> None:
+    """``--from bad@@x`` ended in the e-mail package's HeaderParseError (a traceback); now it is the
+    folder's error naming the address as typed."""
+    with pytest.raises(PlanFolderError, match=f"发件地址“{re.escape(sender)}”不是有效的电子邮箱地址"):
+        build_messages(plan_folder, sender=sender, now=NOW)

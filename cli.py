@@ -10,6 +10,7 @@ found in the time limit.
 from __future__ import annotations
 
 import difflib
+import errno
 import json
 import re
 import sys
@@ -28,6 +29,7 @@ from typer import rich_utils
 from typer.core import TyperCommand, TyperGroup
 
 from outputs.clean import printable
+from outputs.oswords import os_reason
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_PARTIAL, EXIT_NO_PLAN = 0, 1, 2, 3, 4, 5
 
@@ -474,7 +476,7 @@ def _check_out(out: Path, scenario: Path | None, *, baseline: Path | None = None
         _alarm("无法写出输出文件夹", f"（{out}）：{exc}")
         raise typer.Exit(EXIT_USAGE) from None
     except OSError as exc:
-        _alarm("无法写出输出文件夹", f"（{out}）：{exc.strerror or exc}；请用 --out 指定一个可写的文件夹。")
+        _alarm("无法写出输出文件夹", f"（{out}）：{os_reason(exc)}；请用 --out 指定一个可写的文件夹。")
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -503,7 +505,7 @@ def _write(out: Path, write) -> None:
         _alarm("无法写出输出文件夹", f"（{out}）：{exc}")
         raise typer.Exit(EXIT_USAGE) from None
     except OSError as exc:
-        _alarm("无法写出输出文件夹", f"（{out}）：{exc.strerror or exc}；请用 --out 指定一个可写的文件夹。")
+        _alarm("无法写出输出文件夹", f"（{out}）：{os_reason(exc)}；请用 --out 指定一个可写的文件夹。")
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -772,7 +774,7 @@ def template(out: Annotated[Path, typer.Argument(help="要写出的 .xlsx 文件
         )
         raise typer.Exit(EXIT_USAGE) from None
     except OSError as exc:
-        where = "所在的文件夹不存在" if isinstance(exc, FileNotFoundError) else (exc.strerror or str(exc))
+        where = "所在的文件夹不存在" if isinstance(exc, FileNotFoundError) else os_reason(exc)
         _alarm("未写出模板", f"：无法写出 {out}：{where}。")
         raise typer.Exit(EXIT_USAGE) from None
     err.print(f"已写出模板：{out}", markup=False)
@@ -929,14 +931,15 @@ def serve(
     try:
         application = create_app(data_dir, key)
     except OSError as exc:
-        _alarm("无法使用数据文件夹", f"（{data_dir}）：{exc.strerror or exc}")
+        _alarm("无法使用数据文件夹", f"（{data_dir}）：{os_reason(exc)}")
         raise typer.Exit(EXIT_USAGE) from None
     try:
         listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
     except OSError as exc:
-        _alarm("无法监听", f"（{host}:{port}）：{exc.strerror or exc}；请用 --port 换一个端口。")
+        hint = "请用 --port 换一个端口" if exc.errno == errno.EADDRINUSE else "请检查 --host 和 --port"
+        _alarm("无法监听", f"（{host}:{port}）：{os_reason(exc)}；{hint}。")
         raise typer.Exit(EXIT_USAGE) from None
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{listener.getsockname()[1]}/?token={key}"

@@ -32,6 +32,7 @@ from openpyxl.styles import Alignment, Font
 
 from outputs.labels import safe_filename
 from outputs.mail import Outgoing, build_messages
+from outputs.oswords import os_reason
 
 OUTBOX = "outbox"
 SENT_LEDGER = "sent.json"
@@ -381,4 +382,8 @@ def _text(value: bytes | str) -> str:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "服务器断开了连接"
+    if isinstance(exc, OSError):
+        return os_reason(exc)
     return str(exc) or type(exc).__name__

@@ -15,13 +15,14 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -34,6 +35,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from outputs.clean import printable
 from outputs.folder import recover_leftovers
@@ -102,6 +104,46 @@ def _day(value: str | None, what: str) -> date | None:
         raise HTTPException(422, f"{what}“{printable(str(value))}”不是有效日期，应如 2024-11-18。") from None
 
 
+# Starlette's default answers, and what a validation error's type means, as the page says them.
+_HTTP_WORDS = {
+    "Not Found": "没有这个页面或文件。",
+    "Method Not Allowed": "不支持这种请求方式。",
+    "Bad Request": "请求有误。",
+    "Internal Server Error": "服务器内部错误。",
+}
+_VALIDATION_WORDS = {
+    "missing": "必须填写",
+    "float_parsing": "应为数字",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_parsing": "应为是或否",
+    "string_type": "应为文字",
+    "json_invalid": "不是有效的 JSON",
+    "greater_than_equal": "应不小于 {ge}",
+    "greater_than": "应大于 {gt}",
+    "less_than_equal": "应不大于 {le}",
+    "less_than": "应小于 {lt}",
+    "literal_error": "应为以下之一：{expected}",
+    "string_too_short": "不能为空",
+    "string_too_long": "太长（至多 {max_length} 个字）",
+    "too_long": "太多（至多 {max_length} 项）",
+}
+
+
+def _expected(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "value_error":  # a validator's own words
+        return str(error.get("msg", "")).removeprefix("Value error, ") or "值无效"
+    words = _VALIDATION_WORDS.get(str(error.get("type")), "值无效")
+    ctx = {
+        k: int(v) if isinstance(v, float) and v.is_integer() else v
+        for k, v in (error.get("ctx") or {}).items()
+    }
+    try:
+        return words.format(**ctx)
+    except (KeyError, IndexError, ValueError):
+        return words.split("{", 1)[0].rstrip("：") or "值无效"
+
+
 def create_app(data: Path, token: str, *, max_upload: int = MAX_UPLOAD) -> FastAPI:
     store = Store(data)
     jobs = Jobs(store)
@@ -147,6 +189,19 @@ def create_app(data: Path, token: str, *, max_upload: int = MAX_UPLOAD) -> FastA
         if length is not None and length.isdigit() and int(length) > max_upload:
             return _too_large(max_upload)
         return await call_next(request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Starlette's own answers (Not Found, Method Not Allowed) in Chinese; ours are already."""
+        detail = _HTTP_WORDS.get(exc.detail, exc.detail) if isinstance(exc.detail, str) else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """A form or body field the page cannot take: where, and what is expected, in Chinese (the page
+        names the field from ``loc``)."""
+        errors = [{"loc": e.get("loc", ()), "msg": _expected(e), "type": e.get("type")} for e in exc.errors()]
+        return JSONResponse({"detail": errors}, status_code=422)
 
     # -- helpers ---------------------------------------------------------------------------------
 

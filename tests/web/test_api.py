@@ -385,3 +385,17 @@ def test_send_by_smtp_keeps_the_settings_but_not_the_password(shared) -> None:
     assert b"pw-secret" not in (data / "registry.sqlite3").read_bytes()
     half = client.post(f"/api/versions/{vid}/send", json={**body, "user": "u"})
     assert half.status_code == 422
+
+
+def test_the_page_s_errors_are_chinese(client: TestClient) -> None:
+    """Starlette's and pydantic's own answers (Not Found, Method Not Allowed, Input should be …) reach a
+    planner in Chinese; the field stays named by ``loc`` for the page."""
+    assert client.get("/api/nothing-here").json()["detail"] == "没有这个页面或文件。"
+    rid = sample_round(client)
+    assert client.get(f"/api/rounds/{rid}/solve").json()["detail"] == "不支持这种请求方式。"
+    answer = client.post(f"/api/rounds/{rid}/solve", json={"time_limit": 0})
+    assert answer.status_code == 422
+    [error] = answer.json()["detail"]
+    assert error["loc"][-1] == "time_limit" and error["msg"] == "应不小于 1"
+    answer = client.post(f"/api/rounds/{rid}/solve", json={"time_limit": "很久"})
+    assert answer.json()["detail"][0]["msg"] == "应为数字"

@@ -6,6 +6,14 @@ function say(text) {
   document.getElementById("message").textContent = text || "";
 }
 
+// The fields the server may name in an error (its "loc"), as the page's forms label them.
+const FIELD_NAMES = {
+  time_limit: "时限（秒）", seed: "随机种子", today: "日期", institution: "机构", start: "开始日期",
+  end: "结束日期", leader: "组长", members: "成员", expert: "专家", reason: "原因", host: "SMTP 服务器",
+  port: "端口", security: "加密方式", user: "用户名", password: "密码", sender: "发件地址",
+  workbook: "工作簿",
+};
+
 async function api(method, url, body) {
   const options = { method: method, headers: {} };
   if (body instanceof FormData) {
@@ -26,7 +34,10 @@ async function api(method, url, body) {
       } else if (detail.message) {
         text = detail.message + (detail.problems ? "（共 " + detail.problems.length + " 处问题）" : "");
       } else if (Array.isArray(detail)) {
-        text = "填写有误：" + detail.map(function (d) { return (d.loc || []).slice(-1)[0]; }).join("、");
+        text = "填写有误：" + detail.map(function (d) {
+          const field = (d.loc || []).slice(-1)[0];
+          return (FIELD_NAMES[field] || field) + (d.msg ? " " + d.msg : "");
+        }).join("；");
       }
     }
     throw new Error(text);

@@ -116,6 +116,7 @@ class RawSheet:
 
 
 def _load(path: Path, report: Report) -> dict[str, RawSheet] | None:
+    shown = path.name or path.resolve().name or str(path)  # "." (or "") is named by the folder it is
     if path.is_dir():
         found = _load_folder(path, report)
         where = "文件夹中缺少文件 {en}.csv（或 {zh}.csv）"
@@ -146,7 +147,7 @@ def _load(path: Path, report: Report) -> dict[str, RawSheet] | None:
         if sheet.required and sheet.key not in found:
             report.add(
                 Problem(
-                    path.name,
+                    shown,
                     reason=where.format(en=sheet.key, zh=sheet.zh),
                     expected=f"包含“{sheet.zh}”表：{sheet.help}",
                 )

@@ -578,6 +578,16 @@ def test_missing_folder_or_file(tmp_path: Path) -> None:
     assert "找不到" in str(problem) and "nowhere" in problem.source
 
 
+def test_the_current_folder_is_named_by_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``schedule validate . plan.json`` (or an empty path) in a folder that is no scenario: each missing
+    file is located at the folder's name, not at an empty one (「：文件夹中缺少文件…」)."""
+    folder = tmp_path / "第三轮"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    found = problems(Path("."))
+    assert found and all(p.source == "第三轮" for p in found), [str(p) for p in found]
+
+
 def test_missing_sheet_and_missing_column(tmp_path: Path) -> None:
     """A folder without experts.csv and an institutions file without the tier column: both reported."""
     sheets = base_sheets()

@@ -18,9 +18,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -31,7 +33,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from outputs.labels import safe_filename
-from outputs.mail import Outgoing, build_messages
+from outputs.mail import Outgoing, PlanFolderError, build_messages
 from outputs.oswords import os_reason
 
 OUTBOX = "outbox"
@@ -135,21 +137,43 @@ def deliver(
             todo.append(row)
     if dry_run:
         return report
-    outbox.mkdir(parents=True, exist_ok=True)
-    if smtp is None:
-        _write_outbox(outbox, todo)
-    else:
+    if outbox.exists() and not outbox.is_dir():
+        raise PlanFolderError(
+            f"计划文件夹里的 {OUTBOX} 是一个文件，不是文件夹：本工具不会删除或覆盖它；"
+            "请把它移走或改名后再运行。"
+        )
+    with _writing(outbox):
+        outbox.mkdir(parents=True, exist_ok=True)
+        if smtp is None:
+            _write_outbox(outbox, todo)
+    if smtp is not None:
         _send(smtp, outbox, sent, todo, now, progress)
-    write_list(report, outbox / LIST_FILE, plan_dir)
+    with _writing(outbox):
+        write_list(report, outbox / LIST_FILE, plan_dir)
     return report
+
+
+@contextmanager
+def _writing(outbox: Path) -> Iterator[None]:
+    """The disk's refusals while writing the outbox, as the folder's error in Chinese."""
+    try:
+        yield
+    except OSError as exc:
+        raise PlanFolderError(f"无法写入 {outbox}：{os_reason(exc)}。") from None
 
 
 # -- outbox ----------------------------------------------------------------------------------
 
 
+# The names this tool gives the messages it writes to the outbox (``0001_巡查邀请_E01_H1.eml``): a run
+# replaces those of the run before, and leaves any other file there alone.
+OUTBOX_NAME = re.compile(r"\d{4}_.+\.eml")
+
+
 def _write_outbox(outbox: Path, rows: list[Row]) -> None:
     for old in outbox.glob("*.eml"):
-        old.unlink()
+        if OUTBOX_NAME.fullmatch(old.name) and old.is_file():
+            old.unlink()
     for n, row in enumerate(rows, start=1):
         message = row.outgoing.message
         assert message is not None

@@ -27,7 +27,7 @@ from cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, app
 from inputs.scenario import Scenario
 from outputs.calendars import read_ledger
 from outputs.folder import write_plan_folder
-from outputs.mail import build_messages
+from outputs.mail import PlanFolderError, build_messages
 from outputs.send import (
     STATUS_ALREADY,
     STATUS_FAILED,
@@ -282,6 +282,32 @@ def test_without_smtp_an_outbox_of_eml_files_and_a_list(plan_folder: Path) -> No
     assert rows[0][:3] == ("序号", "类别", "收件人") and len(rows) == 1 + len(report.rows)
     assert any(row[2] == "王磊" and row[7] == STATUS_NO_ADDRESS for row in rows)
     assert not (outbox / "sent.json").exists()
+
+
+def test_a_second_outbox_replaces_the_tool_s_messages_and_keeps_the_user_s(plan_folder: Path) -> None:
+    """The outbox is rewritten on each run, but only the messages this tool named (0001_….eml) go: a
+    message the office saved there itself stays."""
+    deliver(plan_folder)
+    outbox = plan_folder / "outbox"
+    mine = outbox / "给院办的说明.eml"
+    mine.write_bytes(b"Subject: note\r\n\r\nkept\r\n")
+    first = sorted(p.name for p in outbox.glob("0*.eml"))
+    report = deliver(plan_folder)
+    assert (
+        sorted(p.name for p in outbox.glob("0*.eml")) == first and report.count(STATUS_WRITTEN) == ADDRESSED
+    )
+    assert mine.read_bytes() == b"Subject: note\r\n\r\nkept\r\n"
+
+
+def test_an_outbox_that_is_a_file_is_left_alone(plan_folder: Path) -> None:
+    """A file named outbox in the plan folder: refused in Chinese (exit 2 through the CLI), not deleted,
+    and no traceback (FileExistsError before)."""
+    (plan_folder / "outbox").write_text("我的文件", encoding="utf-8")
+    with pytest.raises(PlanFolderError, match="outbox 是一个文件"):
+        deliver(plan_folder)
+    assert (plan_folder / "outbox").read_text(encoding="utf-8") == "我的文件"
+    result = CliRunner().invoke(app, ["send", str(plan_folder)])
+    assert result.exit_code == 2 and "本工具不会删除或覆盖它" in result.output
 
 
 def test_dry_run_writes_and_sends_nothing(plan_folder: Path, server: Callable[..., int]) -> None:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from inputs.scenario import Expert, Institution, Quota
+from inputs.scenario import Expert, Institution, Quota, Scenario
 from scheduler.diagnose.context import _Context, _InstInfo
 from scheduler.diagnose.findings import Finding, _insts_text, _quota_subject
 
@@ -179,7 +179,6 @@ def _quota_shortfalls(
     """R9: each year's quota against the institutions that match it and can be visited that year.
     Without ``minimums`` only the caps (``max_share``, ``max_count``) are checked, and ``infos`` need
     only hold the institutions the capped rows count."""
-    open_ = [i for i in ctx.scenario.institutions if not i.exempt]
     info_by_id = {x.inst.id: x for x in infos}
     findings: list[Finding] = []
     totals: dict[tuple[str | None, str | None], list[tuple[Quota, int]]] = defaultdict(list)
@@ -225,7 +224,7 @@ def _quota_shortfalls(
         findings += _cap_shortfall(
             ctx, q, matching, [info_by_id[i.id] for i in matching if i.id not in blocked]
         )
-    findings += _quota_totals(open_, totals)
+    findings += _quota_totals(ctx.scenario, totals)
     return findings
 
 
@@ -259,18 +258,14 @@ def _cap_shortfall(
 
 
 def _quota_totals(
-    open_: Sequence[Institution], totals: dict[tuple[str | None, str | None], list[tuple[Quota, int]]]
+    scenario: Scenario, totals: dict[tuple[str | None, str | None], list[tuple[Quota, int]]]
 ) -> list[Finding]:
     """Quotas of several years on the same institutions: each is visited once in the round."""
     findings = []
-    for (tier, ownership), rows in totals.items():
+    for rows in totals.values():
         if len({q.year for q, _ in rows}) < 2:
             continue
-        matching = [
-            i
-            for i in open_
-            if (tier is None or i.tier == tier) and (ownership is None or i.ownership == ownership)
-        ]
+        matching = scenario.counted(rows[0][0])  # the rows share their tier and ownership
         total = sum(r for _, r in rows)
         if all(r <= len(matching) for _, r in rows) and total > len(matching):
             subject = _quota_subject(rows[0][0])

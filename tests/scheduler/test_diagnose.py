@@ -295,3 +295,16 @@ def test_around_some_institutions_only_their_pools_are_checked():
     about = [f for f in whole.shortfalls if "巴1" in f.institutions]
     assert about and [f for f in around.shortfalls if "巴1" in f.institutions] == about
     assert all("长1" not in f.institutions for f in around.shortfalls)
+
+
+def test_quotas_of_two_years_asking_more_than_there_are():
+    """Two years' quotas on the same hospitals, each possible alone, together more than there are (each
+    is visited once in the round): one R9 finding naming the sum and every hospital counted."""
+    insts, experts = feasible_parts()
+    params = Params("测试", date(2024, 9, 2), date(2025, 12, 31))
+    need = len(insts) - 1
+    quotas = (Quota(2024, tier="secondary", min_count=need), Quota(2025, tier="secondary", min_count=need))
+    diagnosis = diagnose(scenario(insts, experts, quotas=quotas, params=params))
+    [total] = [f for f in diagnosis.shortfalls if "合计" in f.message]
+    assert total.rule == "R9" and f"合计要求巡查 {2 * need} 家" in total.message
+    assert f"只有 {len(insts)} 家" in total.message and set(total.institutions) == {i.id for i in insts}

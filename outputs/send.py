@@ -167,7 +167,7 @@ def _writing(outbox: Path) -> Iterator[None]:
 
 # The names this tool gives the messages it writes to the outbox (``0001_巡查邀请_E01_H1.eml``): a run
 # replaces those of the run before, and leaves any other file there alone.
-OUTBOX_NAME = re.compile(r"\d{4}_.+\.eml")
+OUTBOX_NAME = re.compile(r"\d{4,}_.+\.eml")  # 0001_… to 9999_…, then 10000_…
 
 
 def _write_outbox(outbox: Path, rows: list[Row]) -> None:

@@ -498,3 +498,14 @@ def test_an_unreachable_server_fails_every_message_and_records_nothing(plan_fold
     assert report.count(STATUS_FAILED) == ADDRESSED
     assert all("无法连接" in row.detail for row in report.failed)
     assert read_sent(plan_folder / "outbox") == {}
+
+
+def test_the_outbox_names_the_tool_replaces() -> None:
+    """What a re-run replaces: the names ``_write_outbox`` gives (four digits, five past 9,999 messages,
+    as at a national round), and nothing an office might name a file of its own."""
+    from outputs.send import OUTBOX_NAME
+
+    for name in ("0001_巡查邀请_E01_H1.eml", "9999_巡查通知_H1.eml", "10000_巡查邀请_E7_G1.eml"):
+        assert OUTBOX_NAME.fullmatch(name), name
+    for name in ("给院办的说明.eml", "001_草稿.eml", "0001_巡查邀请.eml.bak", "2025年汇总.eml"):
+        assert not OUTBOX_NAME.fullmatch(name), name

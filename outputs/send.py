@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from outputs.labels import safe_filename
-from outputs.mail import Outgoing, PlanFolderError, build_messages
+from outputs.mail import MSGID_DOMAIN, Outgoing, PlanFolderError, build_messages
 from outputs.oswords import os_reason
 
 OUTBOX = "outbox"
@@ -168,11 +169,15 @@ def _writing(outbox: Path) -> Iterator[None]:
 # The names this tool gives the messages it writes to the outbox (``0001_巡查邀请_E01_H1.eml``): a run
 # replaces those of the run before, and leaves any other file there alone.
 OUTBOX_NAME = re.compile(r"\d{4,}_.+\.eml")  # 0001_… to 9999_…, then 10000_…
+# An office may name a file of its own the same way (2025_汇总.eml): a message is the tool's only if
+# its headers say so too, an unsent draft with a Message-ID the tool makes.
+TOOL_MESSAGE_ID = re.compile(rf"<[0-9a-f]{{32}}@{re.escape(MSGID_DOMAIN)}>")
+HEADER_BYTES = 1 << 16  # the tool's headers are a few hundred bytes
 
 
 def _write_outbox(outbox: Path, rows: list[Row]) -> None:
     for old in outbox.glob("*.eml"):
-        if OUTBOX_NAME.fullmatch(old.name) and old.is_file():
+        if OUTBOX_NAME.fullmatch(old.name) and old.is_file() and _written_by_us(old):
             old.unlink()
     for n, row in enumerate(rows, start=1):
         message = row.outgoing.message
@@ -184,6 +189,14 @@ def _write_outbox(outbox: Path, rows: list[Row]) -> None:
         path.write_bytes(message.as_bytes(policy=EML_POLICY))
         row.status = STATUS_WRITTEN
         row.file = f"{OUTBOX}/{path.name}"
+
+
+def _written_by_us(path: Path) -> bool:
+    """Whether the .eml file at ``path`` is a message a run of this tool wrote to the outbox."""
+    with path.open("rb") as file:
+        head = file.read(HEADER_BYTES).split(b"\r\n\r\n", 1)[0]
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
+    return headers.get("X-Unsent") == "1" and bool(TOOL_MESSAGE_ID.fullmatch(headers.get("Message-ID", "")))
 
 
 def write_list(report: SendReport, path: Path, plan_dir: Path) -> None:

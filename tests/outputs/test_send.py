@@ -291,12 +291,21 @@ def test_a_second_outbox_replaces_the_tool_s_messages_and_keeps_the_user_s(plan_
     outbox = plan_folder / "outbox"
     mine = outbox / "给院办的说明.eml"
     mine.write_bytes(b"Subject: note\r\n\r\nkept\r\n")
+    # named as the tool names its messages, but the office's own (not an unsent draft of the tool)
+    named_alike = outbox / "2025_汇总.eml"
+    named_alike.write_bytes(b"Subject: 2025\r\nMessage-ID: <x@office.example>\r\n\r\nkept\r\n")
     first = sorted(p.name for p in outbox.glob("0*.eml"))
     report = deliver(plan_folder)
     assert (
         sorted(p.name for p in outbox.glob("0*.eml")) == first and report.count(STATUS_WRITTEN) == ADDRESSED
     )
     assert mine.read_bytes() == b"Subject: note\r\n\r\nkept\r\n"
+    assert named_alike.read_bytes() == b"Subject: 2025\r\nMessage-ID: <x@office.example>\r\n\r\nkept\r\n"
+    # a message of the tool's left from a run with more messages goes
+    stale = outbox / "9998_巡查邀请_E9_H9.eml"
+    stale.write_bytes((outbox / first[0]).read_bytes())
+    deliver(plan_folder)
+    assert not stale.exists() and sorted(p.name for p in outbox.glob("0*.eml")) == first
 
 
 def test_an_outbox_that_is_a_file_is_left_alone(plan_folder: Path) -> None:

@@ -96,9 +96,10 @@ def _in_chinese(error: BaseException) -> str | None:
     if kind == "NoSuchCommand" or message.startswith("No such command"):
         found = re.search(r"'([^']*)'", message)
         name = getattr(error, "command_name", None) or (found.group(1) if found else message)
-        near = difflib.get_close_matches(name, _COMMANDS, n=2)
+        commands = _commands(getattr(error, "ctx", None))
+        near = difflib.get_close_matches(name, commands, n=2)
         hint = f"（是不是：{'、'.join(near)}）" if near else ""
-        return f"没有这个命令：{name}{hint}；可用的命令：{'、'.join(_COMMANDS)}。"
+        return f"没有这个命令：{name}{hint}；可用的命令：{'、'.join(commands)}。"
     if kind == "MissingParameter":
         return f"缺少{_param_text(param)}。" if param is not None else "缺少参数。"
     if kind == "BadOptionUsage" and "requires an argument" in message:
@@ -113,6 +114,13 @@ def _in_chinese(error: BaseException) -> str | None:
     if extra:
         return f"多余的参数：{extra.group(1)}（路径中有空格时请加引号）。"
     return f"命令行有误：{message}"
+
+
+def _commands(ctx: Any) -> list[str]:
+    """The group's commands in the order its help page lists them."""
+    group = getattr(ctx, "command", None)
+    list_commands = getattr(group, "list_commands", None)
+    return list(list_commands(ctx)) if list_commands is not None else []
 
 
 def _near_options(ctx: Any, typed: str) -> list[str]:
@@ -145,7 +153,8 @@ class _Words:
         usage: str = super().get_usage(ctx)  # type: ignore[misc]
         for english, chinese in _USAGE_WORDS:
             usage = usage.replace(english, chinese, 1)
-        return usage
+        # typer writes a required argument as {scenario}: the README's SCENARIO, and [SCENARIO] if optional
+        return _ARGUMENT_IN_USAGE.sub(lambda m: m[0].upper() if m[1] == "[" else m[2].upper(), usage)
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)  # type: ignore[misc]
@@ -161,6 +170,8 @@ class _Words:
             if shown is not None and not getattr(param, "_kind_in_chinese", False):
                 param.display_type_rich = _kind_in_chinese(shown)
                 param._kind_in_chinese = True
+            if getattr(param, "min", None) is not None or getattr(param, "max", None) is not None:
+                param._get_number_range_help_str = _range_in_chinese(param.min, param.max)
         return params
 
 
@@ -172,6 +183,18 @@ _KINDS: dict[str, str | None] = {
     "<float>": "<数字>",
 }
 _KINDS |= {"<int range>": "<整数>", "<float range>": "<数字>", "<bool>": None}
+
+
+_ARGUMENT_IN_USAGE = re.compile(r"([{\[])([a-z_]+)[}\]]")
+
+
+def _range_in_chinese(low: float | None, high: float | None) -> Callable[[], str]:
+    """What typer shows of a number's range (``x>=1``, ``1<=x<=86400``) in Chinese."""
+    if low is not None and high is not None:
+        said = f"{low} 至 {high}"
+    else:
+        said = f"不小于 {low}" if low is not None else f"不大于 {high}"
+    return lambda: said
 
 
 def _kind_in_chinese(shown: Callable[..., str | None]) -> Callable[..., str | None]:
@@ -197,8 +220,6 @@ class _Group(_Words, TyperGroup):
         with _chinese_errors():
             return super().invoke(ctx)
 
-
-_COMMANDS = ("solve", "validate", "replan", "template", "send", "serve")
 
 app = typer.Typer(
     help="巡查计划编排工具：读取巡查方案工作簿，编排专家组与巡查日程，输出计划、日历邀请、公告和报告。",

@@ -331,7 +331,7 @@ def _flat(text: str) -> str:
         (("solve", "a", "b c"), "多余的参数：bc（路径中有空格时请加引号）。"),
         (
             ("plan",),
-            "没有这个命令：plan（是不是：replan）；可用的命令：solve、validate、replan、template、send、serve",
+            "没有这个命令：plan（是不是：replan）；可用的命令：solve、replan、validate、template、send、serve",
         ),
         (("--bogus",), "没有这个选项：--bogus。"),
     ],
@@ -356,8 +356,19 @@ def test_help_is_chinese_but_the_option_names(args):
     for english in ("Usage", "Options", "Arguments", "Commands", "[required]", "Show this message"):
         assert english not in result.output, english
     assert "用法：schedule" in result.output and "显示本帮助并退出。" in result.output
-    for kind in ("<path>", "<str>", "<int>", "<float", "<bool>"):
+    for kind in ("<path>", "<str>", "<int>", "<float", "<bool>", "x>=", "<=x", "{"):
         assert kind not in result.output, kind
+
+
+def test_help_pages_name_the_arguments_and_ranges_as_the_readme_does():
+    """The usage line names the arguments as the README writes them (SCENARIO PLAN, not typer's
+    {scenario} {plan}), and a number's range is said in Chinese (not ``[x>=1]``)."""
+    env = {"TERMINAL_WIDTH": "200"}
+    validate = runner.invoke(app, ["validate", "--help"], prog_name="schedule", env=env).output
+    assert "用法：schedule validate [选项] SCENARIO PLAN" in validate
+    solve = runner.invoke(app, ["solve", "--help"], prog_name="schedule", env=env).output
+    assert "用法：schedule solve [选项] [SCENARIO]" in solve
+    assert "[1 至 86400]" in solve and "[不小于 1]" in solve
 
 
 def test_solve_help_names_the_ray_extra_in_full():

@@ -86,6 +86,7 @@ def clean(raw: str) -> str:
 
 _DROPPED = frozenset({"Cc", "Cf", "Cs"})
 _FORMULA_QUOTE = re.compile(r"'(?=[=+\-@])")
+_SPACES = re.compile(r"\s+")
 
 
 def is_blank(value: Any) -> bool:
@@ -111,12 +112,12 @@ def display(value: Any) -> str:
 
 def text(value: Any) -> str:
     """Display text: stripped, inner runs of white space made one space."""
-    return re.sub(r"\s+", " ", display(value))
+    return _SPACES.sub(" ", display(value))
 
 
 def key(value: Any) -> str:
     """An identifier: NFKC-normalised (full-width letters and digits made plain), stripped."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", display(value))).strip()
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", display(value))).strip()
 
 
 def integer(value: Any) -> int:

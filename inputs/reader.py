@@ -445,8 +445,14 @@ def _map_headers(table: Table, number: int, header_cells: list[Any], report: Rep
 
 
 def _parse_row(table: Table, row: Row, report: Report) -> None:
+    column_of = table.sheet.column
+    values = row.values
     for key, cell in row.cells.items():
-        row.values[key] = _parse_value(table, row, table.sheet.column(key), key, cell, report)
+        column = column_of(key)
+        if (cell is None or cell == "") and not column.required:
+            values[key] = None  # most of a large round's cells: optional columns left empty
+        else:
+            values[key] = _parse_value(table, row, column, key, cell, report)
 
 
 def _parse_value(

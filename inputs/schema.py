@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar
 
 from inputs.scenario import DEFAULT_SKILLS, OWNERSHIP_LABELS, TIER_LABELS, TIERS
@@ -69,7 +70,12 @@ class Sheet:
         return (self.key, self.zh, *self.aliases)
 
     def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
+        return self._by_key[key]
+
+    @cached_property
+    def _by_key(self) -> dict[str, Column]:
+        """The columns by key (a cell's column is looked up for each of a round's million cells)."""
+        return {c.key: c for c in self.columns}
 
     def label(self) -> str:
         return f"{self.zh}（{self.key}）"
@@ -794,10 +800,13 @@ YES_NO_LABELS: tuple[str, str] = ("是", "否")
 GUIDE_SHEET = "填写说明"
 
 
+_NAME_GAPS = re.compile(r"[\s\-]+")
+
+
 def normalise_name(name: object) -> str:
     """How sheet names, headers, param keys and coded values are compared: width, case, spaces ignored."""
     text = unicodedata.normalize("NFKC", str(name)).strip().casefold()
-    text = re.sub(r"[\s\-]+", "_", text)
+    text = _NAME_GAPS.sub("_", text)
     return text.rstrip("*").strip("_")
 
 

@@ -101,7 +101,12 @@ SHEET_GANTT = "巡查进度图"
 SHEET_FACTS = "求解信息"
 SHEET_CHANGES = "变更"
 
-STATS_LABELS = {"solve_seconds": "求解用时（秒）", "seed": "随机种子", "replan": "调整"}
+STATS_LABELS = {
+    "solve_seconds": "求解用时（秒）",
+    "seed": "随机种子",
+    "replan": "调整",
+    "finish": "最后一次巡查结束日期",
+}
 REPLAN_LABELS = {
     "today": "调整日期",
     "notice_days": "通知期（天）",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -375,3 +377,13 @@ def test_solve_help_names_the_ray_extra_in_full():
     """Square brackets in a help text are rich markup unless escaped: the extra's name keeps ``[ray]``."""
     result = runner.invoke(app, ["solve", "--help"], prog_name="schedule", env={"TERMINAL_WIDTH": "200"})
     assert "'inspection-planner[ray]'" in result.output and "<路径>" in result.output
+
+
+def test_the_workbook_names_every_solve_fact_in_chinese(sample_out):
+    """求解信息 as a solve writes it: every item's name is Chinese (plan.stats' ``finish`` showed as
+    the English key), the last visit's end among them."""
+    book = openpyxl.load_workbook(sample_out / "plan.xlsx", read_only=True)
+    names = [row[0] for row in book["求解信息"].iter_rows(min_row=2, max_col=1, values_only=True) if row[0]]
+    assert names and all(re.search("[\u4e00-\u9fff]", str(name)) for name in names), names
+    plan = json.loads((sample_out / "plan.json").read_text(encoding="utf-8"))
+    assert "最后一次巡查结束日期" in names and plan["stats"]["finish"]

@@ -24,12 +24,15 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email import policy
 from email.errors import MessageError
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +64,8 @@ class PlanFolderError(Exception):
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One thing to deliver: to whom, about what, from which file, and the message (None: no address)."""
+    """One thing to deliver: to whom, about what, from which file, and how its message is made (None:
+    no address)."""
 
     key: str  # stable across runs: what outputs/send.py records in sent.json
     kind: str  # a key of KIND_LABELS
@@ -69,11 +73,36 @@ class Outgoing:
     recipient: str | None  # e-mail address, None when the workbook gives none
     subject: str
     source: str  # the file it comes from, relative to the plan folder
-    message: EmailMessage | None
+    # The message is made when it is asked for and not kept: a message is some 0.2 MB of objects,
+    # and a national round has a hundred thousand of them (all kept, they took 1 GB at a province).
+    make: Callable[[], EmailMessage] | None = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
         return KIND_LABELS[self.kind]
+
+    @property
+    def addressed(self) -> bool:
+        """Whether there is a message (the recipient has an address)."""
+        return self.make is not None
+
+    @property
+    def message(self) -> EmailMessage | None:
+        """The message, made anew (the same bytes each time); None without an address."""
+        return None if self.make is None else self.make()
+
+
+class _Headers(HeaderRegistry):
+    """The e-mail package's header registry, each header's class made once: the registry makes a
+    new class for every header it parses (a tenth of the time of building a round's messages)."""
+
+    @cache  # noqa: B019 - one registry for the module's lifetime
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        return super().__getitem__(name)
+
+
+# policy.default, with the header classes made once; the bytes are those policy.default gives.
+MAIL_POLICY = policy.default.clone(header_factory=_Headers())
 
 
 def build_messages(
@@ -233,18 +262,26 @@ def _invitation(context: _Context, path: Path) -> Outgoing | None:
     source = path.relative_to(context.plan_dir).as_posix()
     to = _address(name, recipient)
     if to is None:
-        return Outgoing(key, kind, name, None, subject, source, None)
-
-    message = _envelope(context, key, subject, to)
+        return Outgoing(key, kind, name, None, subject, source)
     description = str(event.get("DESCRIPTION", "")).strip()
     text = _invitation_text(context, kind, name, where, when, description)
+    make = partial(_invitation_message, context, key, subject, to, text, path, method)
+    return Outgoing(key, kind, name, recipient, subject, source, make)
+
+
+def _invitation_message(
+    context: _Context, key: str, subject: str, to: Address, text: str, path: Path, method: str
+) -> EmailMessage:
+    """An invitation's message: the text, as HTML, the calendar file inline and attached."""
+    data = path.read_bytes()
+    message = _envelope(context, key, subject, to)
     message.set_content(text)
     message.add_alternative(_html(text), subtype="html")
     ics_text = data.decode("utf-8")
     message.add_alternative(ics_text, subtype="calendar", params={"method": method})
     message.add_attachment(data, maintype="application", subtype="ics", filename="invite.ics")
     _fix_boundaries(message, key)
-    return Outgoing(key, kind, name, recipient, subject, source, message)
+    return message
 
 
 def _dates(event: Any, entry: dict[str, Any]) -> tuple[date | None, date | None]:
@@ -293,7 +330,7 @@ def _html(text: str) -> str:
 
 
 def _envelope(context: _Context, key: str, subject: str, to: Address) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = _clean(subject)
     message["From"] = context.sender
     message["To"] = to
@@ -322,26 +359,36 @@ def _letters(context: _Context) -> list[Outgoing]:
             continue  # not one institution's letter (e.g. all letters in one file for printing)
         name = inst.name
         recipient = (inst.email or "").strip() or None
-        data = path.read_bytes()
-        title = _docx_title(path) or f"关于对{name}开展巡查的通知"
+        text = _docx_text(path)
+        title = _title(text) or f"关于对{name}开展巡查的通知"
         subject = _clean(f"{KIND_LABELS[KIND_LETTER]}：{title}")
-        digest = hashlib.sha256(_docx_text(path).encode()).hexdigest()[:16]
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         source = path.relative_to(context.plan_dir).as_posix()
         key = f"letter|{source}|{digest}|{(recipient or '').lower()}"
         to = _address(name, recipient)
         if to is None:
-            outgoing.append(Outgoing(key, KIND_LETTER, name, None, subject, source, None))
+            outgoing.append(Outgoing(key, KIND_LETTER, name, None, subject, source))
             continue
-        message = _envelope(context, key, subject, to)
-        office = context.sender.display_name
-        message.set_content(
-            f"{name}：\n\n现将《{title}》发给你单位，请查收附件，并按通知要求做好各项准备工作。"
-            f"如有疑问，请回复本邮件。\n\n{office}\n"
-        )
-        message.add_attachment(data, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename="巡查通知.docx")
-        _fix_boundaries(message, key)
-        outgoing.append(Outgoing(key, KIND_LETTER, name, recipient, subject, source, message))
+        make = partial(_letter_message, context, key, subject, to, name, title, path)
+        outgoing.append(Outgoing(key, KIND_LETTER, name, recipient, subject, source, make))
     return outgoing
+
+
+def _letter_message(
+    context: _Context, key: str, subject: str, to: Address, name: str, title: str, path: Path
+) -> EmailMessage:
+    """A letter's message: a few lines, the letter attached."""
+    message = _envelope(context, key, subject, to)
+    office = context.sender.display_name
+    message.set_content(
+        f"{name}：\n\n现将《{title}》发给你单位，请查收附件，并按通知要求做好各项准备工作。"
+        f"如有疑问，请回复本邮件。\n\n{office}\n"
+    )
+    message.add_attachment(
+        path.read_bytes(), maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename="巡查通知.docx"
+    )
+    _fix_boundaries(message, key)
+    return message
 
 
 def _docx_text(path: Path) -> str:
@@ -353,5 +400,6 @@ def _docx_text(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _docx_title(path: Path) -> str:
-    return next((line.strip() for line in _docx_text(path).splitlines() if line.strip()), "")
+def _title(text: str) -> str:
+    """A document's first line of text: its title."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")

@@ -34,13 +34,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from outputs.labels import safe_filename
-from outputs.mail import MSGID_DOMAIN, Outgoing, PlanFolderError, build_messages
+from outputs.mail import MAIL_POLICY, MSGID_DOMAIN, Outgoing, PlanFolderError, build_messages, message_id
 from outputs.oswords import os_reason
 
 OUTBOX = "outbox"
 SENT_LEDGER = "sent.json"
 LIST_FILE = "发送清单.xlsx"
-EML_POLICY = policy.default.clone(linesep="\r\n")
+EML_POLICY = MAIL_POLICY.clone(linesep="\r\n")
 
 STATUS_WRITTEN = "已生成待发"
 STATUS_PENDING = "待发送"
@@ -128,7 +128,7 @@ def deliver(
     report = SendReport()
     todo: list[Row] = []
     for item in outgoing:
-        if item.message is None:
+        if not item.addressed:
             report.rows.append(Row(item, STATUS_NO_ADDRESS, "名单中没有该收件人的电子邮箱"))
         elif item.key in sent:
             report.rows.append(Row(item, STATUS_ALREADY, str(sent[item.key].get("sent_at", ""))))
@@ -211,22 +211,23 @@ def write_list(report: SendReport, path: Path, plan_dir: Path) -> None:
         cell.font = Font(bold=True)
     for n, row in enumerate(report.rows, start=1):
         item = row.outgoing
-        sheet.append(
-            (
-                n,
-                item.label,
-                item.name,
-                item.recipient or "",
-                item.subject,
-                item.source,
-                row.file,
-                row.status,
-                row.detail,
-            )
+        values = (
+            n,
+            item.label,
+            item.name,
+            item.recipient or "",
+            item.subject,
+            item.source,
+            row.file,
+            row.status,
+            row.detail,
         )
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text from the workbook is never run as a formula
+        sheet.append(values)
+        for place, value in enumerate(values, start=1):
+            if isinstance(value, str) and value.startswith("="):
+                # text from the workbook is never run as a formula (the cell by its place: asking the
+                # sheet for its last row measures the whole sheet, once per row of thousands)
+                sheet.cell(row=n + 1, column=place).data_type = "s"
     widths = (6, 10, 14, 32, 48, 44, 40, 12, 40)
     for column, width in zip("ABCDEFGHI", widths, strict=True):
         sheet.column_dimensions[column].width = width
@@ -355,7 +356,7 @@ def _send(
                         "recipient": item.recipient,
                         "subject": item.subject,
                         "source": item.source,
-                        "message_id": str(item.message["Message-ID"]) if item.message else "",
+                        "message_id": message_id(item.key),
                         "sent_at": (now or clock()).isoformat(),
                     }
                     _record(outbox, sent)

@@ -41,6 +41,7 @@ from outputs.send import (
 )
 from scheduler.plan import Plan
 from scheduler.replan import Change
+from tests.outputs.conftest import make_plan, make_scenario
 
 ADDRESSED = 9  # ten invitations in the hand-made plan; 王磊 (E04) has no address
 
@@ -518,3 +519,37 @@ def test_the_outbox_names_the_tool_replaces() -> None:
         assert OUTBOX_NAME.fullmatch(name), name
     for name in ("给院办的说明.eml", "001_草稿.eml", "0001_巡查邀请.eml.bak", "2025年汇总.eml"):
         assert not OUTBOX_NAME.fullmatch(name), name
+
+
+def test_messages_are_made_when_sent_and_not_kept(plan_folder: Path) -> None:
+    """What build_messages returns holds no message, only how to make it (a round's hundred thousand
+    messages, all kept, would take gigabytes): each is made when it is written or sent, the same
+    bytes every time, and the outbox holds exactly those bytes."""
+    outgoing = build_messages(plan_folder)
+    assert not any(isinstance(v, EmailMessage) for o in outgoing for v in vars(o).values())
+    addressed = [o for o in outgoing if o.addressed]
+    assert addressed and all(o.message is not None for o in addressed)
+    assert all(o.message is None for o in outgoing if not o.addressed)
+    first = addressed[0]
+    assert first.message is not first.message
+    made = first.message
+    assert made is not None and made.as_bytes() == first.message.as_bytes()
+    report = deliver(plan_folder)
+    row = next(r for r in report.rows if r.outgoing.key == first.key)
+    written = BytesParser(policy=policy.default).parsebytes((plan_folder / row.file).read_bytes())
+    assert written["Message-ID"] == made["Message-ID"] and written["Subject"] == made["Subject"]
+
+
+def test_the_list_never_runs_a_name_as_a_formula(tmp_path: Path, clock: datetime) -> None:
+    """A name typed as 「=1+1」 is listed in 发送清单.xlsx as that text, not as a formula."""
+    scenario = make_scenario()
+    experts = tuple(dataclasses.replace(e, name="=1+1") if e.id == "E02" else e for e in scenario.experts)
+    folder = tmp_path / "plan"
+    write_plan_folder(
+        dataclasses.replace(scenario, experts=experts), make_plan(), folder, facts={}, now=clock
+    )
+    deliver(folder)
+    sheet = load_workbook(folder / "outbox" / "发送清单.xlsx").active
+    assert sheet is not None
+    names = [row[2] for row in sheet.iter_rows(min_row=2)]
+    assert any(cell.value == "=1+1" and cell.data_type == "s" for cell in names)

@@ -6,11 +6,12 @@ it as a draft to send; Foxmail and Thunderbird open it too) and ``发送清单.x
 recipient, subject, file and status of every message, including people without an address.
 
 With SMTP options it sends through :mod:`smtplib` (plain, STARTTLS or SSL; the password is
-passed in, never read from the command line) and records each accepted message in
-``outbox/sent.json`` under the message's stable key as soon as the server took it, so a
-re-run sends only what is not there yet. A refused recipient is reported for that message
-and the run goes on; a dropped connection (or a 421 reply) is retried once on a new
-connection, then reported, and the run goes on with the next message.
+passed in, never read from the command line) and records each accepted message under its
+stable key as soon as the server took it (a line of ``outbox/sent.jsonl``, taken into
+``outbox/sent.json`` when the run ends), so a re-run sends only what is not there yet. A
+refused recipient is reported for that message and the run goes on; a dropped connection
+(or a 421 reply) is retried once on a new connection, then reported, and the run goes on
+with the next message.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from outputs.oswords import os_reason
 
 OUTBOX = "outbox"
 SENT_LEDGER = "sent.json"
+SENT_JOURNAL = "sent.jsonl"  # a run's record until it ends (see _Journal)
 LIST_FILE = "发送清单.xlsx"
 EML_POLICY = MAIL_POLICY.clone(linesep="\r\n")
 
@@ -242,14 +244,48 @@ def write_list(report: SendReport, path: Path, plan_dir: Path) -> None:
 
 
 def read_sent(outbox: Path) -> dict[str, dict[str, Any]]:
+    """What was sent: sent.json, and what a run that did not finish recorded in its journal."""
     path = outbox / SENT_LEDGER
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    sent: dict[str, dict[str, Any]] = {}
+    if path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            data = {}
+        sent = data if isinstance(data, dict) else {}
+    journal = outbox / SENT_JOURNAL
+    if journal.is_file():
+        for line in journal.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a line cut short when the run was killed
+            if isinstance(record, dict) and isinstance(record.get("key"), str):
+                sent[record.pop("key")] = record
+    return sent
+
+
+class _Journal:
+    """Each accepted message recorded at once, a line appended to the journal (``sent.jsonl``): the
+    ledger rewritten whole after each message grew with the messages sent, quadratic over a round's
+    thousands. When the run ends, sent.json takes the journal's lines and the journal goes."""
+
+    def __init__(self, outbox: Path) -> None:
+        self.path = outbox / SENT_JOURNAL
+        self.file: Any = None
+        self.written = False
+
+    def add(self, key: str, entry: dict[str, Any]) -> None:
+        if self.file is None:
+            self.file = self.path.open("a", encoding="utf-8")
+        self.file.write(json.dumps({"key": key, **entry}, ensure_ascii=False, sort_keys=True) + "\n")
+        self.file.flush()
+        self.written = True
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
 
 
 def _record(outbox: Path, sent: dict[str, dict[str, Any]]) -> None:
@@ -340,6 +376,7 @@ def _send(
 
     connection = _Connection(options)
     fatal: str | None = None
+    journal = _Journal(outbox)
     try:
         for row in rows:
             if fatal is not None:
@@ -359,11 +396,15 @@ def _send(
                         "message_id": message_id(item.key),
                         "sent_at": (now or clock()).isoformat(),
                     }
-                    _record(outbox, sent)
+                    journal.add(item.key, sent[item.key])
             if progress is not None:
                 progress(row)
     finally:
         connection.close()
+        journal.close()
+        if journal.written or journal.path.exists():  # this run's records, or a killed run's
+            _record(outbox, sent)  # the whole ledger, then the journal it now holds can go
+            journal.path.unlink(missing_ok=True)
 
 
 def _send_one(connection: _Connection, row: Row) -> None:

@@ -553,3 +553,36 @@ def test_the_list_never_runs_a_name_as_a_formula(tmp_path: Path, clock: datetime
     assert sheet is not None
     names = [row[2] for row in sheet.iter_rows(min_row=2)]
     assert any(cell.value == "=1+1" and cell.data_type == "s" for cell in names)
+
+
+def test_a_killed_run_s_journal_counts_as_sent_and_is_folded_into_the_ledger(
+    plan_folder: Path, tmp_path: Path, server: Callable[..., int]
+) -> None:
+    """Each accepted message is a line appended to outbox/sent.jsonl at once (the ledger rewritten
+    whole after each one grew with the round); when the run ends sent.json holds them all and the
+    journal goes. A journal left by a killed run — its last line cut short — counts as sent."""
+    folder = tmp_path / "plan"
+    shutil.copytree(plan_folder, folder)
+    shutil.rmtree(folder / "outbox", ignore_errors=True)
+    handler = Recorder()
+    port = server(handler)
+    seen: list[bool] = []
+    report = deliver(
+        folder,
+        smtp=options(port),
+        progress=lambda row: seen.append((folder / "outbox" / "sent.jsonl").is_file()),
+    )
+    assert report.count(STATUS_SENT) == ADDRESSED and all(seen)  # recorded as they went
+    ledger = json.loads((folder / "outbox" / "sent.json").read_text(encoding="utf-8"))
+    assert len(ledger) == ADDRESSED and not (folder / "outbox" / "sent.jsonl").exists()
+
+    # as a run killed after two messages leaves it: no sent.json yet, two lines, the last one torn
+    (folder / "outbox" / "sent.json").unlink()
+    lines = [json.dumps({"key": key, **entry}, ensure_ascii=False) for key, entry in list(ledger.items())[:2]]
+    (folder / "outbox" / "sent.jsonl").write_text(lines[0] + "\n" + lines[1] + "\n" + '{"key": "x', "utf-8")
+    assert set(read_sent(folder / "outbox")) == set(list(ledger)[:2])
+    again = deliver(folder, smtp=options(port))
+    assert again.count(STATUS_ALREADY) == 2 and again.count(STATUS_SENT) == ADDRESSED - 2
+    assert len(handler.received) == 2 * ADDRESSED - 2
+    assert set(read_sent(folder / "outbox")) == set(ledger)
+    assert not (folder / "outbox" / "sent.jsonl").exists()

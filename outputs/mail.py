@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -163,6 +164,10 @@ def period_short(start: date, end: date) -> str:
 
 def message_id(key: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{MSGID_DOMAIN}>"
+
+
+# What message_id makes, as outputs/send.py recognises the tool's own messages in the outbox.
+MESSAGE_ID_FORM = re.compile(rf"<[0-9a-f]{{32}}@{re.escape(MSGID_DOMAIN)}>")
 
 
 def _clean(text: str) -> str:

@@ -35,7 +35,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from outputs.labels import safe_filename
-from outputs.mail import MAIL_POLICY, MSGID_DOMAIN, Outgoing, PlanFolderError, build_messages, message_id
+from outputs.mail import (
+    MAIL_POLICY,
+    MESSAGE_ID_FORM,
+    Outgoing,
+    PlanFolderError,
+    build_messages,
+    message_id,
+)
 from outputs.oswords import os_reason
 
 OUTBOX = "outbox"
@@ -172,8 +179,7 @@ def _writing(outbox: Path) -> Iterator[None]:
 # replaces those of the run before, and leaves any other file there alone.
 OUTBOX_NAME = re.compile(r"\d{4,}_.+\.eml")  # 0001_… to 9999_…, then 10000_…
 # An office may name a file of its own the same way (2025_汇总.eml): a message is the tool's only if
-# its headers say so too, an unsent draft with a Message-ID the tool makes.
-TOOL_MESSAGE_ID = re.compile(rf"<[0-9a-f]{{32}}@{re.escape(MSGID_DOMAIN)}>")
+# its headers say so too, an unsent draft with a Message-ID the tool makes (MESSAGE_ID_FORM).
 HEADER_BYTES = 1 << 16  # the tool's headers are a few hundred bytes
 
 
@@ -198,7 +204,7 @@ def _written_by_us(path: Path) -> bool:
     with path.open("rb") as file:
         head = file.read(HEADER_BYTES).split(b"\r\n\r\n", 1)[0]
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
-    return headers.get("X-Unsent") == "1" and bool(TOOL_MESSAGE_ID.fullmatch(headers.get("Message-ID", "")))
+    return headers.get("X-Unsent") == "1" and bool(MESSAGE_ID_FORM.fullmatch(headers.get("Message-ID", "")))
 
 
 def write_list(report: SendReport, path: Path, plan_dir: Path) -> None:
@@ -273,14 +279,12 @@ class _Journal:
     def __init__(self, outbox: Path) -> None:
         self.path = outbox / SENT_JOURNAL
         self.file: Any = None
-        self.written = False
 
     def add(self, key: str, entry: dict[str, Any]) -> None:
         if self.file is None:
             self.file = self.path.open("a", encoding="utf-8")
         self.file.write(json.dumps({"key": key, **entry}, ensure_ascii=False, sort_keys=True) + "\n")
         self.file.flush()
-        self.written = True
 
     def close(self) -> None:
         if self.file is not None:
@@ -402,7 +406,7 @@ def _send(
     finally:
         connection.close()
         journal.close()
-        if journal.written or journal.path.exists():  # this run's records, or a killed run's
+        if journal.path.exists():  # this run's records, or a killed run's
             _record(outbox, sent)  # the whole ledger, then the journal it now holds can go
             journal.path.unlink(missing_ok=True)
 

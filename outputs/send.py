@@ -172,6 +172,21 @@ def _writing(outbox: Path) -> Iterator[None]:
         raise PlanFolderError(f"无法写入 {outbox}：{os_reason(exc)}。") from None
 
 
+@contextmanager
+def _recording(outbox: Path, item: Outgoing) -> Iterator[None]:
+    """The disk's refusal to record a message just accepted by the server: sending stops there (what
+    is sent after it could not be recorded either; sent.json is still written if the disk lets it),
+    and the office is told which message it was."""
+    try:
+        yield
+    except OSError as exc:
+        raise PlanFolderError(
+            f"无法写入 {outbox / SENT_JOURNAL}：{os_reason(exc)}。发送已停止；"
+            f"刚发出的「{item.subject}」（{item.recipient}）可能未记入发送记录 {SENT_LEDGER}，"
+            "再次发送前请核对，以免重复发送。"
+        ) from None
+
+
 # -- outbox ----------------------------------------------------------------------------------
 
 
@@ -400,15 +415,17 @@ def _send(
                         "message_id": message_id(item.key),
                         "sent_at": (now or clock()).isoformat(),
                     }
-                    journal.add(item.key, sent[item.key])
+                    with _recording(outbox, item):
+                        journal.add(item.key, sent[item.key])
             if progress is not None:
                 progress(row)
     finally:
         connection.close()
         journal.close()
         if journal.path.exists():  # this run's records, or a killed run's
-            _record(outbox, sent)  # the whole ledger, then the journal it now holds can go
-            journal.path.unlink(missing_ok=True)
+            with _writing(outbox):
+                _record(outbox, sent)  # the whole ledger, then the journal it now holds can go
+                journal.path.unlink(missing_ok=True)
 
 
 def _send_one(connection: _Connection, row: Row) -> None:

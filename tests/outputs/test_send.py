@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import json
 import shutil
 import socket
@@ -23,6 +24,7 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+import outputs.send as send_module
 from cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, app
 from inputs.scenario import Scenario
 from outputs.calendars import read_ledger
@@ -586,3 +588,38 @@ def test_a_killed_run_s_journal_counts_as_sent_and_is_folded_into_the_ledger(
     assert len(handler.received) == 2 * ADDRESSED - 2
     assert set(read_sent(folder / "outbox")) == set(ledger)
     assert not (folder / "outbox" / "sent.jsonl").exists()
+
+
+def test_a_disk_that_refuses_the_record_stops_sending_with_a_chinese_error(
+    plan_folder: Path, tmp_path: Path, server: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk refuses the journal after the first message was recorded: sending stops at the second
+    message (the server has it), the error names it in Chinese instead of a traceback, and sent.json,
+    written as the run ends, holds both."""
+    folder = tmp_path / "plan"
+    shutil.copytree(plan_folder, folder)
+    shutil.rmtree(folder / "outbox", ignore_errors=True)
+    handler = Recorder()
+    port = server(handler)
+    original = send_module._Journal.add
+    calls: list[str] = []
+
+    def refuse_the_second(journal: Any, key: str, entry: dict[str, Any]) -> None:
+        calls.append(key)
+        if len(calls) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(journal, key, entry)
+
+    monkeypatch.setattr(send_module._Journal, "add", refuse_the_second)
+    with pytest.raises(PlanFolderError) as raised:
+        deliver(folder, smtp=options(port))
+    assert "发送已停止" in str(raised.value) and "磁盘空间不足" in str(raised.value)
+    assert len(handler.received) == 2
+    assert sorted(read_sent(folder / "outbox")) == sorted(calls)
+    assert not (folder / "outbox" / "sent.jsonl").exists()
+
+    shutil.rmtree(folder / "outbox")
+    calls.clear()
+    result = runner.invoke(app, ["send", str(folder), "--smtp", f"127.0.0.1:{port}"])
+    assert result.exit_code == EXIT_USAGE and "发送已停止" in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)

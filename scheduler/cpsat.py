@@ -51,15 +51,15 @@ def parameters(
     deterministic: float | None = None,
     subsolvers: tuple[str, ...] = (),
 ) -> None:
-    """``budget`` wall seconds; with ``deterministic`` (``scheduler.executor``), that deterministic
-    budget alone ends the search and ``budget`` is not used (the last resort: ``solve_until``).
+    """``budget`` wall seconds alone end the search (the MSPSP table, whose rule is wall seconds per
+    instance); with ``deterministic`` (``scheduler.executor``), that deterministic budget alone ends
+    it and ``budget`` is not used (the last resort: ``solve_until``) — the product's searches.
     ``subsolvers``: CP-SAT's full-problem searches to run (default: all of its own choice)."""
     p = solver.parameters
     p.random_seed = seed
     p.num_workers = workers
     p.interleave_search = True
     if deterministic is None:
-        p.max_deterministic_time = max(budget * 0.5, 0.2)
         p.max_time_in_seconds = max(budget, 0.5)
     else:  # no wall-clock limit inside CP-SAT: near it, its search changes (``solve_until``)
         p.interleave_batch_size = executor.INTERLEAVE_BATCH

@@ -9,13 +9,19 @@ and R1/R3 on S2 — two of the three; 3 needs R1 and R2 (the only S1 masters) af
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
+from ortools.sat.python import cp_model
 
+import benchmarks.mspsp as mspsp
 from benchmarks.mspsp import (
     Outcome,
     Published,
+    Timing,
+    _makespan,
+    _search,
     _skill_capacities,
     main,
     published,
@@ -23,6 +29,7 @@ from benchmarks.mspsp import (
     solve_project,
     to_instance,
 )
+from scheduler.greedy import greedy
 from scheduler.model import build_variables
 
 DZN = """\
@@ -85,6 +92,45 @@ def test_solved_to_the_optimum_and_checked(tmp_path: Path, capsys) -> None:
     )
     assert "inst_set1a_tiny_00.dzn" in capsys.readouterr().out
     assert '"makespan": 5' in out.read_text(encoding="utf-8")
+
+
+def test_the_search_stays_within_a_makespan(tmp_path: Path) -> None:
+    """Within a makespan (here 7), each task starts early enough to end by then (instead of by the
+    sum of all durations, 9); from the greedy's plan the search finds 5 and proves it."""
+    project = read_dzn(_write(tmp_path))
+    timing = Timing.of(project)
+    wide, narrow = to_instance(project, timing), to_instance(project, timing, within=7)
+    assert [t.starts for t in narrow.tasks] == [((0, 4),), ((0, 5),), ((0, 3),)]
+    assert [t.starts for t in wide.tasks] == [((0, 6),), ((0, 7),), ((0, 5),)]
+    plan = greedy(wide, [])
+    status, found = _search(project, timing, plan, _makespan(wide, timing, plan), 10, 0, 1)
+    assert status == cp_model.OPTIMAL and found is not None and found.makespan == 5
+
+
+def test_time_left_goes_to_further_rounds_from_the_best_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CP-SAT's interleaved search may stop before its time is up: the adapter searches again from
+    the best plan so far, within its makespan, with the next seed, until the time is used or a round
+    proves its plan optimal; the outcome is the last round's plan."""
+    project = read_dzn(_write(tmp_path))
+    calls: list[tuple[int | None, int, float]] = []
+    real = mspsp._search
+
+    def stopping_early(project, timing, plan, within, budget, seed, workers):  # type: ignore[no-untyped-def]
+        calls.append((within, seed, budget))
+        status, found = real(project, timing, plan, within, budget, seed, workers)
+        assert found is not None
+        if len(calls) == 1:  # as if the first search had stopped early, with a plan of 6 unproven
+            return cp_model.FEASIBLE, dataclasses.replace(found, makespan=6, optimal=False)
+        return status, found
+
+    monkeypatch.setattr(mspsp, "_search", stopping_early)
+    outcome = solve_project(project, time_limit=10, seed=3, workers=1)
+    # the first round within the greedy's plan (6 here), the second within the first round's plan
+    assert [(within, seed) for within, seed, _ in calls] == [(6, 3), (6, 4)]
+    assert calls[1][2] < calls[0][2] <= 10
+    assert (outcome.makespan, outcome.optimal, outcome.problems) == (5, True, ())
 
 
 # -- the files of the other sets (hand-written imitations of their differences) ---------------------

@@ -164,27 +164,13 @@ def deliver(
 
 
 @contextmanager
-def _writing(outbox: Path) -> Iterator[None]:
-    """The disk's refusals while writing the outbox, as the folder's error in Chinese."""
+def _writing(target: Path, then: str = "") -> Iterator[None]:
+    """The disk's refusals while writing ``target`` (the outbox or a file in it), as the folder's
+    error in Chinese; ``then`` says what that means for the run."""
     try:
         yield
     except OSError as exc:
-        raise PlanFolderError(f"无法写入 {outbox}：{os_reason(exc)}。") from None
-
-
-@contextmanager
-def _recording(outbox: Path, item: Outgoing) -> Iterator[None]:
-    """The disk's refusal to record a message just accepted by the server: sending stops there (what
-    is sent after it could not be recorded either; sent.json is still written if the disk lets it),
-    and the office is told which message it was."""
-    try:
-        yield
-    except OSError as exc:
-        raise PlanFolderError(
-            f"无法写入 {outbox / SENT_JOURNAL}：{os_reason(exc)}。发送已停止；"
-            f"刚发出的「{item.subject}」（{item.recipient}）可能未记入发送记录 {SENT_LEDGER}，"
-            "再次发送前请核对，以免重复发送。"
-        ) from None
+        raise PlanFolderError(f"无法写入 {target}：{os_reason(exc)}。{then}") from None
 
 
 # -- outbox ----------------------------------------------------------------------------------
@@ -415,7 +401,13 @@ def _send(
                         "message_id": message_id(item.key),
                         "sent_at": (now or clock()).isoformat(),
                     }
-                    with _recording(outbox, item):
+                    # the disk refuses the record of a message the server took: stop there (what
+                    # follows could not be recorded either; sent.json is still written if it can be)
+                    then = (
+                        f"发送已停止；刚发出的「{item.subject}」（{item.recipient}）可能未记入发送记录 "
+                        f"{SENT_LEDGER}，再次发送前请核对，以免重复发送。"
+                    )
+                    with _writing(journal.path, then):
                         journal.add(item.key, sent[item.key])
             if progress is not None:
                 progress(row)

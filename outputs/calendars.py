@@ -471,8 +471,11 @@ def write_calendars(
     previous_ledger: Ledger | None = None,
     only_changed: bool = False,
     changes: Sequence[Change] | None = None,
+    published: bool = True,
 ) -> Ledger:
-    """Write every calendar file of the plan into ``folder`` and return the ledger.
+    """Write every calendar file of the plan into ``folder`` and return the ledger: the experts'
+    (``requests/``, ``experts/``, ``cancellations/``, ``ledger.json``) and, unless ``published`` is
+    false, the published ones (:func:`write_published`, which the plan folder writes on its own).
 
     A replan's ``changes`` give an updated invitation (one the expert had, now with a higher
     SEQUENCE) a line saying what changed: 「本次变更：组长由张三改为李四」.
@@ -486,11 +489,57 @@ def write_calendars(
     folder.mkdir(parents=True, exist_ok=True)
     dtstamp = _utc(now)
     visits = sorted_visits(plan)
+    ledger, sequences, fresh = _invitations(scenario, visits, previous_ledger, only_changed)
+    news = _change_notes(changes or ())
+    updates = {
+        pair: news[pair[0]]
+        for pair in fresh
+        if pair[0] in news and _was_sent(previous_ledger, request_uid(scenario, pair[0], pair[1]))
+    }
     by_expert = visits_by_expert(plan)
+    _write_expert_files(scenario, visits, by_expert, folder, dtstamp, sequences, fresh, updates)
+    ledger.update(_write_cancellations(scenario, plan, previous_ledger or {}, ledger, folder, dtstamp))
+    if published:
+        write_published(scenario, plan, folder, now=now, previous_ledger=previous_ledger)
+    (folder / "ledger.json").write_text(
+        json.dumps(ledger, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    return ledger
 
+
+def write_published(
+    scenario: Scenario, plan: Plan, folder: Path, *, now: datetime, previous_ledger: Ledger | None = None
+) -> None:
+    """The published calendars: ``institutions/`` and ``overview.ics``, each
+    visit with the highest SEQUENCE of its invitations (a published visit changes whenever one of its
+    invitations does)."""
+    folder = Path(folder)
+    dtstamp = _utc(now)
+    visits = sorted_visits(plan)
+    _, sequences, _ = _invitations(scenario, visits, previous_ledger, only_changed=False)
+
+    def visit_sequence(visit: Visit) -> int:
+        return max((sequences[(_key(visit), m)] for m in visit.members), default=0)
+
+    published = {  # each visit as the institution and the overview show it
+        _key(v): _event(
+            scenario, v, uid=visit_uid(scenario, _key(v)), sequence=visit_sequence(v), dtstamp=dtstamp
+        )
+        for v in visits
+    }
+    _write_institution_calendars(scenario, visits, folder / "institutions", published)
+    if visits:
+        overview = [published[_key(v)] for v in visits]
+        _write_events(folder / "overview.ics", "PUBLISH", f"{scenario.params.name} 巡查安排", overview)
+
+
+def _invitations(
+    scenario: Scenario, visits: Sequence[Visit], previous_ledger: Ledger | None, only_changed: bool
+) -> tuple[Ledger, dict[tuple[str, str], int], set[tuple[str, str]]]:
+    """Each invitation's ledger entry, its SEQUENCE by (visit key, expert), and those to (re)send."""
     ledger: Ledger = {}
     sequences: dict[tuple[str, str], int] = {}
-    fresh: set[tuple[str, str]] = set()  # the invitations to (re)send
+    fresh: set[tuple[str, str]] = set()
     for visit in visits:
         fp = fingerprint(scenario, visit)
         for expert_id in visit.members:
@@ -507,35 +556,7 @@ def write_calendars(
                 "start": visit.start.isoformat(),
                 "end": visit.end.isoformat(),
             }
-
-    def visit_sequence(visit: Visit) -> int:
-        # A published visit changes whenever one of its invitations does.
-        return max((sequences[(_key(visit), m)] for m in visit.members), default=0)
-
-    news = _change_notes(changes or ())
-    updates = {
-        pair: news[pair[0]]
-        for pair in fresh
-        if pair[0] in news and _was_sent(previous_ledger, request_uid(scenario, pair[0], pair[1]))
-    }
-    _write_expert_files(scenario, visits, by_expert, folder, dtstamp, sequences, fresh, updates)
-    ledger.update(_write_cancellations(scenario, plan, previous_ledger or {}, ledger, folder, dtstamp))
-
-    published = {  # each visit as the institution and the overview show it
-        _key(v): _event(
-            scenario, v, uid=visit_uid(scenario, _key(v)), sequence=visit_sequence(v), dtstamp=dtstamp
-        )
-        for v in visits
-    }
-    _write_institution_calendars(scenario, visits, folder / "institutions", published)
-    if visits:
-        overview = [published[_key(v)] for v in visits]
-        _write_events(folder / "overview.ics", "PUBLISH", f"{scenario.params.name} 巡查安排", overview)
-
-    (folder / "ledger.json").write_text(
-        json.dumps(ledger, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    return ledger
+    return ledger, sequences, fresh
 
 
 def _write_expert_files(
@@ -681,4 +702,5 @@ __all__ = [
     "request_uid",
     "visit_uid",
     "write_calendars",
+    "write_published",
 ]

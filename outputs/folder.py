@@ -19,6 +19,7 @@ import pickle
 import shutil
 import socket
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -418,19 +419,22 @@ def _printable(text: str) -> str:
     return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text)
 
 
-# A plan of this many visits or more is written by two processes side by side (one family of files
-# each, SPEC §4 unchanged: every file is written by exactly one of them, byte for byte as alone);
-# below it, starting a process costs more than it saves.
+# A plan of this many visits or more is written by two processes side by side (SPEC §4 unchanged:
+# every file is written by exactly one of them, byte for byte as alone); below it, starting a process
+# costs more than it saves.
 PARALLEL_VISITS = 300
-# The families of files, in the order a single process writes them; those in AWAY go to the second
-# process: the workbook, the largest piece, and what makes the two end together (the second process
-# starts half a second late). Measured one after another at national 12,800 on this stop's machine
-# (seconds a family): workbook 30.4, calendars 27.5, notices 13.8, letters 11.0, milestones 5.9,
-# report 2.2, plan.json 1.0; with the letters away rather than the milestones the folder took 48.2 and
-# 56.6 s against 51.0 and 64.1 (two pairs of runs), and at the province 11.9 and 12.0 s against 13.6
-# and 11.9.
-FAMILIES = ("workbook", "changes", "calendars", "milestones", "notices", "letters", "report")
-AWAY = ("workbook", "letters", "report")
+# The families of files, in the order a single process writes them.
+FAMILIES = ("workbook", "changes", "calendars", "published", "milestones", "notices", "letters", "report")
+# The module that writes a family not named after it (the second process imports them all first).
+WRITERS = {"published": "calendars"}
+# Two processes: the second starts with the workbook (its time is xlsxwriter's, on the CPU), this one
+# with the calendars (thousands of small files: much of their time is the kernel's making them, which
+# differs tenfold from one disk to another); then each takes the next of SHARED, largest first, as soon
+# as it is free, so that they end together on a fast disk or a slow one. With the families fixed to
+# each process instead, one of them waited for the other: at the province on this machine's slower
+# folder the calendars took 5 s instead of 2, and the folder 7.1–7.9 s.
+FIRST_HERE, FIRST_AWAY = "calendars", "workbook"
+SHARED = ("notices", "letters", "published", "milestones", "report", "changes")
 
 
 @dataclass(frozen=True)
@@ -489,14 +493,23 @@ def write_plan_folder(
         if _processes(plan, processes) > 1:
             with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
                 # the second process starts and loads its writers while this one writes the first files
-                loading = pool.submit(_load, AWAY)
+                loading = pool.submit(_load, FAMILIES)
                 job = first_files(folder)
                 # pickled here, before this process goes on to use (and index) the same plan
-                away = pool.submit(_write_pickled, pickle.dumps(job), AWAY)
-                _write_plan_json(folder, plan)  # seconds at a national round: the other one is busy
-                _write_families(job, tuple(f for f in FAMILIES if f not in AWAY))
+                shared = _Shared(SHARED)
+                away = threading.Thread(target=shared.away, args=(pool, pickle.dumps(job)), daemon=True)
+                away.start()
+                try:
+                    _write_plan_json(folder, plan)  # seconds at a national round: the other one is busy
+                    family: str | None = FIRST_HERE
+                    while family is not None:
+                        _write_families(job, (family,))
+                        family = shared.take()
+                finally:
+                    shared.close()
+                    away.join()
                 loading.result()
-                written.update(away.result())
+                written.update(shared.result())
         else:
             job = first_files(folder)
             _write_plan_json(folder, plan)
@@ -525,17 +538,67 @@ def _processes(plan: Plan, asked: int | None) -> int:
 def _load(families: Sequence[str]) -> None:
     """Import the writers of ``families`` (and make the documents' template), ahead of the job."""
     for family in families:
-        importlib.import_module(f"outputs.{family}")
+        importlib.import_module(f"outputs.{WRITERS.get(family, family)}")
         if family in ("notices", "letters"):
             from outputs.documents import prepare
 
             prepare()
 
 
+class _Shared:
+    """The families two processes share out (:data:`SHARED`): each takes the next one when it is free.
+
+    :meth:`away` runs in a thread of this process, waiting on the second process: it gives it the job
+    with :data:`FIRST_AWAY`, then family after family until none is left or :meth:`close` is called;
+    what went wrong there is raised by :meth:`result`."""
+
+    def __init__(self, families: Sequence[str]) -> None:
+        self._left = list(families)
+        self._lock = threading.Lock()
+        self._written: dict[str, Written] = {}
+        self._error: BaseException | None = None
+
+    def take(self) -> str | None:
+        with self._lock:
+            return self._left.pop(0) if self._left and self._error is None else None
+
+    def close(self) -> None:
+        with self._lock:
+            self._left.clear()
+
+    def away(self, pool: ProcessPoolExecutor, job: bytes) -> None:
+        try:
+            future = pool.submit(_write_pickled, job, (FIRST_AWAY,))
+            while True:
+                self._written.update(future.result())
+                family = self.take()
+                if family is None:
+                    return
+                future = pool.submit(_write_more, (family,))
+        except BaseException as error:  # raised in the calling thread by result()
+            with self._lock:
+                self._error = error
+
+    def result(self) -> dict[str, Written]:
+        if self._error is not None:
+            raise self._error
+        return self._written
+
+
+_JOB: list[_Job] = []  # in the second process: the job of the folder being written
+
+
 def _write_pickled(job: bytes, families: Sequence[str]) -> dict[str, Written]:
-    """Write ``families`` in the second process; what it wrote goes back for run.json."""
+    """Write ``families`` in the second process, keeping the job for :func:`_write_more`; what it
+    wrote goes back for run.json."""
+    _JOB[:] = [pickle.loads(job)]
+    return _write_more(families)
+
+
+def _write_more(families: Sequence[str]) -> dict[str, Written]:
+    """Write more ``families`` of the job :func:`_write_pickled` brought to the second process."""
     with recording() as written:
-        _write_families(pickle.loads(job), families)
+        _write_families(_JOB[0], families)
         return dict(written)
 
 
@@ -552,7 +615,7 @@ def _write_families(job: _Job, families: Sequence[str]) -> None:
             from outputs.changes import write_changes
 
             write_changes(scenario, changes, folder / "changes.csv")
-        elif family == "calendars":
+        elif family == "calendars":  # the experts' (requests, their calendars, the ledger)
             from outputs.calendars import write_calendars
 
             write_calendars(
@@ -563,6 +626,13 @@ def _write_families(job: _Job, families: Sequence[str]) -> None:
                 previous_ledger=job.previous_ledger,
                 only_changed=job.only_changed,
                 changes=changes,
+                published=False,
+            )
+        elif family == "published":  # the institutions' calendars and the overview
+            from outputs.calendars import write_published
+
+            write_published(
+                scenario, plan, folder / "calendars", now=job.stamp, previous_ledger=job.previous_ledger
             )
         elif family == "milestones":  # the office's (R14)
             from outputs.milestones import write_calendar

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import unicodedata
 import zipfile
+from concurrent.futures import Future
 from datetime import datetime
 from pathlib import Path
 
@@ -22,14 +23,19 @@ import pytest
 
 from inputs.scenario import Scenario
 from outputs.folder import (
+    FAMILIES,
+    FIRST_AWAY,
+    FIRST_HERE,
     MARKER,
     OLD_PREFIX,
     PARALLEL_VISITS,
     RUN_FILE,
     RUN_SCHEMA,
+    SHARED,
     TMP_PREFIX,
     OutError,
     _processes,
+    _Shared,
     check_out,
     foreign_files,
     is_plan_folder,
@@ -471,3 +477,44 @@ def test_a_small_plan_is_written_in_one_process_and_a_large_one_in_two(plan: Pla
     assert _processes(plan, None) == 1
     assert _processes(large, None) == min(2, cores())
     assert _processes(plan, 2) == 2 and _processes(large, 1) == 1
+
+
+class _Pool:
+    """Stands for the second process: records the families it is given, fails on ``failing``."""
+
+    def __init__(self, failing: str | None = None) -> None:
+        self.given: list[str] = []
+        self.failing = failing
+
+    def submit(self, _writer: object, *args: object) -> Future:
+        (family,) = args[-1]  # type: ignore[misc]
+        self.given.append(family)
+        future: Future = Future()
+        if family == self.failing:
+            future.set_exception(OSError(28, "No space left on device"))
+        else:
+            future.set_result({f"{family}.txt": family})
+        return future
+
+
+def test_the_two_processes_share_out_every_family_once() -> None:
+    """Each family is written by one process: the second starts with the workbook, this one with the
+    experts' calendars, and each takes the next of the rest when it is free."""
+    assert sorted((FIRST_HERE, FIRST_AWAY, *SHARED)) == sorted(FAMILIES)
+    shared, pool = _Shared(SHARED), _Pool()
+    here = [shared.take(), shared.take()]  # this process is quicker at first
+    shared.away(pool, b"job")  # type: ignore[arg-type]
+    assert here == list(SHARED[:2]) and pool.given == [FIRST_AWAY, *SHARED[2:]]
+    assert shared.take() is None
+    assert set(shared.result()) == {f"{f}.txt" for f in pool.given}
+
+
+def test_a_family_failing_in_the_second_process_stops_the_sharing_and_is_raised() -> None:
+    """What goes wrong in the second process (a full disk) reaches the caller, and neither process
+    starts another family after it."""
+    shared, pool = _Shared(SHARED), _Pool(failing=SHARED[0])
+    shared.away(pool, b"job")  # type: ignore[arg-type]
+    assert pool.given == [FIRST_AWAY, SHARED[0]]
+    assert shared.take() is None
+    with pytest.raises(OSError, match="No space"):
+        shared.result()

@@ -500,7 +500,7 @@ def write_calendars(
     _write_expert_files(scenario, visits, by_expert, folder, dtstamp, sequences, fresh, updates)
     ledger.update(_write_cancellations(scenario, plan, previous_ledger or {}, ledger, folder, dtstamp))
     if published:
-        write_published(scenario, plan, folder, now=now, previous_ledger=previous_ledger)
+        _write_published(scenario, visits, folder, dtstamp, sequences)
     (folder / "ledger.json").write_text(
         json.dumps(ledger, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
@@ -510,14 +510,20 @@ def write_calendars(
 def write_published(
     scenario: Scenario, plan: Plan, folder: Path, *, now: datetime, previous_ledger: Ledger | None = None
 ) -> None:
-    """The published calendars: ``institutions/`` and ``overview.ics``, each
-    visit with the highest SEQUENCE of its invitations (a published visit changes whenever one of its
-    invitations does)."""
-    folder = Path(folder)
-    dtstamp = _utc(now)
+    """The published calendars: ``institutions/`` and ``overview.ics``, each visit with the highest
+    SEQUENCE of its invitations (a published visit changes whenever one of its invitations does)."""
     visits = sorted_visits(plan)
     _, sequences, _ = _invitations(scenario, visits, previous_ledger, only_changed=False)
+    _write_published(scenario, visits, Path(folder), _utc(now), sequences)
 
+
+def _write_published(
+    scenario: Scenario,
+    visits: list[Visit],
+    folder: Path,
+    dtstamp: datetime,
+    sequences: dict[tuple[str, str], int],
+) -> None:
     def visit_sequence(visit: Visit) -> int:
         return max((sequences[(_key(visit), m)] for m in visit.members), default=0)
 

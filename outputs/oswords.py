@@ -20,6 +20,8 @@ _BY_ERRNO: dict[int, str] = {
     errno.EISDIR: "这是一个文件夹",
     errno.ENOSPC: "磁盘空间不足",
     errno.EROFS: "磁盘是只读的",
+    errno.EIO: "磁盘读写出错（U 盘或网络盘是否已拔出或断开？）",
+    errno.EBUSY: "文件或设备正被占用",
     errno.ENAMETOOLONG: "文件名太长",
     errno.EADDRINUSE: "端口已被占用",
     errno.EADDRNOTAVAIL: "本机没有这个地址",

@@ -381,6 +381,7 @@ def _send(
 
     connection = _Connection(options)
     fatal: str | None = None
+    stopped: PlanFolderError | None = None  # the disk refused a record: sending stopped
     journal = _Journal(outbox)
     try:
         for row in rows:
@@ -411,13 +412,22 @@ def _send(
                         journal.add(item.key, sent[item.key])
             if progress is not None:
                 progress(row)
+    except PlanFolderError as exc:
+        stopped = exc
+        raise
     finally:
         connection.close()
         journal.close()
         if journal.path.exists():  # this run's records, or a killed run's
-            with _writing(outbox):
-                _record(outbox, sent)  # the whole ledger, then the journal it now holds can go
-                journal.path.unlink(missing_ok=True)
+            try:
+                with _writing(outbox):
+                    _record(outbox, sent)  # the whole ledger, then the journal it now holds can go
+                    journal.path.unlink(missing_ok=True)
+            except PlanFolderError as exc:
+                if stopped is None:
+                    raise
+                # both refused: the message that may not be recorded is what the office must not lose
+                raise PlanFolderError(f"{stopped}\n{exc}") from None
 
 
 def _send_one(connection: _Connection, row: Row) -> None:

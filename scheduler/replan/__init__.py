@@ -162,13 +162,16 @@ def replan(
 
     plan = _assemble(scenario, instance, problem, chosen, started + kept, why, today, outcome)
     changes = diff(scenario, baseline, plan, why)
-    touched = {c.institution for c in changes if c.kind != "added"}
     result_objective = dict(outcome.objective) if outcome is not None else {}
     result_objective["unscheduled"] = float(len(plan.unscheduled))
     elapsed = time.monotonic() - started_at
-    waiting = [v for v in baseline.visits if v.start >= today]
     plan = followups.with_followups(scenario, full_baseline, plan, today, seed)
-    changes += followups.changes(scenario, full_baseline, plan)
+    later = followups.changes(scenario, full_baseline, plan)
+    # announced and not started: first visits and follow-ups (R15) alike, each changed one counted once
+    waiting = [v for v in full_baseline.visits if v.start >= today]
+    touched = {(c.institution, False) for c in changes if c.kind != "added"}
+    touched |= {(c.institution, True) for c in later if c.kind != "added"}
+    changes += later
     plan = replace(
         plan,
         stats={  # deterministic facts only: timings go to run.json (SPEC §4)

@@ -40,5 +40,5 @@ def test_a_refused_connection_and_an_unknown_host() -> None:
 
 
 def test_an_errno_not_listed_keeps_the_system_text() -> None:
-    error = OSError(errno.EIO, os.strerror(errno.EIO))
-    assert os_reason(error) == os.strerror(errno.EIO)
+    error = OSError(errno.ENOTEMPTY, os.strerror(errno.ENOTEMPTY))
+    assert os_reason(error) == os.strerror(errno.ENOTEMPTY)

@@ -590,17 +590,14 @@ def test_a_killed_run_s_journal_counts_as_sent_and_is_folded_into_the_ledger(
     assert not (folder / "outbox" / "sent.jsonl").exists()
 
 
-def test_a_disk_that_refuses_the_record_stops_sending_with_a_chinese_error(
-    plan_folder: Path, tmp_path: Path, server: Callable[..., int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The disk refuses the journal after the first message was recorded: sending stops at the second
-    message (the server has it), the error names it in Chinese instead of a traceback, and sent.json,
-    written as the run ends, holds both."""
+def _journal_refused_after_first(
+    plan_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[str]]:
+    """A copy of the plan folder without an outbox, and a disk that refuses the sending journal from
+    its second record on; the keys the journal was given, in order."""
     folder = tmp_path / "plan"
     shutil.copytree(plan_folder, folder)
     shutil.rmtree(folder / "outbox", ignore_errors=True)
-    handler = Recorder()
-    port = server(handler)
     original = send_module._Journal.add
     calls: list[str] = []
 
@@ -611,6 +608,40 @@ def test_a_disk_that_refuses_the_record_stops_sending_with_a_chinese_error(
         original(journal, key, entry)
 
     monkeypatch.setattr(send_module._Journal, "add", refuse_the_second)
+    return folder, calls
+
+
+def test_a_disk_that_refuses_the_ledger_too_keeps_the_warning_of_the_unrecorded_message(
+    plan_folder: Path, tmp_path: Path, server: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk refuses the journal after the first message, then sent.json as the run ends: the error
+    still names the message the server took and warns against sending it twice, beside the second
+    refusal (before, the second error replaced the first)."""
+    folder, calls = _journal_refused_after_first(plan_folder, tmp_path, monkeypatch)
+    handler = Recorder()
+    port = server(handler)
+
+    def refuse(outbox: Path, sent: dict[str, Any]) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(send_module, "_record", refuse)
+    with pytest.raises(PlanFolderError) as raised:
+        deliver(folder, smtp=options(port))
+    message = str(raised.value)
+    assert "发送已停止" in message and "以免重复发送" in message and "磁盘空间不足" in message
+    assert message.count("无法写入") == 2 and "磁盘读写出错" in message and len(handler.received) == 2
+    assert len(calls) == 2 and (folder / "outbox" / "sent.jsonl").exists()  # the journal keeps the first
+
+
+def test_a_disk_that_refuses_the_record_stops_sending_with_a_chinese_error(
+    plan_folder: Path, tmp_path: Path, server: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk refuses the journal after the first message was recorded: sending stops at the second
+    message (the server has it), the error names it in Chinese instead of a traceback, and sent.json,
+    written as the run ends, holds both."""
+    folder, calls = _journal_refused_after_first(plan_folder, tmp_path, monkeypatch)
+    handler = Recorder()
+    port = server(handler)
     with pytest.raises(PlanFolderError) as raised:
         deliver(folder, smtp=options(port))
     assert "发送已停止" in str(raised.value) and "磁盘空间不足" in str(raised.value)

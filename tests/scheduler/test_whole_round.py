@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 from constraints import replanning
 from constraints.registry import post_all
 from inputs.scenario import Batch, Unavailability
+from scheduler import followups
 from scheduler.greedy import greedy
 from scheduler.instance import build_instance
 from scheduler.model import build_variables
@@ -192,6 +193,10 @@ def test_replan_moves_a_followup_whose_expert_falls_ill():
     assert result.plan.visit_of("G1") == baseline.visit_of("G1")
     assert result.plan.followup_of("G1").start == D("2025-02-06")
     assert [(c.kind, c.before.startswith("回头看")) for c in result.changes] == [("moved", True)]
+    # the summary counts the announced follow-up and its change too, not only first visits
+    waiting = [v for v in baseline.visits if v.start >= D("2024-12-01")]
+    assert (result.changed_visits, result.announced) == (1, len(waiting))
+    assert any(v.kind == followups.KIND for v in waiting) and "改动 1 次" in result.summary()
     assert replanning.check(ill, result.plan, baseline, D("2024-12-01")) == []
 
 

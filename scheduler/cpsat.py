@@ -50,11 +50,15 @@ def parameters(
     workers: int,
     deterministic: float | None = None,
     subsolvers: tuple[str, ...] = (),
+    batches: int = 0,
 ) -> None:
     """``budget`` wall seconds alone end the search (the MSPSP table, whose rule is wall seconds per
     instance); with ``deterministic`` (``scheduler.executor``), that deterministic budget alone ends
     it and ``budget`` is not used (the last resort: ``solve_until``) — the product's searches.
-    ``subsolvers``: CP-SAT's full-problem searches to run (default: all of its own choice)."""
+    ``subsolvers``: CP-SAT's full-problem searches to run (default: all of its own choice); ``batches``:
+    with ``deterministic``, at most that many batches of tasks (0: no such limit), so that a search whose
+    tasks cost more than their deterministic time (``executor.TASK_SECONDS_PER_PAIR``) still stops
+    where the time plan counts it to (``executor.batches``)."""
     p = solver.parameters
     p.random_seed = seed
     p.num_workers = workers
@@ -64,6 +68,7 @@ def parameters(
     else:  # no wall-clock limit inside CP-SAT: near it, its search changes (``solve_until``)
         p.interleave_batch_size = executor.INTERLEAVE_BATCH
         p.max_deterministic_time = max(deterministic, 0.0)
+        p.max_num_deterministic_batches = max(0, batches)
     p.cp_model_probing_level = 0
     p.log_search_progress = False
     p.subsolvers.extend(subsolvers)

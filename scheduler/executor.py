@@ -11,8 +11,9 @@ Determinism (SPEC §5: the same plan whatever the load and whatever the number o
 pool's budgets are *deterministic* CP-SAT time (``max_deterministic_time``), sized by
 :func:`budgets` from the time limit and the pools' sizes before any solving starts and never changed
 from wall time measured during the run; each pool's seed comes from the run's seed and the pool's
-index; CP-SAT runs its interleaved search with a fixed number of workers and batch size, whatever
-the process count (:func:`workers_per_pool`); results are merged in pool order. What searches that
+index; a stage-1 search also stops after a number of CP-SAT's batches of tasks fixed the same way
+(:func:`batches`); CP-SAT runs its interleaved search with a fixed number of workers and batch size,
+whatever the process count (:func:`workers_per_pool`); results are merged in pool order. What searches that
 prove their plan early leave of their budgets goes to a second search of the groups still above their
 bound (:func:`unspent`, :func:`again`), counted in CP-SAT's deterministic time, not by the clock. The
 wall clock is only a last resort (:func:`last_resort`), and when it stops a search the run says so
@@ -21,6 +22,7 @@ wall clock is only a last resort (:func:`last_resort`), and when it stops a sear
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -40,14 +42,36 @@ Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (da
 # with ``--processes 1`` and with the default processes beside a busy competing process, and the plan
 # does not depend on the number of processes; on two idle cores the solve takes about half the limit.
 #
-# CPU seconds per unit of deterministic budget, by stage, with one CP-SAT worker. Measured with the
-# budgets in force (province 9 groups, national 5k 43 groups of 6k–22k variables), on a crowded machine
-# and scaled by the quiet figures of issue 13 (a loaded core does about half the work per CPU second):
-# stage 1 (who visits what) runs 1.2–2.7× past its budget by CP-SAT's own clock, which advances
-# 0.06–0.15 units per CPU second, so 8–12 s per unit of budget; stage 2 (every team fixed) overshoots
-# 1.1–1.7× at 0.15–0.3 units per second, 2–2.5 s per unit. A search that reaches its bound (stage 1)
-# or its gap (stage 2) stops sooner.
-SECONDS_PER_UNIT: dict[int, float] = {1: 11.0, 2: 2.5}
+# CPU seconds per unit of deterministic budget, by stage, with one CP-SAT worker, not counting the
+# set-up of each of a stage-1 search's tasks (below). Stage 1 (who visits what): its search, counted by
+# CP-SAT's deterministic clock. Measured at d74cfd0 with CP-SAT's log on the stage-1 searches of
+# hospitals seeds 3, 10, 14, 17 and 33 and national 6,400 seed 14 (one worker, on an idle machine about
+# twice as fast as the reference): CPU seconds = a per unit + 1.17e-4 per (visit, candidate) pair per
+# task, a from 2.1 to 7.0 by group (2.5-3.0 in the large hospital groups, 4.5 in hospitals seed 17's
+# small group leaving visits out, 7.0 in one national group); here 4.5 doubled, the rest left to the
+# usable share's slack. Stage 2 (every team fixed) overshoots its budget 1.1-1.7x at 0.15-0.3 units
+# per second, 2-2.5 s per unit, set-up included (its budgets are small and capped: :data:`FINISH_MOST`).
+# A search that reaches its bound (stage 1) or its gap (stage 2) stops sooner.
+SECONDS_PER_UNIT: dict[int, float] = {1: 9.0, 2: 2.5}
+# Each task of a stage-1 search (CP-SAT's interleaved search runs them in batches of
+# :data:`INTERLEAVE_BATCH`: a neighbourhood, a slice of its full search or of its own local search)
+# copies, presolves and loads the model, which the deterministic clock does not count: this many CPU
+# seconds per (visit, candidate) pair of the group, per task (measured above). A search whose
+# neighbourhoods close at once (nothing better in them) runs many tasks on little deterministic time:
+# hospitals seed 14's one searched group (5,298 pairs) ran 58 tasks on 2.9 units, 45 s here, three times
+# what the time plan counted when it costed deterministic time alone (30 s on the reference machine),
+# so that on the reference machine the last resort would have ended it.
+TASK_SECONDS_PER_PAIR = 2.4e-4
+# The tasks a stage-1 search is given per unit of its deterministic budget: it stops at whichever of
+# the two ends first (CP-SAT's ``max_num_deterministic_batches``, :func:`batches`), so that its cost
+# is what the time plan counts however its tasks spend their time. Measured on the searches above: 10-20
+# tasks per unit where the neighbourhoods search, up to 44 in small groups whose tasks end at once.
+TASKS_PER_UNIT = 10.0
+# Of a stage-1 search's seconds, this share buys tasks alone, beyond TASKS_PER_UNIT per unit: in a small
+# group a task costs little, and its neighbourhoods that end at once are what proves its plan (hospitals
+# seed 10's group of 371 pairs proved its plan with 10 tasks on 0.02 units); in a large group, a few
+# tasks more. The search's deterministic budget is what the rest buys (:func:`unit_seconds`).
+TASKS_ONLY_SHARE = 0.2
 # CPU seconds of a unit with two CP-SAT workers over one (the interleaved search shares one budget).
 WORKERS_COST: dict[int, float] = {1: 1.0, 2: 1.0}
 # Per (visit, candidate expert) pair of a group: Python model building of both stages (6e-5 s per pair
@@ -167,16 +191,30 @@ def pool_seed(seed: int, index: int) -> int:
     return (seed + 1_000_003 * index) % (2**31 - 1)
 
 
-def units(seconds: float, workers: int = 1, stage: int = 1) -> float:
+def units(seconds: float, workers: int = 1, stage: int = 1, pairs: int = 0) -> float:
     """The deterministic budget of a ``stage`` (1 or 2) search that takes about ``seconds`` of one core
-    with ``workers`` CP-SAT workers."""
-    return max(0.0, seconds) / unit_seconds(1.0, workers, stage)
+    with ``workers`` CP-SAT workers on a group of ``pairs`` (visit, candidate) pairs (stage 1 only)."""
+    return max(0.0, seconds) / unit_seconds(1.0, workers, stage, pairs)
 
 
-def unit_seconds(budget: float, workers: int = 1, stage: int = 1) -> float:
+def unit_seconds(budget: float, workers: int = 1, stage: int = 1, pairs: int = 0) -> float:
     """The seconds of one core a ``stage`` search with ``workers`` workers takes on ``budget``
-    deterministic units (the inverse of :func:`units`)."""
-    return budget * SECONDS_PER_UNIT[stage] * WORKERS_COST[min(max(1, workers), max(WORKERS_COST))]
+    deterministic units (the inverse of :func:`units`): for stage 1, its search and the set-up of the
+    :data:`TASKS_PER_UNIT` tasks per unit it may run on a group of ``pairs`` pairs."""
+    per_unit = SECONDS_PER_UNIT[stage]
+    if stage == 1:
+        per_unit = (per_unit + TASKS_PER_UNIT * TASK_SECONDS_PER_PAIR * pairs) / (1 - TASKS_ONLY_SHARE)
+    return budget * per_unit * WORKERS_COST[min(max(1, workers), max(WORKERS_COST))]
+
+
+def batches(budget: float, pairs: int) -> int:
+    """The batches of tasks (CP-SAT's ``max_num_deterministic_batches``) a stage-1 search on ``budget``
+    deterministic units may run on a group of ``pairs`` pairs: :data:`TASKS_PER_UNIT` tasks per unit,
+    and those the :data:`TASKS_ONLY_SHARE` of its seconds pays the set-up of; at least one batch.
+    Its search and its tasks' set-up then cost at most what :func:`unit_seconds` counts."""
+    task = TASK_SECONDS_PER_PAIR * max(1, pairs)
+    tasks = TASKS_PER_UNIT * budget + TASKS_ONLY_SHARE * unit_seconds(budget, 1, 1, pairs) / task
+    return max(1, math.ceil(tasks / INTERLEAVE_BATCH))
 
 
 def round_seconds(visits: int, pairs: int) -> float:
@@ -274,31 +312,33 @@ def budgets(
         seconds = left * w / total
         most = FINISH_MOST + FINISH_MOST_PER_PAIR * p
         if not finishing:
-            out.append((0.0 if done else units(seconds, workers, stage=1), 0.0))
+            out.append((0.0 if done else units(seconds, workers, 1, p), 0.0))
         elif done:
             out.append((0.0, min(most, units(seconds, workers, stage=2))))
         else:
             first, second = seconds * STAGE_ONE, seconds * (1 - STAGE_ONE)
-            out.append((units(first, workers, stage=1), min(most, units(second, workers, stage=2))))
+            out.append((units(first, workers, 1, p), min(most, units(second, workers, stage=2))))
     return out
 
 
-def unspent(jobs: list[PoolJob], results: list[PoolResult]) -> float:
-    """The stage-1 budget the groups left unspent: a search that proves its plan optimal stops before
-    its budget. Deterministic time is counted by CP-SAT's work, not by the clock, so this is the same
-    whatever the load and the number of processes."""
+def unspent(jobs: list[PoolJob], results: list[PoolResult], pairs: list[int]) -> float:
+    """The seconds (as the time plan counts them) of the stage-1 budgets the groups left unspent, each
+    job of ``pairs`` (visit, candidate) pairs: a search that proves its plan optimal stops before its
+    budget. Deterministic time is counted by CP-SAT's work, not by the clock, so this is the same
+    whatever the load and the number of processes; a search its batches ended counts as spent
+    (``_solve_group``)."""
     return sum(
-        max(0.0, job.search - result.spent)
-        for job, result in zip(jobs, results, strict=True)
+        unit_seconds(max(0.0, job.search - result.spent), job.workers, 1, p)
+        for job, result, p in zip(jobs, results, pairs, strict=True)
         if job.search > 0 and not result.kept
     )
 
 
 def again(left: float, pairs: list[int], finishes: list[float], workers: int = 1) -> list[float]:
     """Per group searched again (each group's pairs and finishing budget), its second stage-1 budget:
-    the seconds of ``left`` unspent units, less each second search's model, local search and finishing
-    stage, shared in proportion to size; 0 for all when nothing is left after those."""
-    seconds = unit_seconds(left, workers, stage=1)
+    the ``left`` unspent seconds (:func:`unspent`), less each second search's model, local search and
+    finishing stage, shared in proportion to size; 0 for all when nothing is left after those."""
+    seconds = left
     for p, finish in zip(pairs, finishes, strict=True):
         seconds -= (
             model_seconds(p) + group_work(p) * IMPROVE_SECONDS_PER_UNIT + unit_seconds(finish, workers, 2)
@@ -306,7 +346,7 @@ def again(left: float, pairs: list[int], finishes: list[float], workers: int = 1
     total = sum(pairs)
     if seconds <= 0 or total <= 0:
         return [0.0] * len(pairs)
-    return [units(seconds * p / total, workers, stage=1) for p in pairs]
+    return [units(seconds * p / total, workers, 1, p) for p in pairs]
 
 
 def last_resort(started_epoch: float, time_limit: float) -> float:

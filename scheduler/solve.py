@@ -275,6 +275,8 @@ def _solve_group(
     fired = False
     spent = 0.0
     if not at_bound:
+        # the group's (for a large group, pruned) candidate pairs, as the time plan counted them
+        pairs = sum(max(1, len(_people(t))) for t in tasks)
         solver = cp_model.CpSolver()
         watch = cpsat.Watch(progress, started, shown=(sum(maxima), bound))
         cpsat.parameters(
@@ -284,13 +286,17 @@ def _solve_group(
             workers,
             deterministic=budgets[0],
             subsolvers=STAGE_ONE_SUBSOLVERS,
+            batches=executor.batches(budgets[0], pairs),
         )
         status, fired = cpsat.solve_until(solver, cp, deadline, watch)
+        # a search not proven optimal spent its budget, whether its deterministic time or its batches
+        # of tasks (``executor.batches``) ended it: only a proof leaves some for other groups
         spent = solver.deterministic_time
+        if status != cp_model.OPTIMAL:
+            spent = max(spent, budgets[0])
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             # on the group's own (for a large group, pruned) candidate lists, within a work budget
             # from its size that the time plan counted with its model (``executor.budgets``)
-            pairs = sum(max(1, len(_people(t))) for t in tasks)
             work = Work(executor.group_work(pairs))
             chosen = improve(
                 instance,
@@ -593,7 +599,7 @@ def _search_again(
     ]
     if not ahead:
         return results
-    left = executor.unspent(jobs, results)
+    left = executor.unspent(jobs, results, pairs)
     extra = executor.again(left, [pairs[i] for i in ahead], [jobs[i].finish for i in ahead], jobs[0].workers)
     second = [
         replace(jobs[i], start=results[i].values, search=budget)

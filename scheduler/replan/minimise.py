@@ -46,20 +46,25 @@ class _Search:
     started: float
     wall_clock_fired: bool = False
 
-    def budgets(self, problem: _Problem) -> tuple[float, float]:
-        """Deterministic time of stage 1 and stage 2, from the time limit and the free part's size."""
+    def budgets(self, problem: _Problem) -> tuple[float, float, int]:
+        """Deterministic time of stage 1 and stage 2, from the time limit and the free part's size,
+        and the batches of tasks stage 1 may run (``executor.batches``)."""
         pairs = sum(max(1, len(_people(task))) for task in problem.tasks)
-        return executor.budgets(self.time_limit, [pairs], [False])[0]
+        first, second = executor.budgets(self.time_limit, [pairs], [False])[0]
+        return first, second, executor.batches(first, pairs)
 
     def solve(
         self,
         cp: cp_model.CpModel,
         budget: float,
         callback: cp_model.CpSolverSolutionCallback | None = None,
+        batches: int = 0,
     ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
-        """One search on ``budget`` deterministic seconds, the wall clock as the last resort."""
+        """One search on ``budget`` deterministic seconds (and at most ``batches`` batches of tasks,
+        0: no such limit), the wall clock as the last resort."""
         solver = cp_model.CpSolver()
-        cpsat.parameters(solver, self.until - time.monotonic(), self.seed, self.workers, deterministic=budget)
+        left = self.until - time.monotonic()
+        cpsat.parameters(solver, left, self.seed, self.workers, deterministic=budget, batches=batches)
         status, fired = cpsat.solve_until(solver, cp, self.until, callback)
         self.wall_clock_fired = self.wall_clock_fired or fired
         return solver, status
@@ -90,9 +95,9 @@ def _solve(problem: _Problem, hint: dict[int, Assignment], search: _Search) -> t
     cp.minimize(scale2 * change + scale3 * missing_new + sum(maxima))
     cpsat.hint(m, hint, extra)
 
-    first, second = search.budgets(problem)
+    first, second, batches = search.budgets(problem)
     watch = cpsat.Watch(search.progress, search.started, scale2 * change + scale3 * missing_new)
-    solver, status = search.solve(cp, first, watch)
+    solver, status = search.solve(cp, first, watch, batches=batches)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, status == cp_model.INFEASIBLE
     chosen = cpsat.read(m, solver)

@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 
 import pytest
+from ortools.sat.python import cp_model
 
 from benchmarks.generate import generate
 from scheduler import executor
@@ -48,9 +49,9 @@ def modelled(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return counts
 
 
-def _seconds(search: float, finish: float) -> float:
-    """The estimated seconds of one core of a group's two budgets (one worker)."""
-    return search * executor.SECONDS_PER_UNIT[1] + finish * executor.SECONDS_PER_UNIT[2]
+def _seconds(search: float, finish: float, pairs: int) -> float:
+    """The estimated seconds of one core of the two budgets of a group of ``pairs`` (one worker)."""
+    return executor.unit_seconds(search, 1, 1, pairs) + executor.unit_seconds(finish, 1, 2)
 
 
 @pytest.fixture
@@ -72,10 +73,13 @@ def test_budgets_depend_on_the_time_limit_and_sizes_only():
     sized = executor.budgets(10.0, [1000, 3000, 500], [False, False, True])
     assert sized == executor.budgets(10.0, [1000, 3000, 500], [False, False, True])
     assert sized[2][0] == 0.0 and sized[2][1] > 0.0
-    assert sized[1][0] == pytest.approx(3 * sized[0][0])
+    # in seconds; in units, a larger group's tasks cost more each (``executor.TASK_SECONDS_PER_PAIR``)
+    first = [executor.unit_seconds(a, 1, 1, p) for (a, _), p in zip(sized[:2], [1000, 3000], strict=True)]
+    assert first[1] == pytest.approx(3 * first[0])
+    assert sized[0][0] < sized[1][0] < 3 * sized[0][0]
     assert sized[1][1] == pytest.approx(3 * sized[0][1])
     many = executor.budgets(10.0, [20] * 400, [False] * 400)
-    assert sum(_seconds(a, b) for a, b in many) <= 10.0 * executor.USABLE_SHARE
+    assert sum(_seconds(a, b, 20) for a, b in many) <= 10.0 * executor.USABLE_SHARE
     assert executor.budgets(1.0, [10**6], [False]) == [(0.0, 0.0)]  # building alone fills the limit
 
 
@@ -91,13 +95,13 @@ def test_budgets_cost_every_second_of_the_limit_on_one_core(monkeypatch):
     sized = executor.budgets(
         60.0, pairs, [False, False, False], workers=1, prepared=prepared, reserve=reserve
     )
-    seconds = sum(_seconds(a, b) for a, b in sized)
+    seconds = sum(_seconds(a, b, p) for (a, b), p in zip(sized, pairs, strict=True))
     seconds += sum(executor.model_seconds(p) for p in pairs)
     seconds += sum(executor.group_work(p) * executor.IMPROVE_SECONDS_PER_UNIT for p in pairs)
     seconds += executor.round_seconds(*prepared) + reserve
     assert seconds == pytest.approx(60.0 * executor.USABLE_SHARE)
     less = executor.budgets(60.0, pairs, [False, False, False], prepared=(2000, 40_000), reserve=reserve)
-    assert sum(_seconds(a, b) for a, b in less) < seconds
+    assert sum(_seconds(a, b, p) for (a, b), p in zip(less, pairs, strict=True)) < seconds
 
 
 def test_the_local_search_is_charged_before_the_searches_are_sized():
@@ -274,6 +278,63 @@ def test_a_group_without_budget_is_kept_without_the_wall_clock(monkeypatch):
     assert not result.plan.unscheduled
 
 
+def test_a_stage_one_search_runs_the_tasks_its_budget_counts():
+    """Stage 1 runs at most the batches of tasks its budget counts (at least one): TASKS_PER_UNIT per
+    unit and those TASKS_ONLY_SHARE of its seconds pays for; each task's set-up grows with the group,
+    so a unit costs more in a larger group and buys fewer tasks there, and the search with all its
+    tasks costs what the time plan counts (``unit_seconds``), give or take one batch."""
+    assert executor.batches(0.0, 1000) == 1
+    assert executor.batches(0.5, 1000) <= executor.batches(1.0, 1000) < executor.batches(3.0, 1000)
+    assert executor.batches(1.0, 100) > executor.batches(1.0, 5000)
+    assert executor.unit_seconds(1.0, 1, 1, 100) < executor.unit_seconds(1.0, 1, 1, 5000)
+    assert executor.unit_seconds(1.0, 1, 2, 100) == executor.unit_seconds(1.0, 1, 2, 5000)
+    assert executor.units(executor.unit_seconds(0.7, 1, 1, 3000), 1, 1, 3000) == pytest.approx(0.7)
+    for budget, pairs in [(0.2, 600), (1.4, 3248), (1.2, 5298), (0.05, 20_000)]:
+        task = executor.TASK_SECONDS_PER_PAIR * pairs
+        tasks = executor.batches(budget, pairs) * executor.INTERLEAVE_BATCH
+        cost = budget * executor.SECONDS_PER_UNIT[1] + tasks * task
+        assert cost <= executor.unit_seconds(budget, 1, 1, pairs) + executor.INTERLEAVE_BATCH * task + 1e-9
+
+
+@pytest.mark.usefixtures("patient")
+def test_a_search_its_batches_end_has_spent_its_budget(monkeypatch):
+    """A stage-1 search its batches of tasks end before its deterministic budget has spent it all
+    (nothing of it goes to other groups' second searches); only a proof leaves budget unspent."""
+    from scheduler import cpsat
+
+    monkeypatch.setattr(executor, "TASKS_PER_UNIT", 1e-9)  # one batch, whatever the budget
+    searches = []
+    real_until = cpsat.solve_until
+
+    def until(solver, cp, deadline, callback=None):
+        status, fired = real_until(solver, cp, deadline, callback)
+        searches.append((solver.parameters.max_num_deterministic_batches, status, solver.deterministic_time))
+        return status, fired
+
+    monkeypatch.setattr(cpsat, "solve_until", until)
+    pools = []
+    real_pool = executor.solve_pool
+
+    def pool(instance, job, *args, **kwargs):
+        pools.append((job, real_pool(instance, job, *args, **kwargs)))
+        return pools[-1][1]
+
+    monkeypatch.setattr(executor, "solve_pool", pool)
+    result = solve(_searching(), time_limit=30, seed=1, workers=1, processes=1)
+    check_plan(_searching(), result.plan)
+    first = [(status, det) for batches, status, det in searches if batches > 0]  # stage 1 only
+    assert all(batches in (0, 1) for batches, _, _ in searches)
+    searched = [(job, r) for job, r in pools if job.search > 0 and not r.kept]  # one after another
+    assert len(searched) == len(first) > 0
+    for (job, r), (status, det) in zip(searched, first, strict=True):
+        if status == cp_model.OPTIMAL:
+            assert r.spent == pytest.approx(det, abs=1e-6)
+        else:
+            assert r.spent == round(max(det, job.search), executor.SPENT_DIGITS)
+    # at least one search was ended by its batch, before its deterministic budget
+    assert any(det < job.search for (job, _), (_, det) in zip(searched, first, strict=True))
+
+
 def _job(index: int, search: float, tasks: int = 3) -> executor.PoolJob:
     return executor.PoolJob(
         index=index,
@@ -315,17 +376,19 @@ def test_unspent_budget_is_counted_from_deterministic_time():
         _result(2, 0.0, 9, 9),
         _result(3, 0.0, 9, 9, kept=True),
     ]
-    assert executor.unspent(jobs, results) == pytest.approx(1.5)
+    pairs = [100, 200, 300, 400]
+    assert executor.unspent(jobs, results, pairs) == pytest.approx(executor.unit_seconds(1.5, 1, 1, 100))
     assert executor.again(0.0, [1000], [0.2]) == [0.0]
-    shared = executor.again(4.0, [1000, 3000], [0.2, 0.2])
-    assert shared[1] == pytest.approx(3 * shared[0]) and shared[0] > 0
-    seconds = sum(shared) * executor.SECONDS_PER_UNIT[1]
+    left = 40.0
+    shared = executor.again(left, [1000, 3000], [0.2, 0.2])
+    seconds = [executor.unit_seconds(u, 1, 1, p) for u, p in zip(shared, [1000, 3000], strict=True)]
+    assert seconds[1] == pytest.approx(3 * seconds[0]) and shared[0] > 0
     costs = sum(
         executor.model_seconds(p) + executor.group_work(p) * executor.IMPROVE_SECONDS_PER_UNIT
         for p in (1000, 3000)
     )
-    costs += 2 * 0.2 * executor.SECONDS_PER_UNIT[2]
-    assert seconds + costs == pytest.approx(4.0 * executor.SECONDS_PER_UNIT[1])
+    costs += 2 * executor.unit_seconds(0.2, 1, 2)
+    assert sum(seconds) + costs == pytest.approx(left)
 
 
 def test_groups_above_their_bound_search_again_on_what_others_left(monkeypatch):
@@ -346,7 +409,8 @@ def test_groups_above_their_bound_search_again_on_what_others_left(monkeypatch):
     out = solve_module._search_again(jobs, first, [100, 100, 100], run)
     assert [job.index for job in asked] == [1, 2]
     assert all(job.start == first[job.index].values for job in asked)
-    assert asked[0].search == pytest.approx(executor.again(1.8, [100, 100], [0.2, 0.2])[0])
+    left = executor.unit_seconds(1.8, 1, 1, 100)
+    assert asked[0].search == pytest.approx(executor.again(left, [100, 100], [0.2, 0.2])[0])
     assert out[0] is first[0] and out[2] is first[2]
     assert dict(out[1].loads) == {"max_load[1]": 11}
     none_left = [_result(0, 2.0, 11, 10), *first[1:]]

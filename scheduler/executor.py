@@ -321,6 +321,13 @@ def budgets(
     return out
 
 
+def left_of(job: PoolJob, result: PoolResult) -> float:
+    """The deterministic units of ``job``'s stage-1 budget its search left (0: it spent it all), its
+    budget counted to the digits its spent time is (:data:`SPENT_DIGITS`): a search its batches ended
+    reports its budget as spent (``_solve_group``), and the rounding must not leave a crumb of it."""
+    return max(0.0, round(job.search, SPENT_DIGITS) - result.spent)
+
+
 def unspent(jobs: list[PoolJob], results: list[PoolResult], pairs: list[int]) -> float:
     """The seconds (as the time plan counts them) of the stage-1 budgets the groups left unspent, each
     job of ``pairs`` (visit, candidate) pairs: a search that proves its plan optimal stops before its
@@ -328,7 +335,7 @@ def unspent(jobs: list[PoolJob], results: list[PoolResult], pairs: list[int]) ->
     whatever the load and the number of processes; a search its batches ended counts as spent
     (``_solve_group``)."""
     return sum(
-        unit_seconds(max(0.0, job.search - result.spent), job.workers, 1, p)
+        unit_seconds(left_of(job, result), job.workers, 1, p)
         for job, result, p in zip(jobs, results, pairs, strict=True)
         if job.search > 0 and not result.kept
     )

@@ -594,7 +594,7 @@ def _search_again(
         for i, (job, result) in enumerate(zip(jobs, results, strict=True))
         if job.search > 0
         and not result.kept
-        and result.spent >= job.search
+        and executor.left_of(job, result) == 0.0
         and any(load > dict(result.bounds).get(name, load) for name, load in result.loads)
     ]
     if not ahead:

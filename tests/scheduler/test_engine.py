@@ -391,6 +391,21 @@ def test_unspent_budget_is_counted_from_deterministic_time():
     assert sum(seconds) + costs == pytest.approx(left)
 
 
+def test_a_search_reporting_its_rounded_budget_has_spent_it_all():
+    """A search its batches ended reports its budget as spent, counted to SPENT_DIGITS: that rounding
+    leaves nothing unspent, and the group still searches again when above its bound."""
+    from scheduler import solve as solve_module
+
+    budget = 0.0813661199936339  # rounds down
+    jobs = [_job(0, budget), _job(1, 1.0)]
+    first = [_result(0, round(budget, executor.SPENT_DIGITS), 12, 10), _result(1, 0.4, 9, 9)]
+    assert executor.left_of(jobs[0], first[0]) == 0.0
+    assert executor.left_of(jobs[1], first[1]) == pytest.approx(0.6)
+    asked = []
+    solve_module._search_again(jobs, first, [100, 100], lambda second: asked.extend(second) or [])
+    assert [job.index for job in asked] == [0]
+
+
 def test_groups_above_their_bound_search_again_on_what_others_left(monkeypatch):
     """Only a group that spent its whole stage-1 budget and left a pool above its bound searches
     again, from its first plan and on the budget the others left; its second plan is kept when it

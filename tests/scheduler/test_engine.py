@@ -303,6 +303,7 @@ def test_a_search_its_batches_end_has_spent_its_budget(monkeypatch):
     from scheduler import cpsat
 
     monkeypatch.setattr(executor, "TASKS_PER_UNIT", 1e-9)  # one batch, whatever the budget
+    monkeypatch.setattr(solve_module, "DESCENT_SHARE", 0.0)  # one stage-1 search per group
     searches = []
     real_until = cpsat.solve_until
 
@@ -333,6 +334,47 @@ def test_a_search_its_batches_end_has_spent_its_budget(monkeypatch):
             assert r.spent == round(max(det, job.search), executor.SPENT_DIGITS)
     # at least one search was ended by its batch, before its deterministic budget
     assert any(det < job.search for (job, _), (_, det) in zip(searched, first, strict=True))
+
+
+@pytest.mark.usefixtures("patient")
+def test_the_descent_lowers_a_pools_heaviest_load_and_counts_its_time(monkeypatch):
+    """Given all of stage 1's budget, the descent (``_descend``) lowers some one-pool group of the
+    hospital test round below its start plan's heaviest load (35 to 34 days at this writing) with
+    every visit placed; what it spends
+    is counted in the group's spent time; and the plan holds every rule."""
+    monkeypatch.setattr(solve_module, "DESCENT_SHARE", 1.0)
+    calls = []
+    real = solve_module._descend
+
+    def descend(m, heaviest, lb, plan, *args):
+        out = real(m, heaviest, lb, plan, *args)
+        calls.append((m, lb, plan, out))
+        return out
+
+    monkeypatch.setattr(solve_module, "_descend", descend)
+    spent = []
+    real_pool = executor.solve_pool
+
+    def pool(instance, job, *args, **kwargs):
+        result = real_pool(instance, job, *args, **kwargs)
+        spent.append(result.spent)
+        return result
+
+    monkeypatch.setattr(executor, "solve_pool", pool)
+    scenario = _searching()
+    result = solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
+    check_plan(scenario, result.plan)
+    lowered = 0
+    for m, lb, start, (found, _, used, loaded, _) in calls:
+        before = solve_module._heaviest(m.instance, start)
+        assert before > lb and loaded >= 1 and used > 0
+        assert any(round(used, executor.SPENT_DIGITS) <= s for s in spent)
+        if found is not None:
+            assert {t.index for t in m.tasks} == set(found)  # every visit placed
+            after = solve_module._heaviest(m.instance, found)
+            assert lb <= after < before
+            lowered += 1
+    assert lowered >= 1
 
 
 def _job(index: int, search: float, tasks: int = 3) -> executor.PoolJob:

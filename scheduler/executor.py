@@ -324,7 +324,7 @@ def budgets(
 def left_of(job: PoolJob, result: PoolResult) -> float:
     """The deterministic units of ``job``'s stage-1 budget its search left (0: it spent it all), its
     budget counted to the digits its spent time is (:data:`SPENT_DIGITS`): a search its batches ended
-    reports its budget as spent (``_solve_group``), and the rounding must not leave a crumb of it."""
+    reports its budget as spent (``stages.solve_group``), and the rounding must not leave a crumb of it."""
     return max(0.0, round(job.search, SPENT_DIGITS) - result.spent)
 
 
@@ -333,7 +333,7 @@ def unspent(jobs: list[PoolJob], results: list[PoolResult], pairs: list[int]) ->
     job of ``pairs`` (visit, candidate) pairs: a search that proves its plan optimal stops before its
     budget. Deterministic time is counted by CP-SAT's work, not by the clock, so this is the same
     whatever the load and the number of processes; a search its batches ended counts as spent
-    (``_solve_group``)."""
+    (``stages.solve_group``)."""
     return sum(
         unit_seconds(left_of(job, result), job.workers, 1, p)
         for job, result, p in zip(jobs, results, pairs, strict=True)
@@ -395,7 +395,7 @@ def solve_pool(
 ) -> PoolResult:
     """Solve one job here (what every process, local or on Ray, runs); ``progress`` only in the
     calling process."""
-    from scheduler.solve import _solve_group
+    from scheduler.stages import solve_group
 
     if not needs_model(job):
         # a group at its bound with no finishing search, or one the time plan has no room for
@@ -406,7 +406,7 @@ def solve_pool(
     group_pools = [(list(ts), list(es)) for ts, es in job.pools]
     targets: list[QuotaTarget] = [(year, list(ts), need) for year, ts, need in job.targets]
     deadline = time.monotonic() + (job.deadline - time.time())
-    outcome = _solve_group(
+    outcome = solve_group(
         instance,
         tasks,
         group_pools,
@@ -438,19 +438,19 @@ def _kept(instance: Instance, job: PoolJob, *, late: bool, unsolved: bool = True
     built; its greedy plan is kept and timed as when stage 2 finds nothing (``pacing.settle``), loads
     set beside the pools' lower bounds. ``unsolved``: the plan is reported as kept without the solver
     (not so for a group at its bound, which had nothing to search)."""
-    from scheduler import pacing
+    from scheduler import pacing, pooling
     from scheduler.bounds import relaxed_bound
     from scheduler.quota_caps import caps_for
-    from scheduler.solve import _loads, _quotas_met, pool_name
+    from scheduler.shares import quotas_met
 
     targets: list[QuotaTarget] = [(year, list(ts), need) for year, ts, need in job.targets]
     caps = caps_for(instance, [instance.tasks[t] for t in job.tasks])
     plan = pacing.settle(instance, dict(job.start), targets, caps)
-    load = _loads(instance, plan)
+    load = pooling.loads(instance, plan)
     loads, bounds = [], []
     floors = job.floors or tuple(relaxed_bound(instance, ts, es) for ts, es in job.pools)
     for (ts, es), floor in zip(job.pools, floors, strict=True):
-        name = f"max_load[{pool_name(instance, list(es), list(ts))}]"
+        name = f"max_load[{pooling.pool_name(instance, list(es), list(ts))}]"
         loads.append((name, max((load.get(k, 0) for k in es), default=0)))
         top = sum(instance.tasks[t].days for t in ts)
         bounds.append((name, min(floor, top)))
@@ -460,7 +460,7 @@ def _kept(instance: Instance, job: PoolJob, *, late: bool, unsolved: bool = True
         optimal=False,
         loads=tuple(loads),
         bounds=tuple(bounds),
-        feasible=_quotas_met(instance, plan, targets),
+        feasible=quotas_met(instance, plan, targets),
         wall_clock_fired=late,
         kept=unsolved,
     )

@@ -662,7 +662,7 @@ def improve(
     max_pairs: int | None = MAX_PAIRS,
 ) -> dict[int, Assignment]:
     """``plan`` with each pool's heaviest load lowered where moves of members allow (module
-    docstring); ``pools`` are (task indices, expert indices) as ``scheduler.solve.pools`` gives them,
+    docstring); ``pools`` are (task indices, expert indices) as ``scheduler.pooling.pools`` gives them,
     ``bounds`` their lower bounds (a pool at its bound is left alone). ``targets`` and ``caps`` are
     R9's minimums and caps the plan must keep (default: the round's quota rows, and the caps'
     shares of ``scheduler.quota_caps``). ``work`` bounds the search and counts what it did: the

@@ -11,7 +11,7 @@ from __future__ import annotations
 from inputs.scenario import Scenario
 from scheduler.instance import build_instance
 from scheduler.plan import Plan
-from scheduler.solve import pool_name, pools
+from scheduler.pooling import pool_name, pools
 
 
 def recompute(scenario: Scenario, plan: Plan) -> dict[str, float]:

@@ -73,8 +73,8 @@ def split_caps(instance: Instance) -> list[CapTarget]:
     if not rows or instance.scenario.params.max_concurrent_visits is not None:
         return [cap for _, cap in rows]
     from scheduler.greedy import quota_targets
+    from scheduler.pooling import pools
     from scheduler.shares import split_quota
-    from scheduler.solve import pools
 
     all_pools = pools(instance, instance.tasks)
     if len(all_pools) <= 1:

@@ -78,3 +78,16 @@ def grouped(
         ]
         groups.append(([instance.tasks[t] for t in ts], [(ts, es)], own))
     return groups
+
+
+def quotas_met(instance: Instance, plan: dict[int, Assignment], targets: list[QuotaTarget]) -> bool:
+    """Whether ``plan`` puts enough of each target's tasks wholly inside its year (R9)."""
+    for year, tasks, need in targets:
+        inside = 0
+        for t in tasks:
+            a = plan.get(t)
+            if a is not None and instance.wholly_in(a.start, instance.tasks[t].days) == year:
+                inside += 1
+        if inside < need:
+            return False
+    return True

@@ -3,8 +3,9 @@
 1. Build the integer instance and a complete greedy plan (``scheduler.greedy``).
 2. Split the visits into groups that share no expert (and no quota or office
    capacity), so that each group is a small model and each pool of experts that
-   can stand in for one another is judged on its own.
-3. Per group, stage 1: a one-pool group whose greedy plan is complete first
+   can stand in for one another (``scheduler.pooling``) is judged on its own.
+3. Per group (``scheduler.stages``; this module sizes each group's budgets and
+   ``scheduler.executor`` runs them), stage 1: a one-pool group whose greedy plan is complete first
    descends: a short feasibility search per step asks for the same visits with
    the pool's heaviest load one day lower, until a step fails or is proven
    impossible (a tenth of the group's budget). Then schedule as many visits as
@@ -28,23 +29,21 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 
-from ortools.sat.python import cp_model
-
 from constraints import lead_time
 from constraints.registry import post_all
 from inputs.scenario import Scenario
-from scheduler import cpsat, executor, followups, pacing
-from scheduler.bounds import relaxed_bound
+from scheduler import executor, followups, pacing, pooling, stages
 from scheduler.executor import Progress
-from scheduler.greedy import Assignment, QuotaTarget, compact, greedy, quota_targets
+from scheduler.greedy import Assignment, QuotaTarget, greedy, quota_targets
 from scheduler.improve import MAX_PAIRS, Work, improve
-from scheduler.instance import PRUNE_PAIRS, Instance, Task, build_instance, first_visits, prune
+from scheduler.instance import PRUNE_PAIRS, Instance, build_instance, first_visits, prune
 from scheduler.milestones import milestones
-from scheduler.model import Model, build_variables
+from scheduler.model import build_variables
 from scheduler.parts import visit_parts
 from scheduler.plan import Plan, Unscheduled, Visit, plan_status
+from scheduler.pooling import pool_name, pools
 from scheduler.quota_caps import caps_for, largest_remainder
-from scheduler.shares import Group, able_per_group, grouped, inside_per_group
+from scheduler.shares import Group, able_per_group, grouped, inside_per_group, quotas_met
 
 # The summary's note when the wall-clock last resort, not a deterministic budget, ended a search
 # (solve and replan alike).
@@ -89,96 +88,7 @@ class Result:
         )
 
 
-# -- grouping ------------------------------------------------------------------
-
-
-def _people(task: Task) -> set[int]:
-    if task.team_staffed:
-        return {k for members in task.team_members for k in members}
-    return set(task.candidates)
-
-
-def pools(instance: Instance, tasks: list[Task]) -> list[tuple[list[int], list[int]]]:
-    """Connected components (task indices, expert indices) of who may visit what."""
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def find(a: tuple[str, int]) -> tuple[str, int]:
-        while parent.setdefault(a, a) != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    inside = {task.index for task in tasks}
-    for link in instance.precedences:  # linked tasks (R15 follow-ups) are solved together
-        if link.before in inside and link.after in inside:
-            ra, rb = find(("t", link.before)), find(("t", link.after))
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    linked: set[tuple[int, ...]] = set()  # many tasks share the same people: each set linked once
-    for task in tasks:
-        find(("t", task.index))
-        people = tuple(sorted(_people(task)))
-        if not people:
-            continue
-        if people not in linked:
-            linked.add(people)
-            for k in people:
-                ra, rb = find(("e", people[0])), find(("e", k))
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-        ra, rb = find(("t", task.index)), find(("e", people[0]))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
-    for node in sorted(parent):
-        ts, es = groups.setdefault(find(node), ([], []))
-        (ts if node[0] == "t" else es).append(node[1])
-    return sorted(groups.values(), key=lambda g: (g[0][:1], g[1][:1]))
-
-
-def pool_name(instance: Instance, experts: list[int], tasks: list[int]) -> str:
-    inspecting = sorted({instance.experts[k].district for k in experts})
-    inspected = sorted({instance.tasks[t].inst.district for t in tasks})
-    if inspecting == inspected:
-        return "、".join(inspecting)
-    return "、".join(inspecting) + "→" + "、".join(inspected)
-
-
-# -- one group -----------------------------------------------------------------
-
-
-@dataclass
-class GroupOutcome:
-    values: dict[int, Assignment]
-    optimal: bool
-    loads: dict[str, int]
-    pool_bounds: dict[str, int] = field(default_factory=dict)
-    feasible: bool = True  # False: no plan for this group meets every rule (e.g. its quota)
-    wall_clock_fired: bool = False  # the wall-clock last resort, not a deterministic budget, ended a search
-    spent: float = 0.0  # the deterministic time stage 1 searched (0: no search)
-
-
-# Stage 1's full-problem search: CP-SAT's own search without its linear relaxation, beside its
-# large-neighbourhood searches. With one worker the interleaved search shares its batches among these,
-# and the neighbourhoods are what lower the loads: with CP-SAT's seven default full-problem searches
-# they got too few batches. Measured on hospitals seed 1's pool 柏溪 (62 experts, 75 visits of 5 and 7
-# days), from the local search's plan at 30: the heaviest load alone as objective stays at 30 with
-# twelve times the budget; with each expert's days above the bound counted too, the search reaches the
-# bound, 27, in 1.95 deterministic seconds with this search and 15.7 with the default seven.
-STAGE_ONE_SUBSOLVERS = ("no_lp",)
-
-
-def _loads(instance: Instance, plan: dict[int, Assignment]) -> dict[int, int]:
-    load: dict[int, int] = {}
-    for t, a in plan.items():
-        for k in a.members:
-            load[k] = load.get(k, 0) + instance.tasks[t].days
-    return load
-
-
-def _heaviest(instance: Instance, plan: dict[int, Assignment]) -> int:
-    """The heaviest load (days) of anyone in ``plan``."""
-    return max(_loads(instance, plan).values(), default=0)
+# -- the start plan ------------------------------------------------------------
 
 
 def _start_plan(
@@ -192,337 +102,8 @@ def _start_plan(
     ``work`` (default: unbounded). ``found``: the round's pools, when known."""
     if found is None:
         found = pools(instance, instance.tasks)
-    bounds = _floors(instance, found)
+    bounds = pooling.floors(instance, found)
     return improve(instance, greedy(instance, targets), found, bounds, targets, work=work)
-
-
-def _floors(instance: Instance, group_pools: list[tuple[list[int], list[int]]]) -> list[int]:
-    """Each pool's lower bound (:func:`~scheduler.bounds.relaxed_bound`, which computes it once per
-    pool of the round: the start plan, the groups' budgets and their models all ask for it)."""
-    return [relaxed_bound(instance, ts, es) for ts, es in group_pools]
-
-
-def _greedy_at_bound(
-    instance: Instance,
-    tasks: list[Task],
-    group_pools: list[tuple[list[int], list[int]]],
-    plan: dict[int, Assignment],
-    floors: list[int] | None = None,
-) -> bool:
-    """Whether the greedy plan already places every task with each pool's load at its lower bound
-    (``floors``, per pool; default :func:`~scheduler.bounds.relaxed_bound`)."""
-    if any(t.index not in plan for t in tasks):
-        return False
-    if floors is None:
-        floors = [relaxed_bound(instance, ts, es) for ts, es in group_pools]
-    load = _loads(instance, {t.index: plan[t.index] for t in tasks})
-    return all(
-        max((load.get(k, 0) for k in es), default=0) <= floor
-        for (_, es), floor in zip(group_pools, floors, strict=True)
-    )
-
-
-def _solve_group(
-    instance: Instance,
-    tasks: list[Task],
-    group_pools: list[tuple[list[int], list[int]]],
-    targets: list[QuotaTarget],
-    start_plan: dict[int, Assignment],
-    deadline: float,
-    seed: int,
-    workers: int,
-    progress: Progress | None,
-    started: float,
-    budgets: tuple[float, float],
-    at_bound: bool,
-    floors: list[int] | None = None,
-) -> GroupOutcome:
-    """Stages 1 and 2 on one group; ``budgets`` (deterministic time of each stage, from
-    ``scheduler.executor.budgets``) end the searches, ``deadline`` is only the last resort.
-    ``at_bound``: the start plan meets the group's quota shares and every pool's bound (no stage 1;
-    ``PoolJob.at_bound``). ``floors`` are the pools' lower bounds, from the whole round (default: from
-    ``instance``, which may have pruned candidate lists)."""
-    if floors is None:
-        floors = [relaxed_bound(instance, ts, es) for ts, es in group_pools]
-    m = build_variables(instance, tasks, targets)
-    post_all(m)
-    cp = m.cp
-    # objective 2: per pool, the heaviest load, never below our own bound; then the days each of its
-    # experts works above that bound (:data:`STAGE_ONE_SUBSOLVERS`)
-    maxima = []
-    loads_term: list[cp_model.LinearExprT] = []
-    weight = 1
-    above: list[tuple[cp_model.IntVar, int, int]] = []  # (days above the bound, expert, bound)
-    bounds = []
-    for (ts, es), floor in zip(group_pools, floors, strict=True):
-        top = sum(instance.tasks[t].days for t in ts)
-        lb = min(floor, top)
-        bounds.append(lb)
-        mx = cp.new_int_var(lb, top, f"max_load[{pool_name(instance, es, ts)}]")
-        working = [k for k in es if m.tasks_of.get(k)]
-        # one day off the heaviest load outweighs any days above the bound
-        scale = 1 + len(working) * (top - lb)
-        weight += scale * top + len(working) * (top - lb)
-        loads_term.append(scale * mx)
-        for k in working:
-            cp.add(m.load(k) <= mx)
-            over = cp.new_int_var(0, top - lb, f"over_bound[{instance.experts[k].id}]")
-            cp.add(over >= m.load(k) - lb)
-            loads_term.append(over)
-            above.append((over, k, lb))
-        maxima.append(mx)
-    missing = sum(1 - m.present[t.index] for t in tasks)
-    cp.minimize(weight * missing + cp_model.LinearExpr.sum(loads_term))
-
-    def hint(plan: dict[int, Assignment]) -> None:
-        """A complete hint of ``plan``, the objective's variables included."""
-        load = _loads(instance, plan)
-        extra: dict = {over: max(0, load.get(k, 0) - lb) for over, k, lb in above}
-        for mx, (_, es), lb in zip(maxima, group_pools, bounds, strict=True):
-            extra[mx] = max([lb, *(load.get(k, 0) for k in es)])
-        cp.clear_hints()
-        cpsat.hint(m, plan, extra)
-
-    hint(start_plan)
-    chosen = start_plan
-    optimal = at_bound
-    bound = float(sum(bounds))
-    fired = False
-    spent = 0.0
-    if not at_bound:
-        # the group's (for a large group, pruned) candidate pairs, as the time plan counted them
-        pairs = sum(max(1, len(_people(t))) for t in tasks)
-        budget, loaded = budgets[0], 0
-        found, proven = None, False
-        # a one-pool group whose start plan is valid for the model: complete, its quota shares met
-        complete = all(t.index in start_plan for t in tasks) and _quotas_met(instance, start_plan, targets)
-        if len(group_pools) == 1 and complete:
-            found, proven, spent, loaded, fired = _descend(
-                m,
-                maxima[0],
-                bounds[0],
-                start_plan,
-                hint,
-                deadline,
-                seed,
-                workers,
-                budget * DESCENT_SHARE,
-                pairs,
-            )
-            budget = max(0.0, budget - spent)
-            if found is not None:
-                hint(found)
-        status = cp_model.UNKNOWN
-        if not proven and budget >= DESCENT_LEAST:
-            solver = cp_model.CpSolver()
-            watch = cpsat.Watch(progress, started, shown=(sum(maxima), bound))
-            cpsat.parameters(
-                solver,
-                deadline - time.monotonic(),
-                seed,
-                workers,
-                deterministic=budget,
-                subsolvers=STAGE_ONE_SUBSOLVERS,
-                # the batches of the group's whole budget: the descent's steps run no neighbourhoods
-                # (``_descend``), and each model they loaded costs about one task
-                # (``executor.TASK_SECONDS_PER_PAIR``)
-                batches=max(1, executor.batches(budgets[0], pairs) - loaded // executor.INTERLEAVE_BATCH),
-            )
-            status, stage_fired = cpsat.solve_until(solver, cp, deadline, watch)
-            fired = fired or stage_fired
-            spent += solver.deterministic_time
-            searched = cpsat.read(m, solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-            # from the descent's plan as a complete hint the search finds no worse, but keep the
-            # descent's should it not have found that plan again
-            if searched is not None and (
-                found is None or _heaviest(instance, searched) <= _heaviest(instance, found)
-            ):
-                found = searched
-        # a search not proven optimal spent its budget, whether its deterministic time or its batches
-        # of tasks (``executor.batches``) ended it: only a proof leaves some for other groups
-        optimal = proven or status == cp_model.OPTIMAL
-        if not optimal:
-            spent = max(spent, budgets[0])
-        if found is not None:
-            # on the group's own (for a large group, pruned) candidate lists, within a work budget
-            # from its size that the time plan counted with its model (``executor.budgets``)
-            work = Work(executor.group_work(pairs))
-            chosen = improve(
-                instance,
-                found,
-                group_pools,
-                bounds,
-                targets,
-                m.caps,
-                work=work,
-                max_pairs=None,
-            )
-        elif not _quotas_met(instance, chosen, targets):
-            # the greedy plan misses a quota and the model found nothing better: no valid plan
-            return GroupOutcome(chosen, False, {}, feasible=False)
-    elif progress is not None:
-        at = _loads(instance, start_plan)
-        heaviest = sum(
-            max([lb, *(at.get(k, 0) for k in es)]) for (_, es), lb in zip(group_pools, bounds, strict=True)
-        )
-        progress(time.monotonic() - started, float(heaviest), bound)
-
-    # stage 2: keep who visits what, finish as early as possible (a budget too small to find even
-    # the hinted plan is not spent: the heuristic times it as the model would start from)
-    finished, finish_optimal, finish_fired = None, False, False
-    if budgets[1] >= executor.FINISH_LEAST:
-        finished, finish_optimal, finish_fired = _finish_early(
-            m, chosen, deadline, seed, workers, deterministic=budgets[1]
-        )
-    fired = fired or finish_fired
-    chosen = finished if finished is not None else pacing.settle(instance, chosen, m.quotas, m.caps)
-    optimal = optimal and finish_optimal
-    loads = _loads(instance, chosen)
-    named = {
-        mx.name: max((loads.get(k, 0) for k in es), default=0)
-        for mx, (_, es) in zip(maxima, group_pools, strict=True)
-    }
-    pool_bounds = {mx.name: lb for mx, lb in zip(maxima, bounds, strict=True)}
-    return GroupOutcome(chosen, optimal, named, pool_bounds, wall_clock_fired=fired, spent=spent)
-
-
-# Of a one-pool group's stage-1 budget, the share its descent may spend first (:func:`_descend`); the
-# least deterministic budget worth a search (a descent's step, or what the descent leaves stage 1).
-DESCENT_SHARE = 0.1
-DESCENT_LEAST = 0.01
-
-
-def _descend(
-    m: Model,
-    heaviest: cp_model.IntVar,
-    lb: int,
-    plan: dict[int, Assignment],
-    hint: Callable[[dict[int, Assignment]], None],
-    until: float,
-    seed: int,
-    workers: int,
-    budget: float,
-    pairs: int,
-) -> tuple[dict[int, Assignment] | None, bool, float, int, bool]:
-    """Lower a one-pool group's heaviest load a day at a time before stage 1's search: each step asks
-    CP-SAT for any plan of every visit whose heaviest load (``heaviest``, never below ``lb``) is a day
-    under the last plan's, hinted with that plan, within what is left of ``budget`` deterministic units;
-    the first step that finds none ends the descent. Returns the last plan found (None: none), whether
-    it is proven best (at ``lb``, or the next step proven infeasible), the deterministic time spent (all
-    of ``budget`` when a step ran out of it or of its batches), how many models it loaded and whether
-    the wall clock ended a step. The model is stage 1's, copied with its hint, every visit required and
-    no objective.
-
-    Why: stage 1's objective lowers the heaviest load through the days each expert works above the
-    bound, and now and then a day of the heaviest load itself; asked for a day less outright, the same
-    search often finds it at once. Measured on hospitals seed 33's group 杨渡 (31 visits, 21 experts,
-    35 days from the local search, bound 31): stage 1 reaches 32 after about 2 units; asked for 34, 33
-    and 32 in turn, 0.02-0.22 units each. On 35 stage-1 searches of nine hospital rounds (their models
-    and budgets as the product ran them), a tenth of each budget to the descent and the rest to stage 1
-    from its plan left 43 days above the bounds in all against 50, lower in five searches, higher in
-    none; half of the budget to the descent did worse than stage 1 alone on some rounds."""
-    now = max(lb, _heaviest(m.instance, plan))
-    spent, loaded, fired, found = 0.0, 0, False, None
-    while True:
-        left = budget - spent
-        if now <= lb:
-            return found, True, spent, loaded, fired
-        if left < DESCENT_LEAST:
-            return found, False, spent, loaded, fired
-        target = m.cp.clone()
-        target.clear_objective()
-        target.add(target.get_int_var_from_proto_index(heaviest.index) <= now - 1)
-        for task in m.tasks:
-            target.add(target.get_int_var_from_proto_index(m.present[task.index].index) == 1)
-        solver = cp_model.CpSolver()
-        cpsat.parameters(
-            solver,
-            until - time.monotonic(),
-            seed,
-            workers,
-            deterministic=left,
-            subsolvers=STAGE_ONE_SUBSOLVERS,
-            batches=executor.batches(left, pairs),
-        )
-        # the full search alone: with no objective, a neighbourhood has no better plan to look for,
-        # and each would spend CP-SAT's least neighbourhood budget (0.1 units) on a step of 0.02
-        solver.parameters.use_lns = False
-        status, step_fired = cpsat.solve_until(solver, target, until)
-        loaded += 1
-        fired = fired or step_fired
-        if status == cp_model.INFEASIBLE:
-            return found, True, spent + solver.deterministic_time, loaded, fired
-        if status != cp_model.OPTIMAL:  # its budget or its batches ran out
-            return found, False, budget, loaded, fired
-        spent += solver.deterministic_time
-        found = cpsat.read(m, solver)
-        now = max(lb, _heaviest(m.instance, found))
-        hint(found)
-
-
-# The finishing stage stops once its plan is proven within this fraction of the best possible.
-FINISH_GAP = 0.001
-
-
-def _finish_early(
-    m: Model,
-    chosen: dict[int, Assignment],
-    until: float,
-    seed: int,
-    workers: int,
-    deterministic: float,
-    paced: bool | None = None,
-) -> tuple[dict[int, Assignment] | None, bool, bool]:
-    """Objective 3 on ``m``: pin who makes each visit as in ``chosen`` and make the last visit end as
-    early as possible, then move each visit to its earliest free start in its year (``compact``).
-    Returns the plan (None when no timing was found in time), whether it is proven optimal and
-    whether the wall clock ended the search (``deterministic``: its budget, see ``cpsat.parameters``)."""
-    cp = m.cp
-    instance = m.instance
-    cp.clear_hints()
-    cp.clear_objective()
-    cpsat.fix(m, chosen)
-    paced = pacing.even(instance) if paced is None else paced
-    if paced:  # pace = even: the busiest month of each window, then early starts (scheduler.pacing)
-        chosen = pacing.spread(instance, chosen, m.quotas, m.caps)
-        # follow-ups (R15) are paced by their visits' rectification periods, not by the month counts:
-        # counting them too makes this stage many times slower to prove
-        firsts = {t: a for t, a in chosen.items() if instance.tasks[t].kind == "visit"}
-        objective, extra = pacing.objective(m, firsts)
-        cpsat.hint(m, chosen, extra)
-        cp.minimize(objective)
-    else:
-        finish = cp.new_int_var(0, instance.horizon, "finish")
-        for task in m.tasks:
-            cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
-        cpsat.hint(m, chosen, {})
-        cp.add_hint(finish, max((a.start + instance.tasks[t].days for t, a in chosen.items()), default=0))
-        cp.minimize(finish)
-    solver = cp_model.CpSolver()
-    cpsat.parameters(solver, until - time.monotonic(), seed, workers, deterministic=deterministic)
-    # the hint already paces (``pacing.spread``): measured on the province benchmark, the search
-    # rarely improves it by more than this, and proving the last fraction costs most of the budget
-    solver.parameters.relative_gap_limit = FINISH_GAP
-    status, fired = cpsat.solve_until(solver, cp, until)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, False, fired
-    timed = cpsat.read(m, solver)
-    placed = pacing.pull(instance, timed) if paced else compact(instance, timed)
-    proven = status == cp_model.OPTIMAL and solver.objective_value <= solver.best_objective_bound + 0.5
-    return placed, proven, fired
-
-
-def _quotas_met(instance: Instance, plan: dict[int, Assignment], targets: list[QuotaTarget]) -> bool:
-    """Whether ``plan`` puts enough of each target's tasks wholly inside its year (R9)."""
-    for year, tasks, need in targets:
-        inside = 0
-        for t in tasks:
-            a = plan.get(t)
-            if a is not None and instance.wholly_in(a.start, instance.tasks[t].days) == year:
-                inside += 1
-        if inside < need:
-            return False
-    return True
 
 
 # -- the whole round -----------------------------------------------------------
@@ -625,7 +206,7 @@ def _solve_groups(
     if work is not None and solving is not instance:
         start_plan = _improve_pruned(instance, solving, [groups[g] for g in live], start_plan, work)
         engine = replace(engine, improved=work.spent)
-    pairs = [sum(max(1, len(_people(solving.tasks[t.index]))) for t in groups[g][0]) for g in live]
+    pairs = [sum(max(1, len(pooling.people(solving.tasks[t.index]))) for t in groups[g][0]) for g in live]
     # CP-SAT's search depends on its number of workers, so that number must not depend on how many
     # processes run: one group gets all ``workers``; several get one each and run side by side
     per_pool = executor.workers_per_pool(workers, len(live))
@@ -634,12 +215,12 @@ def _solve_groups(
     floors = []  # each pool's lower bound, from the whole candidate lists (not the pruned ones)
     for g in live:
         tasks, group_pools, targets = groups[g]
-        floors.append(_floors(instance, group_pools))
+        floors.append(pooling.floors(instance, group_pools))
         seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
         short.append(len(seeded) < len(tasks))
         done.append(
-            _quotas_met(instance, seeded, targets)
-            and _greedy_at_bound(instance, tasks, group_pools, seeded, floors[-1])
+            quotas_met(instance, seeded, targets)
+            and stages.greedy_at_bound(instance, tasks, group_pools, seeded, floors[-1])
         )
     # under pace even, the finishing stage searches only in small groups (``executor.PACED_FINISH_PAIRS``)
     paced = pacing.even(instance)
@@ -795,7 +376,9 @@ def _improve_pruned(
     if not large:
         return start_plan
     targets = [q for _, _, own in groups for q in own]
-    return improve(solving, start_plan, large, _floors(instance, large), targets, work=work, max_pairs=None)
+    return improve(
+        solving, start_plan, large, pooling.floors(instance, large), targets, work=work, max_pairs=None
+    )
 
 
 @dataclass(frozen=True)
@@ -863,7 +446,7 @@ def _split_under_capacity(
         relaxed, groups, start_plan, first, seed, workers, progress, started
     )
     if failed:  # a group missing its share is fine while the others' plans meet the quota
-        if not _quotas_met(relaxed, chosen, quota_targets(relaxed)):
+        if not quotas_met(relaxed, chosen, quota_targets(relaxed)):
             return None
         _fill_pools(relaxed, groups, chosen, objective, bound)
     # the same tasks in the same order: R10 changes no window and no candidate
@@ -872,17 +455,17 @@ def _split_under_capacity(
     # the pools' teams timed together within R10 as early as possible, then paced by the heuristic
     # (the paced model has no valid hint here: the pools' own timings may break R10)
     until = time.monotonic() + (engine.deadline - time.time())
-    pairs = sum(max(1, len(_people(t))) for t in instance.tasks)
+    pairs = sum(max(1, len(pooling.people(t))) for t in instance.tasks)
     usable = engine.time_limit * 0.25 * executor.USABLE_SHARE - executor.model_seconds(pairs)
     deterministic = executor.units(usable, workers, stage=2)
-    timed, finish_optimal, finish_fired = _finish_early(
+    timed, finish_optimal, finish_fired = stages.finish_early(
         m, chosen, until, seed, workers, paced=False, deterministic=deterministic
     )
     if timed is None:
         return None
     if pacing.even(instance):
         timed = pacing.settle(instance, timed, m.quotas, m.caps)
-    loads = _loads(instance, timed)
+    loads = pooling.loads(instance, timed)
     for ts, es in pools(instance, instance.tasks):
         name = f"max_load[{pool_name(instance, es, ts)}]"
         objective[name] = float(max((loads.get(k, 0) for k in es), default=0))
@@ -897,14 +480,14 @@ def _fill_pools(
     bound: dict[str, float],
 ) -> None:
     """The heaviest load and lower bound of each pool a failed group left without them."""
-    load = _loads(instance, chosen)
+    load = pooling.loads(instance, chosen)
     for _, group_pools, _ in groups:
         for ts, es in group_pools:
             name = f"max_load[{pool_name(instance, es, ts)}]"
             if name not in objective:
                 objective[name] = float(max((load.get(k, 0) for k in es), default=0))
                 top = sum(instance.tasks[t].days for t in ts)
-                bound[name] = float(min(_floors(instance, [(ts, es)])[0], top))
+                bound[name] = float(min(pooling.floors(instance, [(ts, es)])[0], top))
 
 
 def _no_plan(instance: Instance, elapsed: float, seed: int) -> Result:
@@ -956,7 +539,7 @@ def solve(
         deadline,
         max(1, processes),
         ray,
-        prepared=(len(instance.tasks), sum(max(1, len(_people(t))) for t in instance.tasks)),
+        prepared=(len(instance.tasks), sum(max(1, len(pooling.people(t))) for t in instance.tasks)),
         # institutions no plan can visit are explained after the search: their time is kept aside
         reserve=executor.explain_seconds(explain_budget, known),
     )
@@ -991,7 +574,7 @@ def solve(
         )
         # whether the round meets its quotas (R9) is decided over the whole round: a group may miss
         # its share while the others' plans meet the quota
-        met = _quotas_met(instance, chosen, quota_targets(instance))
+        met = quotas_met(instance, chosen, quota_targets(instance))
         if failed and met:
             _fill_pools(instance, groups, chosen, objective, bound)
         failed = not met

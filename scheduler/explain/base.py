@@ -18,7 +18,7 @@ from scheduler.diagnose import Finding
 from scheduler.greedy import Assignment, quota_targets
 from scheduler.instance import Instance, Task
 from scheduler.model import Model
-from scheduler.solve import _people, pools
+from scheduler.pooling import people, pools
 
 _PROBE_LIMIT = 2.0  # deterministic seconds for one re-solve
 _DET_SHARE = 0.15  # deterministic seconds per second of budget (one worker runs several times slower)
@@ -133,10 +133,10 @@ class _Share:
 
 def _parts_holding(instance: Instance, tasks: Sequence[int]) -> list[tuple[list[int], list[int]]]:
     """The parts of the round (task indices, expert indices: who may visit what, as
-    :func:`scheduler.solve.pools` joins them) that hold ``tasks``, found from those tasks outwards."""
+    :func:`scheduler.pooling.pools` joins them) that hold ``tasks``, found from those tasks outwards."""
     by_expert: dict[int, list[int]] = defaultdict(list)
     for task in instance.tasks:
-        for k in _people(task):
+        for k in people(task):
             by_expert[k].append(task.index)
     linked: dict[int, list[int]] = defaultdict(list)
     for link in instance.precedences:
@@ -151,7 +151,7 @@ def _parts_holding(instance: Instance, tasks: Sequence[int]) -> list[tuple[list[
         ts, es, queue = [first], set(), [first]
         while queue:
             t = queue.pop()
-            for k in _people(instance.tasks[t]):
+            for k in people(instance.tasks[t]):
                 if k in es:
                     continue
                 es.add(k)

@@ -11,8 +11,8 @@ from constraints.replanning import Occupation, restrict
 from scheduler.greedy import Assignment, QuotaTarget
 from scheduler.instance import Instance, Task
 from scheduler.plan import Visit
+from scheduler.pooling import pools
 from scheduler.quota_caps import CapTarget, full_caps
-from scheduler.solve import pools
 
 
 @dataclass

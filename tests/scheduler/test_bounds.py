@@ -12,7 +12,7 @@ from benchmarks.generate import generate
 from inputs.scenario import Conflict
 from scheduler.bounds import attainable, pool_bound, relaxed_bound
 from scheduler.instance import build_instance
-from scheduler.solve import pools
+from scheduler.pooling import pools
 from tests.constraints.builders import inst
 from tests.scheduler.conftest import allround, loads, scenario, solve_checked
 

@@ -13,8 +13,7 @@ import pytest
 from ortools.sat.python import cp_model
 
 from benchmarks.generate import generate
-from scheduler import executor
-from scheduler import solve as solve_module
+from scheduler import executor, pooling, stages
 from scheduler.instance import build_instance
 from scheduler.solve import _groups, solve
 from tests.scheduler.conftest import check_plan
@@ -258,8 +257,8 @@ def test_large_groups_paced_even_are_timed_without_a_finishing_model(monkeypatch
     kept without the solver. The plan meets every rule and visits every institution."""
     monkeypatch.setattr(executor, "PACED_FINISH_PAIRS", 0)
     finishing = []
-    real = solve_module._finish_early
-    monkeypatch.setattr(solve_module, "_finish_early", lambda *a, **k: finishing.append(a) or real(*a, **k))
+    real = stages.finish_early
+    monkeypatch.setattr(stages, "finish_early", lambda *a, **k: finishing.append(a) or real(*a, **k))
     result = solve(_round(), time_limit=3, seed=1, workers=1)
     assert not finishing and result.kept_groups == 0 and not result.wall_clock_fired
     check_plan(_round(), result.plan)
@@ -271,7 +270,7 @@ def test_a_group_without_budget_is_kept_without_the_wall_clock(monkeypatch):
     """A group the time plan cannot afford builds no model and keeps its valid greedy plan; the wall
     clock did not fire, so the plan is the same on any machine."""
     monkeypatch.setattr(executor, "budgets", lambda limit, pairs, done, **kw: [(0.0, 0.0)] * len(pairs))
-    monkeypatch.setattr("scheduler.solve._greedy_at_bound", lambda *a, **k: False)  # both would search
+    monkeypatch.setattr("scheduler.stages.greedy_at_bound", lambda *a, **k: False)  # both would search
     result = solve(_round(), time_limit=3, seed=1, workers=1)
     assert result.kept_groups == 2 and not result.wall_clock_fired
     check_plan(_round(), result.plan)
@@ -303,7 +302,7 @@ def test_a_search_its_batches_end_has_spent_its_budget(monkeypatch):
     from scheduler import cpsat
 
     monkeypatch.setattr(executor, "TASKS_PER_UNIT", 1e-9)  # one batch, whatever the budget
-    monkeypatch.setattr(solve_module, "DESCENT_SHARE", 0.0)  # one stage-1 search per group
+    monkeypatch.setattr(stages, "DESCENT_SHARE", 0.0)  # one stage-1 search per group
     searches = []
     real_until = cpsat.solve_until
 
@@ -338,20 +337,20 @@ def test_a_search_its_batches_end_has_spent_its_budget(monkeypatch):
 
 @pytest.mark.usefixtures("patient")
 def test_the_descent_lowers_a_pools_heaviest_load_and_counts_its_time(monkeypatch):
-    """Given all of stage 1's budget, the descent (``_descend``) lowers some one-pool group of the
+    """Given all of stage 1's budget, the descent (``stages.descend``) lowers some one-pool group of the
     hospital test round below its start plan's heaviest load (35 to 34 days at this writing) with
     every visit placed; what it spends
     is counted in the group's spent time; and the plan holds every rule."""
-    monkeypatch.setattr(solve_module, "DESCENT_SHARE", 1.0)
+    monkeypatch.setattr(stages, "DESCENT_SHARE", 1.0)
     calls = []
-    real = solve_module._descend
+    real = stages.descend
 
     def descend(m, heaviest, lb, plan, *args):
         out = real(m, heaviest, lb, plan, *args)
         calls.append((m, lb, plan, out))
         return out
 
-    monkeypatch.setattr(solve_module, "_descend", descend)
+    monkeypatch.setattr(stages, "descend", descend)
     spent = []
     real_pool = executor.solve_pool
 
@@ -366,12 +365,12 @@ def test_the_descent_lowers_a_pools_heaviest_load_and_counts_its_time(monkeypatc
     check_plan(scenario, result.plan)
     lowered = 0
     for m, lb, start, (found, _, used, loaded, _) in calls:
-        before = solve_module._heaviest(m.instance, start)
+        before = pooling.heaviest(m.instance, start)
         assert before > lb and loaded >= 1 and used > 0
         assert any(round(used, executor.SPENT_DIGITS) <= s for s in spent)
         if found is not None:
             assert {t.index for t in m.tasks} == set(found)  # every visit placed
-            after = solve_module._heaviest(m.instance, found)
+            after = pooling.heaviest(m.instance, found)
             assert lb <= after < before
             lowered += 1
     assert lowered >= 1

@@ -17,7 +17,8 @@ from scheduler.bounds import pool_bound
 from scheduler.greedy import Assignment, greedy
 from scheduler.improve import Work, improve
 from scheduler.instance import Instance, build_instance
-from scheduler.solve import pools, to_plan
+from scheduler.pooling import pools
+from scheduler.solve import to_plan
 from tests.constraints.builders import expert, inst
 from tests.scheduler.conftest import D, allround, check_plan, loads, scenario
 from tests.scheduler.test_solve_properties import scenarios

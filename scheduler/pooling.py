@@ -1,0 +1,92 @@
+"""Pools: the experts who can stand in for one another and the visits only they can make.
+
+A pool is a connected component of who may visit what (follow-ups joined to their visits); the solve
+strategy judges each pool's fairness on its own (its heaviest load beside its lower bound), and the
+explanations, the replan and the objective's report name pools the same way. Plain arithmetic on the
+integer instance and a plan.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scheduler.bounds import relaxed_bound
+from scheduler.instance import Instance, Task
+
+if TYPE_CHECKING:
+    from scheduler.greedy import Assignment
+
+
+def people(task: Task) -> set[int]:
+    """Who may sit on ``task``: its teams' members, or its candidates."""
+    if task.team_staffed:
+        return {k for members in task.team_members for k in members}
+    return set(task.candidates)
+
+
+def pools(instance: Instance, tasks: list[Task]) -> list[tuple[list[int], list[int]]]:
+    """Connected components (task indices, expert indices) of who may visit what."""
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(a: tuple[str, int]) -> tuple[str, int]:
+        while parent.setdefault(a, a) != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    inside = {task.index for task in tasks}
+    for link in instance.precedences:  # linked tasks (R15 follow-ups) are solved together
+        if link.before in inside and link.after in inside:
+            ra, rb = find(("t", link.before)), find(("t", link.after))
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    linked: set[tuple[int, ...]] = set()  # many tasks share the same people: each set linked once
+    for task in tasks:
+        find(("t", task.index))
+        who = tuple(sorted(people(task)))
+        if not who:
+            continue
+        if who not in linked:
+            linked.add(who)
+            for k in who:
+                ra, rb = find(("e", who[0])), find(("e", k))
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+        ra, rb = find(("t", task.index)), find(("e", who[0]))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[tuple[str, int], tuple[list[int], list[int]]] = {}
+    for node in sorted(parent):
+        ts, es = groups.setdefault(find(node), ([], []))
+        (ts if node[0] == "t" else es).append(node[1])
+    return sorted(groups.values(), key=lambda g: (g[0][:1], g[1][:1]))
+
+
+def pool_name(instance: Instance, experts: list[int], tasks: list[int]) -> str:
+    """A pool's name in the summary, the report and ``plan.json``: the districts its experts come from,
+    then, when they differ, the districts they inspect (「甲市→乙市」)."""
+    inspecting = sorted({instance.experts[k].district for k in experts})
+    inspected = sorted({instance.tasks[t].inst.district for t in tasks})
+    if inspecting == inspected:
+        return "、".join(inspecting)
+    return "、".join(inspecting) + "→" + "、".join(inspected)
+
+
+def loads(instance: Instance, plan: dict[int, Assignment]) -> dict[int, int]:
+    """Each expert's days in ``plan`` (experts with none are absent)."""
+    load: dict[int, int] = {}
+    for t, a in plan.items():
+        for k in a.members:
+            load[k] = load.get(k, 0) + instance.tasks[t].days
+    return load
+
+
+def heaviest(instance: Instance, plan: dict[int, Assignment]) -> int:
+    """The heaviest load (days) of anyone in ``plan``."""
+    return max(loads(instance, plan).values(), default=0)
+
+
+def floors(instance: Instance, group_pools: list[tuple[list[int], list[int]]]) -> list[int]:
+    """Each pool's lower bound (:func:`~scheduler.bounds.relaxed_bound`, which computes it once per
+    pool of the round: the start plan, the groups' budgets and their models all ask for it)."""
+    return [relaxed_bound(instance, ts, es) for ts, es in group_pools]

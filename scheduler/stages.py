@@ -1,0 +1,359 @@
+"""One group's searches: stage 1 (the descent, then the objective's search) and stage 2 (finish early).
+
+A group is a part of the round that shares no expert, quota share or office capacity with the rest
+(``scheduler.solve`` splits the round and sizes each group's deterministic budgets; ``scheduler.executor``
+runs the groups here, in processes or on Ray). :func:`solve_group` builds the group's model from the rule
+modules, searches it from the group's start plan and returns its plan with its pools' loads and bounds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from constraints.registry import post_all
+from scheduler import cpsat, executor, pacing, pooling
+from scheduler.bounds import relaxed_bound
+from scheduler.executor import Progress
+from scheduler.greedy import Assignment, QuotaTarget, compact
+from scheduler.improve import Work, improve
+from scheduler.instance import Instance, Task
+from scheduler.model import Model, build_variables
+from scheduler.shares import quotas_met
+
+
+@dataclass
+class GroupOutcome:
+    """A group's plan (task index → assignment), whether it is proven best, and each pool's heaviest
+    load and lower bound by the pool's objective name (``max_load[…]``)."""
+
+    values: dict[int, Assignment]
+    optimal: bool
+    loads: dict[str, int]
+    pool_bounds: dict[str, int] = field(default_factory=dict)
+    feasible: bool = True  # False: no plan for this group meets every rule (e.g. its quota)
+    wall_clock_fired: bool = False  # the wall-clock last resort, not a deterministic budget, ended a search
+    spent: float = 0.0  # the deterministic time stage 1 searched (0: no search)
+
+
+# Stage 1's full-problem search: CP-SAT's own search without its linear relaxation, beside its
+# large-neighbourhood searches. With one worker the interleaved search shares its batches among these,
+# and the neighbourhoods are what lower the loads: with CP-SAT's seven default full-problem searches
+# they got too few batches. Measured on hospitals seed 1's pool 柏溪 (62 experts, 75 visits of 5 and 7
+# days), from the local search's plan at 30: the heaviest load alone as objective stays at 30 with
+# twelve times the budget; with each expert's days above the bound counted too, the search reaches the
+# bound, 27, in 1.95 deterministic seconds with this search and 15.7 with the default seven.
+STAGE_ONE_SUBSOLVERS = ("no_lp",)
+
+
+def greedy_at_bound(
+    instance: Instance,
+    tasks: list[Task],
+    group_pools: list[tuple[list[int], list[int]]],
+    plan: dict[int, Assignment],
+    floors: list[int] | None = None,
+) -> bool:
+    """Whether the greedy plan already places every task with each pool's load at its lower bound
+    (``floors``, per pool; default :func:`~scheduler.bounds.relaxed_bound`)."""
+    if any(t.index not in plan for t in tasks):
+        return False
+    if floors is None:
+        floors = [relaxed_bound(instance, ts, es) for ts, es in group_pools]
+    load = pooling.loads(instance, {t.index: plan[t.index] for t in tasks})
+    return all(
+        max((load.get(k, 0) for k in es), default=0) <= floor
+        for (_, es), floor in zip(group_pools, floors, strict=True)
+    )
+
+
+def solve_group(
+    instance: Instance,
+    tasks: list[Task],
+    group_pools: list[tuple[list[int], list[int]]],
+    targets: list[QuotaTarget],
+    start_plan: dict[int, Assignment],
+    deadline: float,
+    seed: int,
+    workers: int,
+    progress: Progress | None,
+    started: float,
+    budgets: tuple[float, float],
+    at_bound: bool,
+    floors: list[int] | None = None,
+) -> GroupOutcome:
+    """Stages 1 and 2 on one group; ``budgets`` (deterministic time of each stage, from
+    ``scheduler.executor.budgets``) end the searches, ``deadline`` is only the last resort.
+    ``at_bound``: the start plan meets the group's quota shares and every pool's bound (no stage 1;
+    ``PoolJob.at_bound``). ``floors`` are the pools' lower bounds, from the whole round (default: from
+    ``instance``, which may have pruned candidate lists)."""
+    if floors is None:
+        floors = [relaxed_bound(instance, ts, es) for ts, es in group_pools]
+    m = build_variables(instance, tasks, targets)
+    post_all(m)
+    cp = m.cp
+    # objective 2: per pool, the heaviest load, never below our own bound; then the days each of its
+    # experts works above that bound (:data:`STAGE_ONE_SUBSOLVERS`)
+    maxima = []
+    loads_term: list[cp_model.LinearExprT] = []
+    weight = 1
+    above: list[tuple[cp_model.IntVar, int, int]] = []  # (days above the bound, expert, bound)
+    bounds = []
+    for (ts, es), floor in zip(group_pools, floors, strict=True):
+        top = sum(instance.tasks[t].days for t in ts)
+        lb = min(floor, top)
+        bounds.append(lb)
+        mx = cp.new_int_var(lb, top, f"max_load[{pooling.pool_name(instance, es, ts)}]")
+        working = [k for k in es if m.tasks_of.get(k)]
+        # one day off the heaviest load outweighs any days above the bound
+        scale = 1 + len(working) * (top - lb)
+        weight += scale * top + len(working) * (top - lb)
+        loads_term.append(scale * mx)
+        for k in working:
+            cp.add(m.load(k) <= mx)
+            over = cp.new_int_var(0, top - lb, f"over_bound[{instance.experts[k].id}]")
+            cp.add(over >= m.load(k) - lb)
+            loads_term.append(over)
+            above.append((over, k, lb))
+        maxima.append(mx)
+    missing = sum(1 - m.present[t.index] for t in tasks)
+    cp.minimize(weight * missing + cp_model.LinearExpr.sum(loads_term))
+
+    def hint(plan: dict[int, Assignment]) -> None:
+        """A complete hint of ``plan``, the objective's variables included."""
+        load = pooling.loads(instance, plan)
+        extra: dict = {over: max(0, load.get(k, 0) - lb) for over, k, lb in above}
+        for mx, (_, es), lb in zip(maxima, group_pools, bounds, strict=True):
+            extra[mx] = max([lb, *(load.get(k, 0) for k in es)])
+        cp.clear_hints()
+        cpsat.hint(m, plan, extra)
+
+    hint(start_plan)
+    chosen = start_plan
+    optimal = at_bound
+    bound = float(sum(bounds))
+    fired = False
+    spent = 0.0
+    if not at_bound:
+        # the group's (for a large group, pruned) candidate pairs, as the time plan counted them
+        pairs = sum(max(1, len(pooling.people(t))) for t in tasks)
+        budget, loaded = budgets[0], 0
+        found, proven = None, False
+        # a one-pool group whose start plan is valid for the model: complete, its quota shares met
+        complete = all(t.index in start_plan for t in tasks) and quotas_met(instance, start_plan, targets)
+        if len(group_pools) == 1 and complete:
+            found, proven, spent, loaded, fired = descend(
+                m,
+                maxima[0],
+                bounds[0],
+                start_plan,
+                hint,
+                deadline,
+                seed,
+                workers,
+                budget * DESCENT_SHARE,
+                pairs,
+            )
+            budget = max(0.0, budget - spent)
+            if found is not None:
+                hint(found)
+        status = cp_model.UNKNOWN
+        if not proven and budget >= DESCENT_LEAST:
+            solver = cp_model.CpSolver()
+            watch = cpsat.Watch(progress, started, shown=(sum(maxima), bound))
+            cpsat.parameters(
+                solver,
+                deadline - time.monotonic(),
+                seed,
+                workers,
+                deterministic=budget,
+                subsolvers=STAGE_ONE_SUBSOLVERS,
+                # the batches of the group's whole budget: the descent's steps run no neighbourhoods
+                # (``descend``), and each model they loaded costs about one task
+                # (``executor.TASK_SECONDS_PER_PAIR``)
+                batches=max(1, executor.batches(budgets[0], pairs) - loaded // executor.INTERLEAVE_BATCH),
+            )
+            status, stage_fired = cpsat.solve_until(solver, cp, deadline, watch)
+            fired = fired or stage_fired
+            spent += solver.deterministic_time
+            searched = cpsat.read(m, solver) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+            # from the descent's plan as a complete hint the search finds no worse, but keep the
+            # descent's should it not have found that plan again
+            if searched is not None and (
+                found is None or pooling.heaviest(instance, searched) <= pooling.heaviest(instance, found)
+            ):
+                found = searched
+        # a search not proven optimal spent its budget, whether its deterministic time or its batches
+        # of tasks (``executor.batches``) ended it: only a proof leaves some for other groups
+        optimal = proven or status == cp_model.OPTIMAL
+        if not optimal:
+            spent = max(spent, budgets[0])
+        if found is not None:
+            # on the group's own (for a large group, pruned) candidate lists, within a work budget
+            # from its size that the time plan counted with its model (``executor.budgets``)
+            work = Work(executor.group_work(pairs))
+            chosen = improve(
+                instance,
+                found,
+                group_pools,
+                bounds,
+                targets,
+                m.caps,
+                work=work,
+                max_pairs=None,
+            )
+        elif not quotas_met(instance, chosen, targets):
+            # the greedy plan misses a quota and the model found nothing better: no valid plan
+            return GroupOutcome(chosen, False, {}, feasible=False)
+    elif progress is not None:
+        at = pooling.loads(instance, start_plan)
+        heaviest = sum(
+            max([lb, *(at.get(k, 0) for k in es)]) for (_, es), lb in zip(group_pools, bounds, strict=True)
+        )
+        progress(time.monotonic() - started, float(heaviest), bound)
+
+    # stage 2: keep who visits what, finish as early as possible (a budget too small to find even
+    # the hinted plan is not spent: the heuristic times it as the model would start from)
+    finished, finish_optimal, finish_fired = None, False, False
+    if budgets[1] >= executor.FINISH_LEAST:
+        finished, finish_optimal, finish_fired = finish_early(
+            m, chosen, deadline, seed, workers, deterministic=budgets[1]
+        )
+    fired = fired or finish_fired
+    chosen = finished if finished is not None else pacing.settle(instance, chosen, m.quotas, m.caps)
+    optimal = optimal and finish_optimal
+    loads = pooling.loads(instance, chosen)
+    named = {
+        mx.name: max((loads.get(k, 0) for k in es), default=0)
+        for mx, (_, es) in zip(maxima, group_pools, strict=True)
+    }
+    pool_bounds = {mx.name: lb for mx, lb in zip(maxima, bounds, strict=True)}
+    return GroupOutcome(chosen, optimal, named, pool_bounds, wall_clock_fired=fired, spent=spent)
+
+
+# Of a one-pool group's stage-1 budget, the share its descent may spend first (:func:`descend`); the
+# least deterministic budget worth a search (a descent's step, or what the descent leaves stage 1).
+DESCENT_SHARE = 0.1
+DESCENT_LEAST = 0.01
+
+
+def descend(
+    m: Model,
+    heaviest: cp_model.IntVar,
+    lb: int,
+    plan: dict[int, Assignment],
+    hint: Callable[[dict[int, Assignment]], None],
+    until: float,
+    seed: int,
+    workers: int,
+    budget: float,
+    pairs: int,
+) -> tuple[dict[int, Assignment] | None, bool, float, int, bool]:
+    """Lower a one-pool group's heaviest load a day at a time before stage 1's search: each step asks
+    CP-SAT for any plan of every visit whose heaviest load (``heaviest``, never below ``lb``) is a day
+    under the last plan's, hinted with that plan, within what is left of ``budget`` deterministic units;
+    the first step that finds none ends the descent. Returns the last plan found (None: none), whether
+    it is proven best (at ``lb``, or the next step proven infeasible), the deterministic time spent (all
+    of ``budget`` when a step ran out of it or of its batches), how many models it loaded and whether
+    the wall clock ended a step. The model is stage 1's, copied with its hint, every visit required and
+    no objective.
+
+    Why: stage 1's objective lowers the heaviest load through the days each expert works above the
+    bound, and now and then a day of the heaviest load itself; asked for a day less outright, the same
+    search often finds it at once. Measured on hospitals seed 33's group 杨渡 (31 visits, 21 experts,
+    35 days from the local search, bound 31): stage 1 reaches 32 after about 2 units; asked for 34, 33
+    and 32 in turn, 0.02-0.22 units each. On 35 stage-1 searches of nine hospital rounds (their models
+    and budgets as the product ran them), a tenth of each budget to the descent and the rest to stage 1
+    from its plan left 43 days above the bounds in all against 50, lower in five searches, higher in
+    none; half of the budget to the descent did worse than stage 1 alone on some rounds."""
+    now = max(lb, pooling.heaviest(m.instance, plan))
+    spent, loaded, fired, found = 0.0, 0, False, None
+    while True:
+        left = budget - spent
+        if now <= lb:
+            return found, True, spent, loaded, fired
+        if left < DESCENT_LEAST:
+            return found, False, spent, loaded, fired
+        target = m.cp.clone()
+        target.clear_objective()
+        target.add(target.get_int_var_from_proto_index(heaviest.index) <= now - 1)
+        for task in m.tasks:
+            target.add(target.get_int_var_from_proto_index(m.present[task.index].index) == 1)
+        solver = cp_model.CpSolver()
+        cpsat.parameters(
+            solver,
+            until - time.monotonic(),
+            seed,
+            workers,
+            deterministic=left,
+            subsolvers=STAGE_ONE_SUBSOLVERS,
+            batches=executor.batches(left, pairs),
+        )
+        # the full search alone: with no objective, a neighbourhood has no better plan to look for,
+        # and each would spend CP-SAT's least neighbourhood budget (0.1 units) on a step of 0.02
+        solver.parameters.use_lns = False
+        status, step_fired = cpsat.solve_until(solver, target, until)
+        loaded += 1
+        fired = fired or step_fired
+        if status == cp_model.INFEASIBLE:
+            return found, True, spent + solver.deterministic_time, loaded, fired
+        if status != cp_model.OPTIMAL:  # its budget or its batches ran out
+            return found, False, budget, loaded, fired
+        spent += solver.deterministic_time
+        found = cpsat.read(m, solver)
+        now = max(lb, pooling.heaviest(m.instance, found))
+        hint(found)
+
+
+# The finishing stage stops once its plan is proven within this fraction of the best possible.
+FINISH_GAP = 0.001
+
+
+def finish_early(
+    m: Model,
+    chosen: dict[int, Assignment],
+    until: float,
+    seed: int,
+    workers: int,
+    deterministic: float,
+    paced: bool | None = None,
+) -> tuple[dict[int, Assignment] | None, bool, bool]:
+    """Objective 3 on ``m``: pin who makes each visit as in ``chosen`` and make the last visit end as
+    early as possible, then move each visit to its earliest free start in its year (``compact``).
+    Returns the plan (None when no timing was found in time), whether it is proven optimal and
+    whether the wall clock ended the search (``deterministic``: its budget, see ``cpsat.parameters``)."""
+    cp = m.cp
+    instance = m.instance
+    cp.clear_hints()
+    cp.clear_objective()
+    cpsat.fix(m, chosen)
+    paced = pacing.even(instance) if paced is None else paced
+    if paced:  # pace = even: the busiest month of each window, then early starts (scheduler.pacing)
+        chosen = pacing.spread(instance, chosen, m.quotas, m.caps)
+        # follow-ups (R15) are paced by their visits' rectification periods, not by the month counts:
+        # counting them too makes this stage many times slower to prove
+        firsts = {t: a for t, a in chosen.items() if instance.tasks[t].kind == "visit"}
+        objective, extra = pacing.objective(m, firsts)
+        cpsat.hint(m, chosen, extra)
+        cp.minimize(objective)
+    else:
+        finish = cp.new_int_var(0, instance.horizon, "finish")
+        for task in m.tasks:
+            cp.add(finish >= m.start[task.index] + task.days).only_enforce_if(m.present[task.index])
+        cpsat.hint(m, chosen, {})
+        cp.add_hint(finish, max((a.start + instance.tasks[t].days for t, a in chosen.items()), default=0))
+        cp.minimize(finish)
+    solver = cp_model.CpSolver()
+    cpsat.parameters(solver, until - time.monotonic(), seed, workers, deterministic=deterministic)
+    # the hint already paces (``pacing.spread``): measured on the province benchmark, the search
+    # rarely improves it by more than this, and proving the last fraction costs most of the budget
+    solver.parameters.relative_gap_limit = FINISH_GAP
+    status, fired = cpsat.solve_until(solver, cp, until)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, False, fired
+    timed = cpsat.read(m, solver)
+    placed = pacing.pull(instance, timed) if paced else compact(instance, timed)
+    proven = status == cp_model.OPTIMAL and solver.objective_value <= solver.best_objective_bound + 0.5
+    return placed, proven, fired

@@ -439,7 +439,6 @@ def _kept(instance: Instance, job: PoolJob, *, late: bool, unsolved: bool = True
     set beside the pools' lower bounds. ``unsolved``: the plan is reported as kept without the solver
     (not so for a group at its bound, which had nothing to search)."""
     from scheduler import pacing, pooling
-    from scheduler.bounds import relaxed_bound
     from scheduler.quota_caps import caps_for
     from scheduler.shares import quotas_met
 
@@ -448,7 +447,7 @@ def _kept(instance: Instance, job: PoolJob, *, late: bool, unsolved: bool = True
     plan = pacing.settle(instance, dict(job.start), targets, caps)
     load = pooling.loads(instance, plan)
     loads, bounds = [], []
-    floors = job.floors or tuple(relaxed_bound(instance, ts, es) for ts, es in job.pools)
+    floors = job.floors or tuple(pooling.floors(instance, job.pools))
     for (ts, es), floor in zip(job.pools, floors, strict=True):
         name = f"max_load[{pooling.pool_name(instance, list(es), list(ts))}]"
         loads.append((name, max((load.get(k, 0) for k in es), default=0)))

@@ -8,6 +8,7 @@ integer instance and a plan.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from scheduler.bounds import relaxed_bound
@@ -22,6 +23,13 @@ def people(task: Task) -> set[int]:
     if task.team_staffed:
         return {k for members in task.team_members for k in members}
     return set(task.candidates)
+
+
+def pairs(tasks: Iterable[Task]) -> int:
+    """The (visit, candidate) pairs of ``tasks`` as the time plan counts a group's size (at least one
+    per visit): the budgets are sized from it and the searches' batches worked out from it, so both
+    must count alike."""
+    return sum(max(1, len(people(task))) for task in tasks)
 
 
 def pools(instance: Instance, tasks: list[Task]) -> list[tuple[list[int], list[int]]]:
@@ -86,7 +94,7 @@ def heaviest(instance: Instance, plan: dict[int, Assignment]) -> int:
     return max(loads(instance, plan).values(), default=0)
 
 
-def floors(instance: Instance, group_pools: list[tuple[list[int], list[int]]]) -> list[int]:
+def floors(instance: Instance, group_pools: Sequence[tuple[Sequence[int], Sequence[int]]]) -> list[int]:
     """Each pool's lower bound (:func:`~scheduler.bounds.relaxed_bound`, which computes it once per
     pool of the round: the start plan, the groups' budgets and their models all ask for it)."""
     return [relaxed_bound(instance, ts, es) for ts, es in group_pools]

@@ -206,7 +206,7 @@ def _solve_groups(
     if work is not None and solving is not instance:
         start_plan = _improve_pruned(instance, solving, [groups[g] for g in live], start_plan, work)
         engine = replace(engine, improved=work.spent)
-    pairs = [sum(max(1, len(pooling.people(solving.tasks[t.index]))) for t in groups[g][0]) for g in live]
+    pairs = [pooling.pairs(solving.tasks[t.index] for t in groups[g][0]) for g in live]
     # CP-SAT's search depends on its number of workers, so that number must not depend on how many
     # processes run: one group gets all ``workers``; several get one each and run side by side
     per_pool = executor.workers_per_pool(workers, len(live))
@@ -455,7 +455,7 @@ def _split_under_capacity(
     # the pools' teams timed together within R10 as early as possible, then paced by the heuristic
     # (the paced model has no valid hint here: the pools' own timings may break R10)
     until = time.monotonic() + (engine.deadline - time.time())
-    pairs = sum(max(1, len(pooling.people(t))) for t in instance.tasks)
+    pairs = pooling.pairs(instance.tasks)
     usable = engine.time_limit * 0.25 * executor.USABLE_SHARE - executor.model_seconds(pairs)
     deterministic = executor.units(usable, workers, stage=2)
     timed, finish_optimal, finish_fired = stages.finish_early(
@@ -539,7 +539,7 @@ def solve(
         deadline,
         max(1, processes),
         ray,
-        prepared=(len(instance.tasks), sum(max(1, len(pooling.people(t))) for t in instance.tasks)),
+        prepared=(len(instance.tasks), pooling.pairs(instance.tasks)),
         # institutions no plan can visit are explained after the search: their time is kept aside
         reserve=executor.explain_seconds(explain_budget, known),
     )

@@ -16,7 +16,6 @@ from ortools.sat.python import cp_model
 
 from constraints.registry import post_all
 from scheduler import cpsat, executor, pacing, pooling
-from scheduler.bounds import relaxed_bound
 from scheduler.executor import Progress
 from scheduler.greedy import Assignment, QuotaTarget, compact
 from scheduler.improve import Work, improve
@@ -61,7 +60,7 @@ def greedy_at_bound(
     if any(t.index not in plan for t in tasks):
         return False
     if floors is None:
-        floors = [relaxed_bound(instance, ts, es) for ts, es in group_pools]
+        floors = pooling.floors(instance, group_pools)
     load = pooling.loads(instance, {t.index: plan[t.index] for t in tasks})
     return all(
         max((load.get(k, 0) for k in es), default=0) <= floor
@@ -90,7 +89,7 @@ def solve_group(
     ``PoolJob.at_bound``). ``floors`` are the pools' lower bounds, from the whole round (default: from
     ``instance``, which may have pruned candidate lists)."""
     if floors is None:
-        floors = [relaxed_bound(instance, ts, es) for ts, es in group_pools]
+        floors = pooling.floors(instance, group_pools)
     m = build_variables(instance, tasks, targets)
     post_all(m)
     cp = m.cp
@@ -121,12 +120,17 @@ def solve_group(
     missing = sum(1 - m.present[t.index] for t in tasks)
     cp.minimize(weight * missing + cp_model.LinearExpr.sum(loads_term))
 
+    def heaviest_loads(load: dict[int, int]) -> list[int]:
+        """Per pool, the heaviest of ``load``, never below the pool's bound (the value of its maximum)."""
+        return [
+            max([lb, *(load.get(k, 0) for k in es)]) for (_, es), lb in zip(group_pools, bounds, strict=True)
+        ]
+
     def hint(plan: dict[int, Assignment]) -> None:
         """A complete hint of ``plan``, the objective's variables included."""
         load = pooling.loads(instance, plan)
         extra: dict = {over: max(0, load.get(k, 0) - lb) for over, k, lb in above}
-        for mx, (_, es), lb in zip(maxima, group_pools, bounds, strict=True):
-            extra[mx] = max([lb, *(load.get(k, 0) for k in es)])
+        extra.update(zip(maxima, heaviest_loads(load), strict=True))
         cp.clear_hints()
         cpsat.hint(m, plan, extra)
 
@@ -138,7 +142,7 @@ def solve_group(
     spent = 0.0
     if not at_bound:
         # the group's (for a large group, pruned) candidate pairs, as the time plan counted them
-        pairs = sum(max(1, len(pooling.people(t))) for t in tasks)
+        pairs = pooling.pairs(tasks)
         budget, loaded = budgets[0], 0
         found, proven = None, False
         # a one-pool group whose start plan is valid for the model: complete, its quota shares met
@@ -208,10 +212,7 @@ def solve_group(
             # the greedy plan misses a quota and the model found nothing better: no valid plan
             return GroupOutcome(chosen, False, {}, feasible=False)
     elif progress is not None:
-        at = pooling.loads(instance, start_plan)
-        heaviest = sum(
-            max([lb, *(at.get(k, 0) for k in es)]) for (_, es), lb in zip(group_pools, bounds, strict=True)
-        )
+        heaviest = sum(heaviest_loads(pooling.loads(instance, start_plan)))
         progress(time.monotonic() - started, float(heaviest), bound)
 
     # stage 2: keep who visits what, finish as early as possible (a budget too small to find even

@@ -22,7 +22,8 @@ from scheduler import cpsat, executor
 from scheduler.executor import Progress
 from scheduler.greedy import Assignment
 from scheduler.model import Model, build_variables
-from scheduler.pooling import people, pool_name, pools
+from scheduler.pooling import pairs as pairs_of
+from scheduler.pooling import pool_name, pools
 from scheduler.replan.problem import _Problem
 
 W_MOVE = 5  # moving a visit's dates, against 1 per member taken off or put on and 1 for a new leader
@@ -45,7 +46,7 @@ class _Search:
     def budgets(self, problem: _Problem) -> tuple[float, float, int]:
         """Deterministic time of stage 1 and stage 2, from the time limit and the free part's size,
         and the batches of tasks stage 1 may run (``executor.batches``)."""
-        pairs = sum(max(1, len(people(task))) for task in problem.tasks)
+        pairs = pairs_of(problem.tasks)
         first, second = executor.budgets(self.time_limit, [pairs], [False])[0]
         return first, second, executor.batches(first, pairs)
 

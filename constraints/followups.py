@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from constraints.base import Violation
@@ -24,6 +26,9 @@ from inputs.scenario import Scenario
 from scheduler.plan import Plan, Visit
 
 if TYPE_CHECKING:
+    from ortools.sat.python.cp_model import IntVar
+
+    from scheduler.greedy import Assignment
     from scheduler.model import Model
 
 RULE = "R15"
@@ -159,5 +164,15 @@ def add(m: Model) -> None:
             y = cp.new_bool_var(f"kept[{task.name},{m.instance.experts[k].id}]")
             cp.add_implication(y, m.x[t, k])
             cp.add_implication(y, m.x[parent, k])
-            both.append(y)
-        cp.add(sum(both) >= m.present[t])
+            both.append((k, y))
+        cp.add(sum(y for _, y in both) >= m.present[t])
+        m.derive(partial(_kept, t, parent, both))
+
+
+def _kept(
+    t: int, parent: int, both: list[tuple[int, IntVar]], plan: Mapping[int, Assignment]
+) -> Iterable[tuple[IntVar, int]]:
+    """In ``plan``: who of the candidates sits on both follow-up ``t`` and its first visit."""
+    a, first = plan.get(t), plan.get(parent)
+    kept = set(a.members) & set(first.members) if a is not None and first is not None else set()
+    return ((y, int(k in kept)) for k, y in both)

@@ -11,15 +11,21 @@ model needs, and the plan names the parts after solving. Sources: seeds 000 (组
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 from constraints.base import Violation
 from constraints.coverage import expert_text, experts_text, visit_text
 from inputs.scenario import TIER_LABELS, Scenario, TierRule
+from scheduler.parts import divide
 from scheduler.plan import Plan, Visit
 
 if TYPE_CHECKING:
-    from scheduler.instance import Task
+    from ortools.sat.python.cp_model import IntVar
+
+    from scheduler.greedy import Assignment
+    from scheduler.instance import Instance, Task
     from scheduler.model import Model
 
 RULE = "R4"
@@ -174,14 +180,29 @@ def _part_variables(m: Model, task: Task) -> None:
     t = task.index
     on: dict[str, list] = {skill: [] for skill in task.skills}
     experts = m.instance.experts
+    held: dict[tuple[int, str], IntVar] = {}
     for k in task.candidates:
         mine = []
         for skill in task.skills:
             if skill in experts[k].skills:
-                var = cp.new_bool_var(f"part[{task.inst.id},{experts[k].id},{skill}]")
+                var = held[k, skill] = cp.new_bool_var(f"part[{task.inst.id},{experts[k].id},{skill}]")
                 on[skill].append(var)
                 mine.append(var)
         if mine:
             cp.add(sum(mine) == m.x[t, k])
     for skill, count in zip(task.skills, task.part_counts(), strict=True):
         cp.add(sum(on[skill]) >= count * m.present[t])
+    m.derive(partial(_parts, m.instance, task, held))
+
+
+def _parts(
+    instance: Instance, task: Task, held: dict[tuple[int, str], IntVar], plan: Mapping[int, Assignment]
+) -> Iterable[tuple[IntVar, int]]:
+    """In ``plan``: each member's one part, as the plan divides the team (``scheduler.parts``)."""
+    a = plan.get(task.index)
+    given: dict[int, tuple[str, ...]] = {}
+    if a is not None:
+        members = sorted(a.members)
+        divided = divide([instance.experts[k].skills for k in members], task.skills, task.part_counts(), True)
+        given = dict(zip(members, divided or [()] * len(members), strict=True))
+    return ((var, int(skill in given.get(k, ()))) for (k, skill), var in held.items())

@@ -128,6 +128,9 @@ def hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
                 cp.add_hint(m.lead[t, k], a is not None and a.leader == k)
         for j in task.teams:
             cp.add_hint(m.team[t, j], a is not None and a.team == j)
+    for derived in m.derived:
+        for var, value in derived(plan):
+            cp.add_hint(var, value)
     for var, value in extra.items():
         cp.add_hint(var, value)
 

@@ -11,17 +11,28 @@ Variables per task ``t`` (an institution to visit):
   days between the two years' caps, R9 counts it in neither);
 - ``x[t, k]``: expert ``k`` sits on it; ``lead[t, k]``: ``k`` leads it (R4);
 - ``team[t, j]``: standing team ``j`` makes it (R11).
-Each rule module in ``constraints/`` posts its part through ``add(m)``.
+Each rule module in ``constraints/`` posts its part through ``add(m)``; one that makes variables of
+its own says through :meth:`Model.derive` what they are in a given plan, so that a hint is complete
+(``scheduler.cpsat.hint``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from scheduler.instance import Instance, Task
+
+if TYPE_CHECKING:
+    from scheduler.greedy import Assignment
+
+# What some variables made beside the tasks' own are in a plan (task index -> assignment): pairs of
+# a variable and its value (``Model.derive``).
+Derived = Callable[[Mapping[int, "Assignment"]], Iterable[tuple[cp_model.IntVar, int]]]
 
 
 @dataclass
@@ -44,6 +55,15 @@ class Model:
     # (t, k, year) -> the days expert k works on task t in that year (``member_days``, made once)
     _member_days: dict[tuple[int, int, int], cp_model.LinearExprT] = field(default_factory=dict)
     _touched: dict[int, list[int]] = field(default_factory=dict)  # per task: ``touched_years``
+    # what the variables made beside the tasks' own are in a plan (``derive``)
+    derived: list[Derived] = field(default_factory=list)
+
+    def derive(self, values: Derived) -> None:
+        """Say what variables made by a rule (or a stage's objective) are in a plan: ``values(plan)``
+        gives them with their values. CP-SAT makes good use only of a complete hint (SOLVER-NOTES.md):
+        one that leaves such variables out is repaired first, or not at all, and the search then does
+        not start from the hinted plan."""
+        self.derived.append(values)
 
     @property
     def scenario(self):
@@ -90,6 +110,13 @@ class Model:
             both = cp.new_bool_var(f"x_in[{task.name},{k},{year}]")
             cp.add_bool_and([x, inside]).only_enforce_if(both)
             cp.add_bool_or([x.Not(), inside.Not()]).only_enforce_if(both.Not())
+
+            def wholly(plan: Mapping[int, Assignment]) -> Iterable[tuple[cp_model.IntVar, int]]:
+                a = plan.get(t)
+                on = a is not None and k in a.members and self.instance.wholly_in(a.start, task.days) == year
+                return ((both, int(on)),)
+
+            self.derive(wholly)
             return task.days * both
         days = sum(n * var for n, var in shares)
         if inside is not None:
@@ -98,6 +125,14 @@ class Model:
         part = cp.new_int_var(0, most, f"x_days[{task.name},{k},{year}]")
         cp.add(part == days).only_enforce_if(x)
         cp.add(part == 0).only_enforce_if(x.Not())
+
+        def share(plan: Mapping[int, Assignment]) -> Iterable[tuple[cp_model.IntVar, int]]:
+            a = plan.get(t)
+            if a is None or k not in a.members:
+                return ((part, 0),)
+            return ((part, dict(split(a.start, task.days)).get(year, 0)),)
+
+        self.derive(share)
         return part
 
     def load(self, k: int) -> cp_model.LinearExpr:

@@ -8,7 +8,7 @@ integer instance and a plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from scheduler.bounds import relaxed_bound
@@ -80,7 +80,7 @@ def pool_name(instance: Instance, experts: list[int], tasks: list[int]) -> str:
     return "、".join(inspecting) + "→" + "、".join(inspected)
 
 
-def loads(instance: Instance, plan: dict[int, Assignment]) -> dict[int, int]:
+def loads(instance: Instance, plan: Mapping[int, Assignment]) -> dict[int, int]:
     """Each expert's days in ``plan`` (experts with none are absent)."""
     load: dict[int, int] = {}
     for t, a in plan.items():

@@ -16,11 +16,16 @@ pass read the same function.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ortools.sat.python.cp_model import IntVar
+
+    from scheduler.greedy import Assignment
     from scheduler.instance import Instance
     from scheduler.model import Model
 
@@ -106,8 +111,18 @@ def add_precedence(m: Model, link: Precedence) -> None:
             in_class
         )
         cp.add(m.start[b] >= m.start[a] + offset).only_enforce_if(in_class)
-        classes.append(in_class)
-    cp.add(sum(classes) == m.present[b])
+        classes.append((frozenset(starts), in_class))
+    cp.add(sum(var for _, var in classes) == m.present[b])
+    m.derive(partial(_classes, a, b, classes))
+
+
+def _classes(
+    a: int, b: int, classes: list[tuple[frozenset[int], IntVar]], plan: Mapping[int, Assignment]
+) -> Iterable[tuple[IntVar, int]]:
+    """In ``plan``: the class of a's start, when b is made (``add_precedence``)."""
+    first, then = plan.get(a), plan.get(b)
+    start = first.start if first is not None and then is not None else None
+    return ((var, int(start in starts)) for starts, var in classes)
 
 
 def post_all(m: Model) -> None:

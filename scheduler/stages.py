@@ -9,7 +9,7 @@ modules, searches it from the group's start plan and returns its plan with its p
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -126,13 +126,18 @@ def solve_group(
             max([lb, *(load.get(k, 0) for k in es)]) for (_, es), lb in zip(group_pools, bounds, strict=True)
         ]
 
+    def objective_values(plan: Mapping[int, Assignment]) -> Iterable[tuple[cp_model.IntVar, int]]:
+        """The objective's variables in ``plan`` (they stay in the model for stage 2)."""
+        load = pooling.loads(instance, plan)
+        yield from ((over, max(0, load.get(k, 0) - lb)) for over, k, lb in above)
+        yield from zip(maxima, heaviest_loads(load), strict=True)
+
+    m.derive(objective_values)
+
     def hint(plan: dict[int, Assignment]) -> None:
         """A complete hint of ``plan``, the objective's variables included."""
-        load = pooling.loads(instance, plan)
-        extra: dict = {over: max(0, load.get(k, 0) - lb) for over, k, lb in above}
-        extra.update(zip(maxima, heaviest_loads(load), strict=True))
         cp.clear_hints()
-        cpsat.hint(m, plan, extra)
+        cpsat.hint(m, plan, {})
 
     hint(start_plan)
     chosen = start_plan
@@ -194,6 +199,10 @@ def solve_group(
         optimal = proven or status == cp_model.OPTIMAL
         if not optimal:
             spent = max(spent, budgets[0])
+        if found is not None and len(found) < len(start_plan) and quotas_met(instance, start_plan, targets):
+            # a search that did not find its hinted plan again within its budget may end on one with
+            # fewer visits: the start plan, valid for the model, is then the better (objective 1)
+            found = start_plan
         if found is not None:
             # on the group's own (for a large group, pruned) candidate lists, within a work budget
             # from its size that the time plan counted with its model (``executor.budgets``)

@@ -106,6 +106,9 @@ def _solve(problem: _Problem, hint: dict[int, Assignment], search: _Search) -> t
     }
     objective.update({mx.name: float(solver.value(mx)) for mx in maxima})
     kept_same = {t: solver.value(var) for t, var in same.items()}
+    # stage 1's own variables as it left them: with the teams fixed they keep these values, and the
+    # hint below must be complete (SOLVER-NOTES.md)
+    kept = {var: solver.value(var) for var in [*same.values(), *changed.values(), *maxima]}
 
     # stage 2: same teams, same changes; the free visits as early as possible
     cp.clear_hints()
@@ -114,7 +117,7 @@ def _solve(problem: _Problem, hint: dict[int, Assignment], search: _Search) -> t
     for t, var in same.items():
         cp.add(var == kept_same[t])
     cp.minimize(sum(m.start[t.index] for t in tasks))
-    cpsat.hint(m, chosen, {var: kept_same[t] for t, var in same.items()})
+    cpsat.hint(m, chosen, kept)
     solver2, status2 = search.solve(cp, second)
     if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = cpsat.read(m, solver2)

@@ -503,3 +503,25 @@ def test_results_come_back_in_the_jobs_order(monkeypatch):
     with executor.Runner(None, processes=1) as runner:  # type: ignore[arg-type]
         assert [r.index for r in runner.run(jobs)] == [2, 0, 1]
         assert [r.index for r in runner.run(jobs[1:])] == [0, 1]
+
+
+@pytest.mark.usefixtures("patient")
+def test_a_search_never_ends_on_fewer_visits_than_its_start_plan(monkeypatch):
+    """Stage 1 returns the group's start plan rather than a searched plan with fewer visits (one that
+    a search ended by its budget before it found its hint again may be): here every plan stage 1
+    reads loses one visit, and the round is still planned whole, every rule held."""
+    from scheduler import cpsat
+
+    real = cpsat.read
+
+    def losing(m, solver):
+        plan = real(m, solver)
+        if sys._getframe(1).f_code.co_name in ("solve_group", "descend") and plan:
+            del plan[max(plan)]
+        return plan
+
+    monkeypatch.setattr(cpsat, "read", losing)
+    scenario = _searching()
+    result = solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
+    check_plan(scenario, result.plan)
+    assert not result.plan.unscheduled

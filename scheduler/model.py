@@ -55,6 +55,8 @@ class Model:
     # (t, k, year) -> the days expert k works on task t in that year (``member_days``, made once)
     _member_days: dict[tuple[int, int, int], cp_model.LinearExprT] = field(default_factory=dict)
     _touched: dict[int, list[int]] = field(default_factory=dict)  # per task: ``touched_years``
+    # the variables ``member_days`` made: (t, k, year, variable, whether it counts days or is a Boolean)
+    _made_days: list[tuple[int, int, int, cp_model.IntVar, bool]] = field(default_factory=list)
     # what the variables made beside the tasks' own are in a plan (``derive``)
     derived: list[Derived] = field(default_factory=list)
 
@@ -110,13 +112,7 @@ class Model:
             both = cp.new_bool_var(f"x_in[{task.name},{k},{year}]")
             cp.add_bool_and([x, inside]).only_enforce_if(both)
             cp.add_bool_or([x.Not(), inside.Not()]).only_enforce_if(both.Not())
-
-            def wholly(plan: Mapping[int, Assignment]) -> Iterable[tuple[cp_model.IntVar, int]]:
-                a = plan.get(t)
-                on = a is not None and k in a.members and self.instance.wholly_in(a.start, task.days) == year
-                return ((both, int(on)),)
-
-            self.derive(wholly)
+            self._made_days.append((t, k, year, both, False))
             return task.days * both
         days = sum(n * var for n, var in shares)
         if inside is not None:
@@ -125,15 +121,20 @@ class Model:
         part = cp.new_int_var(0, most, f"x_days[{task.name},{k},{year}]")
         cp.add(part == days).only_enforce_if(x)
         cp.add(part == 0).only_enforce_if(x.Not())
+        self._made_days.append((t, k, year, part, True))
+        return part
 
-        def share(plan: Mapping[int, Assignment]) -> Iterable[tuple[cp_model.IntVar, int]]:
+    def _made_days_values(self, plan: Mapping[int, Assignment]) -> Iterable[tuple[cp_model.IntVar, int]]:
+        """In ``plan``, the variables ``member_days`` made: whether the member works on the task wholly
+        inside the year, or (where it may straddle New Year) their days in that year."""
+        for t, k, year, var, share in self._made_days:
             a = plan.get(t)
             if a is None or k not in a.members:
-                return ((part, 0),)
-            return ((part, dict(split(a.start, task.days)).get(year, 0)),)
-
-        self.derive(share)
-        return part
+                yield var, 0
+            elif share:
+                yield var, dict(self.instance.split(a.start, self.task(t).days)).get(year, 0)
+            else:
+                yield var, int(self.instance.wholly_in(a.start, self.task(t).days) == year)
 
     def load(self, k: int) -> cp_model.LinearExpr:
         return cp_model.LinearExpr.weighted_sum(
@@ -158,6 +159,7 @@ def build_variables(
 
         caps = caps_for(instance, tasks)
     m = Model(instance=instance, tasks=tasks, require_all=require_all, quotas=quotas or [], caps=caps)
+    m.derive(m._made_days_values)
     cp = m.cp
     for task in tasks:
         t = task.index

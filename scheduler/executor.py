@@ -183,6 +183,7 @@ class PoolResult:
     feasible: bool
     wall_clock_fired: bool
     kept: bool = False  # no model was built (no budget, or the last resort came first): greedy plan kept
+    proven: bool = False  # not feasible, and proven so: no plan of the group meets its quota shares
     spent: float = 0.0  # the deterministic time its stage-1 search took (0: no search)
 
 
@@ -430,6 +431,7 @@ def solve_pool(
         feasible=outcome.feasible,
         wall_clock_fired=outcome.wall_clock_fired,
         spent=round(outcome.spent, SPENT_DIGITS),
+        proven=outcome.proven,
     )
 
 

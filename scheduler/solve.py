@@ -186,11 +186,12 @@ def _solve_groups(
     progress: Progress | None,
     started: float,
     work: Work | None = None,
-) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool, bool, int]:
+) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool, bool, bool, int]:
     """Solve the groups (``scheduler.executor``: here, in processes or on Ray); returns the plan,
     whether all proved optimal, the objective and bound terms, whether some group has no valid
-    plan, whether the wall-clock last resort ended some search, and how many groups it reached
-    before they started (they keep their greedy plan).
+    plan and whether that is proven of one of them (CP-SAT: no plan of it meets its quota shares),
+    whether the wall-clock last resort ended some search, and how many groups it reached before they
+    started (they keep their greedy plan).
 
     Each group's deterministic budgets are fixed here, before any solving, from ``engine``'s time
     limit and the groups' sizes (groups the greedy already solved to their bound get only a small
@@ -280,8 +281,9 @@ def _solve_groups(
         bound.update({k: float(v) for k, v in result.bounds})
     optimal = all(r.optimal for r in results)
     failed = not all(r.feasible for r in results)
+    proven = any(r.proven for r in results)
     fired = any(r.wall_clock_fired for r in results)
-    return chosen, optimal, objective, bound, failed, fired, sum(r.kept for r in results)
+    return chosen, optimal, objective, bound, failed, proven, fired, sum(r.kept for r in results)
 
 
 def _search_again(
@@ -442,7 +444,7 @@ def _split_under_capacity(
     work = first.work()
     groups, start_plan = _start(relaxed, work)
     first = replace(first, improved=work.spent)
-    chosen, optimal, objective, bound, failed, fired, kept = _solve_groups(
+    chosen, optimal, objective, bound, failed, _, fired, kept = _solve_groups(
         relaxed, groups, start_plan, first, seed, workers, progress, started
     )
     if failed:  # a group missing its share is fine while the others' plans meet the quota
@@ -490,15 +492,25 @@ def _fill_pools(
                 bound[name] = float(min(pooling.floors(instance, [(ts, es)])[0], top))
 
 
-def _no_plan(instance: Instance, elapsed: float, seed: int) -> Result:
-    """No plan meets every rule (a yearly quota cannot be met): say why, plan nothing."""
+def _no_plan(instance: Instance, elapsed: float, seed: int, proven: bool) -> Result:
+    """No plan meets every rule (a yearly quota cannot be met): say why, plan nothing. ``proven``:
+    that no plan can is proven (a count, or CP-SAT's search of the whole round); otherwise the search
+    found none within its budget, and the reason says so."""
     from scheduler.diagnose import describe, diagnose
 
     scenario = instance.scenario
     found = [describe(f) for f in diagnose(scenario).shortfalls if f.rule == "R9"]
     reasons = tuple(found) or (
-        "【R9 年度指标】在其他规则之下，任何计划都无法同时满足全部年度指标（各年度须巡查的机构数），"
-        "因此没有给出计划。建议：降低指标比例或数量，或放宽相关机构的年度、批次和时间窗口。",
+        (
+            "【R9 年度指标】在其他规则之下，任何计划都无法同时满足全部年度指标（各年度须巡查的机构数），"
+            "因此没有给出计划。建议：降低指标比例或数量，或放宽相关机构的年度、批次和时间窗口。"
+        )
+        if proven
+        else (
+            "【R9 年度指标】在时限内没有找到同时满足全部年度指标（各年度须巡查的机构数）的计划，"
+            "因此没有给出计划；这些指标可能确实无法同时满足，也可能需要更长的时限。"
+            "建议：延长时限（--time-limit）后重试，或降低指标比例或数量，或放宽相关机构的年度、批次和时间窗口。"
+        ),
     )
     plan = Plan(
         scenario=scenario.params.name,
@@ -546,11 +558,11 @@ def solve(
     for year, tasks, need in quota_targets(instance):
         if need > sum(1 for t in tasks if year in instance.tasks[t].years()):
             # a quota asks for more visits in its year than there are institutions that fit in it
-            return _no_plan(instance, time.monotonic() - started, seed)
+            return _no_plan(instance, time.monotonic() - started, seed, proven=True)
     split = _split_under_capacity(instance, engine, seed, workers, progress, started)
     if split is not None:
         chosen, optimal, objective, bound, fired, kept = split
-        failed = False
+        failed = proven = False
     else:
 
         def explained(left: int) -> float:
@@ -569,7 +581,7 @@ def solve(
         left = known + len(instance.tasks) - len(start_plan)
         explain_budget = explained(len(instance.tasks) - len(start_plan))
         engine = replace(engine, reserve=executor.explain_seconds(explain_budget, left), improved=work.spent)
-        chosen, optimal, objective, bound, failed, fired, kept = _solve_groups(
+        chosen, optimal, objective, bound, failed, proven, fired, kept = _solve_groups(
             instance, groups, start_plan, engine, seed, workers, progress, started, work
         )
         # whether the round meets its quotas (R9) is decided over the whole round: a group may miss
@@ -583,12 +595,12 @@ def solve(
             whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
             retry_plan = _start_plan(instance, whole[0][2], work=work)
             engine = replace(engine, improved=work.spent)
-            chosen, optimal, objective, bound, failed, retried, kept = _solve_groups(
+            chosen, optimal, objective, bound, failed, proven, retried, kept = _solve_groups(
                 instance, whole, retry_plan, engine, seed, workers, progress, started, work
             )
             fired = fired or retried
     if failed:
-        return _no_plan(instance, time.monotonic() - started, seed)
+        return _no_plan(instance, time.monotonic() - started, seed, proven)
     elapsed = time.monotonic() - started
     late: list[bool] = []  # the explanations' wall-clock last resort fired
     until = time.monotonic() + (deadline - time.time())  # the last resort, on the monotonic clock

@@ -34,6 +34,7 @@ class GroupOutcome:
     loads: dict[str, int]
     pool_bounds: dict[str, int] = field(default_factory=dict)
     feasible: bool = True  # False: no plan for this group meets every rule (e.g. its quota)
+    proven: bool = False  # not feasible, and CP-SAT proved that no plan of the group meets its quota shares
     wall_clock_fired: bool = False  # the wall-clock last resort, not a deterministic budget, ended a search
     spent: float = 0.0  # the deterministic time stage 1 searched (0: no search)
 
@@ -219,7 +220,7 @@ def solve_group(
             )
         elif not quotas_met(instance, chosen, targets):
             # the greedy plan misses a quota and the model found nothing better: no valid plan
-            return GroupOutcome(chosen, False, {}, feasible=False)
+            return GroupOutcome(chosen, False, {}, feasible=False, proven=status == cp_model.INFEASIBLE)
     elif progress is not None:
         heaviest = sum(heaviest_loads(pooling.loads(instance, start_plan)))
         progress(time.monotonic() - started, float(heaviest), bound)

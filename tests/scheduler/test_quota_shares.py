@@ -137,7 +137,19 @@ def test_a_quota_the_groups_cannot_meet_between_them_gives_no_plan(solves):
     """Two centres must lie in 2025 and each could (its window reaches January 2025), but both
     districts' only leaders are away all of January 2025: no plan meets the quota. The groups fail,
     the whole-round retry (the last resort) fails too, and the solver plans nothing and names R9."""
-    sc = scenario(
+    sc = _leaders_away_in_january()
+    result = solve(sc, time_limit=5, seed=0, workers=1)
+    assert result.status is SolveStatus.INFEASIBLE
+    assert result.plan.visits == ()
+    assert {u.institution for u in result.plan.unscheduled} == {"GA1", "GB1"}
+    assert all(u.rule == "R9" for u in result.plan.unscheduled)
+    assert solves == [2, 1]
+    # the whole-round search proved it: the reason says no plan can
+    assert all("任何计划都无法" in u.reasons[0] for u in result.plan.unscheduled)
+
+
+def _leaders_away_in_january():
+    return scenario(
         [*centres("GA", "巴南区", 1), *centres("GB", "长寿区", 1)],
         EXPERTS,
         deadline=D("2025-01-31"),
@@ -148,9 +160,21 @@ def test_a_quota_the_groups_cannot_meet_between_them_gives_no_plan(solves):
             Unavailability("C1", D("2025-01-01"), D("2025-01-31")),
         ],
     )
-    result = solve(sc, time_limit=5, seed=0, workers=1)
+
+
+def test_a_quota_no_search_could_try_is_not_said_to_be_impossible(monkeypatch):
+    """The same round with no budget for any search (each group keeps its start plan, which misses
+    the quota): the solver still plans nothing, but does not claim that no plan can meet the quota —
+    it says none was found within the limit, and that a longer one may help."""
+    from scheduler import executor
+
+    monkeypatch.setattr(
+        executor, "budgets", lambda time_limit, pairs, *args, **kwargs: [(0.0, 0.0)] * len(pairs)
+    )
+    result = solve(_leaders_away_in_january(), time_limit=5, seed=0, workers=1)
     assert result.status is SolveStatus.INFEASIBLE
     assert result.plan.visits == ()
-    assert {u.institution for u in result.plan.unscheduled} == {"GA1", "GB1"}
-    assert all(u.rule == "R9" for u in result.plan.unscheduled)
-    assert solves == [2, 1]
+    for u in result.plan.unscheduled:
+        assert u.rule == "R9"
+        assert "任何计划都无法" not in u.reasons[0]
+        assert "在时限内没有找到" in u.reasons[0] and "--time-limit" in u.reasons[0]

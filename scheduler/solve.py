@@ -281,7 +281,8 @@ def _solve_groups(
         bound.update({k: float(v) for k, v in result.bounds})
     optimal = all(r.optimal for r in results)
     failed = not all(r.feasible for r in results)
-    proven = any(r.proven for r in results)
+    # a search on pruned candidate lists proves nothing of the round's own
+    proven = solving is instance and any(r.proven for r in results)
     fired = any(r.wall_clock_fired for r in results)
     return chosen, optimal, objective, bound, failed, proven, fired, sum(r.kept for r in results)
 

@@ -178,3 +178,12 @@ def test_a_quota_no_search_could_try_is_not_said_to_be_impossible(monkeypatch):
         assert u.rule == "R9"
         assert "任何计划都无法" not in u.reasons[0]
         assert "在时限内没有找到" in u.reasons[0] and "--time-limit" in u.reasons[0]
+
+
+def test_a_quota_found_unmeetable_on_pruned_candidate_lists_is_not_said_to_be_impossible(monkeypatch):
+    """The same round solved on pruned candidate lists (as a large group is): a search that finds no
+    plan there proves nothing of the round, so the reason does not say that no plan can."""
+    monkeypatch.setattr(solve_module, "PRUNE_PAIRS", 0)
+    result = solve(_leaders_away_in_january(), time_limit=5, seed=0, workers=1)
+    assert result.status is SolveStatus.INFEASIBLE
+    assert all("在时限内没有找到" in u.reasons[0] for u in result.plan.unscheduled)

@@ -979,14 +979,20 @@ _GENERATORS: dict[str, Callable[[random.Random], Scenario]] = {
 SIZED: tuple[str, ...] = ("national", "open")  # the kinds whose number of institutions ``size`` sets
 
 
-def generate(kind: str, seed: int, *, hard: bool = False, size: int | None = None) -> Scenario:
+def generate(
+    kind: str, seed: int, *, hard: bool = False, size: int | None = None, followups: float = 0.0
+) -> Scenario:
     """The ``kind`` round for ``seed``; the same seed gives the same round.
 
     ``hard`` adds what real rounds have (:class:`_Hardener`: scarce skills, few leaders, single-skill
     experts, binding yearly caps, absences, conflicts) on top of the round ``hard=False`` gives, which
     for district, city and province is the old, easier benchmark. ``size`` sets the number of
     institutions of a ``national`` round (default 35,000) or an ``open`` one (default 3,200).
+    ``followups`` is the share of visited institutions that get a follow-up visit (R15's
+    ``followup_share``; 0: none, as every round without it).
     """
+    if not 0.0 <= followups <= 1.0:
+        raise ValueError("followups is a share between 0 and 1")
     try:
         build = _GENERATORS[kind]
     except KeyError:
@@ -1002,6 +1008,9 @@ def generate(kind: str, seed: int, *, hard: bool = False, size: int | None = Non
     if hard:
         scenario = harden(scenario, f"{kind}-{seed}")
         label += ":hard"
+    if followups:
+        scenario = replace(scenario, params=replace(scenario.params, followup_share=followups))
+        label += f":followups={followups:g}"
     return replace(scenario, source=label)
 
 
@@ -1015,6 +1024,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--size", type=int, help="institutions of a national round (default 35000) or an open one (3200)"
     )
+    parser.add_argument(
+        "--followups", type=float, default=0.0, help="share of institutions with a follow-up visit (R15)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write the CSV files into")
     args = parser.parse_args(argv)
     try:
@@ -1026,7 +1038,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     try:
-        scenario = generate(args.kind, args.seed, hard=not args.easy, size=args.size)
+        scenario = generate(
+            args.kind, args.seed, hard=not args.easy, size=args.size, followups=args.followups
+        )
     except ValueError as exc:
         parser.error(str(exc))
     write_scenario_csv(scenario, args.out)

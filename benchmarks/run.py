@@ -143,13 +143,19 @@ def worst(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def run_one(
-    kind: str, seed: int, time_limit: float, *, hard: bool = True, size: int | None = None
+    kind: str,
+    seed: int,
+    time_limit: float,
+    *,
+    hard: bool = True,
+    size: int | None = None,
+    followups: float = 0.0,
 ) -> dict[str, Any]:
     """Generate, solve, validate and measure one round in this process (``size``: the institutions of
-    a national or open round; other kinds ignore it)."""
+    a national or open round; other kinds ignore it; ``followups``: R15's share of follow-ups)."""
     solve = _solver()
     started = time.perf_counter()
-    scenario = generate(kind, seed, hard=hard, size=size if kind in SIZED else None)
+    scenario = generate(kind, seed, hard=hard, size=size if kind in SIZED else None, followups=followups)
     generated = time.perf_counter()
     with redirect_stdout(sys.stderr):  # anything the solver prints must not spoil the JSON on stdout
         result = solve(scenario, time_limit=time_limit, seed=seed)
@@ -163,6 +169,7 @@ def run_one(
         "kind": kind,
         "seed": seed,
         "hard": hard,
+        "followups": followups,
         "time_limit": time_limit,
         "institutions": len(scenario.institutions),
         "to_visit": sum(not i.exempt for i in scenario.institutions),
@@ -218,12 +225,19 @@ def _child_env() -> dict[str, str]:
 
 
 def run_in_subprocess(
-    kind: str, seed: int, time_limit: float, *, hard: bool = True, size: int | None = None
+    kind: str,
+    seed: int,
+    time_limit: float,
+    *,
+    hard: bool = True,
+    size: int | None = None,
+    followups: float = 0.0,
 ) -> dict[str, Any]:
     """``run_one`` in a fresh interpreter, so its peak memory is its own; its stderr shows through."""
     command = [sys.executable, "-m", "benchmarks.run", "--one", kind, "--seed", str(seed)]
     command += ["--time-limit", str(time_limit), *([] if hard else ["--easy"])]
     command += [] if size is None else ["--size", str(size)]
+    command += ["--followups", str(followups)] if followups else []
     try:
         done = subprocess.run(
             command,
@@ -509,10 +523,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-check", action="store_true", help="sweep: skip the independent checker")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the tables")
     parser.add_argument("--one", choices=KINDS, help="run one round in this process and print its JSON")
+    parser.add_argument(
+        "--followups", type=float, default=0.0, help="share of institutions with a follow-up visit (R15)"
+    )
     args = parser.parse_args(arguments)
     try:
         if args.one:
-            result = run_one(args.one, args.seed, args.time_limit, hard=not args.easy, size=args.size)
+            result = run_one(
+                args.one,
+                args.seed,
+                args.time_limit,
+                hard=not args.easy,
+                size=args.size,
+                followups=args.followups,
+            )
             print(json.dumps(result, ensure_ascii=False))
             return 0
         _check_solver_exists()
@@ -530,7 +554,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             render_sweep(swept, console)
         return 1 if any("error" in r for r in swept) else 0
     results = [
-        run_in_subprocess(kind, args.seed, args.time_limit, hard=not args.easy, size=args.size)
+        run_in_subprocess(
+            kind, args.seed, args.time_limit, hard=not args.easy, size=args.size, followups=args.followups
+        )
         for kind in args.kinds
     ]
     if args.json:

@@ -268,3 +268,13 @@ def test_open_round_is_one_pool_where_anyone_may_visit_anyone() -> None:
     inst = s.institutions[0]
     allowed = sum(rules.eligible(e, inst) for e in s.experts)
     assert allowed >= len(s.experts) - 3
+
+
+def test_followups_set_r15s_share_and_nothing_else() -> None:
+    """``followups`` gives a round with R15's follow-up share and is otherwise the same round; a share
+    outside 0..1 is refused."""
+    plain, followed = generate("district", 1, hard=True), generate("district", 1, hard=True, followups=0.2)
+    assert plain.params.followup_share == 0.0 and followed.params.followup_share == 0.2
+    assert replace(followed, params=plain.params, source=plain.source) == plain
+    with pytest.raises(ValueError, match="share"):
+        generate("district", 1, followups=1.5)

@@ -21,6 +21,7 @@ from benchmarks.run import (
     pool_rows,
     render,
     render_sweep,
+    run_one,
     sweep,
     worst,
     worst_best,
@@ -171,3 +172,12 @@ def test_missing_solver_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "scheduler.solve", None)  # makes the import fail
     with pytest.raises(BenchmarkError, match=r"scheduler\.solve"):
         _solver()
+
+
+def test_a_round_with_follow_ups_is_planned_whole_and_valid() -> None:
+    """``--followups``: the district round with a fifth of its institutions followed up is solved with
+    every institution and its follow-ups placed, and the independent checker finds nothing."""
+    result = run_one("district", 1, 10.0, followups=0.2)
+    assert result["followups"] == 0.2
+    assert result["unscheduled"] == 0 and result["violations"] == 0
+    assert result["scheduled"] > result["to_visit"]  # the follow-ups are visits of their own

@@ -40,6 +40,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,20 +143,34 @@ def worst(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     return max(rated, key=lambda r: r["ratio"]) if rated else None
 
 
-def run_one(
-    kind: str,
-    seed: int,
-    time_limit: float,
-    *,
-    hard: bool = True,
-    size: int | None = None,
-    followups: float = 0.0,
-) -> dict[str, Any]:
-    """Generate, solve, validate and measure one round in this process (``size``: the institutions of
-    a national or open round; other kinds ignore it; ``followups``: R15's share of follow-ups)."""
+@dataclass(frozen=True)
+class Round:
+    """One benchmark round to run: its kind and seed (the generator's and the solver's), the solver's
+    time limit, whether it is hardened, ``size`` (the institutions of a national or open round; other
+    kinds ignore it) and ``followups`` (R15's share of follow-ups)."""
+
+    kind: str
+    seed: int
+    time_limit: float
+    hard: bool = True
+    size: int | None = None
+    followups: float = 0.0
+
+    def arguments(self) -> list[str]:
+        """The command-line arguments of ``python -m benchmarks.run --one`` for this round."""
+        out = ["--one", self.kind, "--seed", str(self.seed), "--time-limit", str(self.time_limit)]
+        out += [] if self.hard else ["--easy"]
+        out += [] if self.size is None else ["--size", str(self.size)]
+        return out + (["--followups", str(self.followups)] if self.followups else [])
+
+
+def run_one(round_: Round) -> dict[str, Any]:
+    """Generate, solve, validate and measure one round in this process."""
+    kind, seed, time_limit = round_.kind, round_.seed, round_.time_limit
     solve = _solver()
     started = time.perf_counter()
-    scenario = generate(kind, seed, hard=hard, size=size if kind in SIZED else None, followups=followups)
+    size = round_.size if kind in SIZED else None
+    scenario = generate(kind, seed, hard=round_.hard, size=size, followups=round_.followups)
     generated = time.perf_counter()
     with redirect_stdout(sys.stderr):  # anything the solver prints must not spoil the JSON on stdout
         result = solve(scenario, time_limit=time_limit, seed=seed)
@@ -168,8 +183,8 @@ def run_one(
     return {
         "kind": kind,
         "seed": seed,
-        "hard": hard,
-        "followups": followups,
+        "hard": round_.hard,
+        "followups": round_.followups,
         "time_limit": time_limit,
         "institutions": len(scenario.institutions),
         "to_visit": sum(not i.exempt for i in scenario.institutions),
@@ -224,20 +239,10 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run_in_subprocess(
-    kind: str,
-    seed: int,
-    time_limit: float,
-    *,
-    hard: bool = True,
-    size: int | None = None,
-    followups: float = 0.0,
-) -> dict[str, Any]:
+def run_in_subprocess(round_: Round) -> dict[str, Any]:
     """``run_one`` in a fresh interpreter, so its peak memory is its own; its stderr shows through."""
-    command = [sys.executable, "-m", "benchmarks.run", "--one", kind, "--seed", str(seed)]
-    command += ["--time-limit", str(time_limit), *([] if hard else ["--easy"])]
-    command += [] if size is None else ["--size", str(size)]
-    command += ["--followups", str(followups)] if followups else []
+    kind, seed, time_limit = round_.kind, round_.seed, round_.time_limit
+    command = [sys.executable, "-m", "benchmarks.run", *round_.arguments()]
     try:
         done = subprocess.run(
             command,
@@ -530,12 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.one:
             result = run_one(
-                args.one,
-                args.seed,
-                args.time_limit,
-                hard=not args.easy,
-                size=args.size,
-                followups=args.followups,
+                Round(args.one, args.seed, args.time_limit, not args.easy, args.size, args.followups)
             )
             print(json.dumps(result, ensure_ascii=False))
             return 0
@@ -554,9 +554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             render_sweep(swept, console)
         return 1 if any("error" in r for r in swept) else 0
     results = [
-        run_in_subprocess(
-            kind, args.seed, args.time_limit, hard=not args.easy, size=args.size, followups=args.followups
-        )
+        run_in_subprocess(Round(kind, args.seed, args.time_limit, not args.easy, args.size, args.followups))
         for kind in args.kinds
     ]
     if args.json:

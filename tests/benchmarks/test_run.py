@@ -14,6 +14,7 @@ from benchmarks.bounds import ATTAINED, LEADERS, PERSON_DAYS, SEARCH_GAP
 from benchmarks.run import (
     INCOMPLETE,
     BenchmarkError,
+    Round,
     _kinds,
     _sizes,
     _solver,
@@ -177,7 +178,7 @@ def test_missing_solver_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_round_with_follow_ups_is_planned_whole_and_valid() -> None:
     """``--followups``: the district round with a fifth of its institutions followed up is solved with
     every institution and its follow-ups placed, and the independent checker finds nothing."""
-    result = run_one("district", 1, 10.0, followups=0.2)
+    result = run_one(Round("district", 1, 10.0, followups=0.2))
     assert result["followups"] == 0.2
     assert result["unscheduled"] == 0 and result["violations"] == 0
     assert result["scheduled"] > result["to_visit"]  # the follow-ups are visits of their own

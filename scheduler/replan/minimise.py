@@ -105,17 +105,16 @@ def _solve(problem: _Problem, hint: dict[int, Assignment], search: _Search) -> t
         "unscheduled_new": float(sum(1 for t in new if t not in chosen)),
     }
     objective.update({mx.name: float(solver.value(mx)) for mx in maxima})
-    kept_same = {t: solver.value(var) for t, var in same.items()}
-    # stage 1's own variables as it left them: with the teams fixed they keep these values, and the
-    # hint below must be complete (SOLVER-NOTES.md)
+    # stage 1's own variables as it left them: the same starts are kept below, with the teams fixed
+    # the others keep these values too, and the hint below must be complete (SOLVER-NOTES.md)
     kept = {var: solver.value(var) for var in [*same.values(), *changed.values(), *maxima]}
 
     # stage 2: same teams, same changes; the free visits as early as possible
     cp.clear_hints()
     cp.clear_objective()
     cpsat.fix(m, chosen)
-    for t, var in same.items():
-        cp.add(var == kept_same[t])
+    for var in same.values():
+        cp.add(var == kept[var])
     cp.minimize(sum(m.start[t.index] for t in tasks))
     cpsat.hint(m, chosen, kept)
     solver2, status2 = search.solve(cp, second)

@@ -27,19 +27,24 @@ from tests.scheduler.conftest import allround, scenario
 from tests.scheduler.test_new_year import new_year_rounds
 
 
+def _unhinted(cp: cp_model.CpModel) -> list[str]:
+    """The names of the model's free (not fixed) variables its hint leaves out."""
+    proto = cp.proto
+    hinted = set(proto.solution_hint.vars)
+    return [
+        v.name
+        for i, v in enumerate(proto.variables)
+        if i not in hinted and not (len(v.domain) == 2 and v.domain[0] == v.domain[1])
+    ]
+
+
 def _unhinted_and_status(instance: Instance, plan: dict[int, Assignment]) -> tuple[list[str], str]:
     """The names of the model's free variables the hint of ``plan`` leaves out, and what CP-SAT says
     of the model with every variable kept at its hint."""
     m = build_variables(instance, instance.tasks)
     post_all(m)
     cpsat.hint(m, plan, {})
-    proto = m.cp.proto
-    hinted = set(proto.solution_hint.vars)
-    unhinted = [
-        v.name
-        for i, v in enumerate(proto.variables)
-        if i not in hinted and not (len(v.domain) == 2 and v.domain[0] == v.domain[1])
-    ]
+    unhinted = _unhinted(m.cp)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.fix_variables_to_their_hinted_value = True
@@ -95,15 +100,7 @@ def test_every_search_of_a_solve_and_a_replan_starts_from_a_complete_hint(monkey
     real = cpsat.solve_until
 
     def watched(solver, cp, until, callback=None):
-        proto = cp.proto
-        hinted = set(proto.solution_hint.vars)
-        searched.append(
-            [
-                v.name
-                for i, v in enumerate(proto.variables)
-                if i not in hinted and not (len(v.domain) == 2 and v.domain[0] == v.domain[1])
-            ]
-        )
+        searched.append(_unhinted(cp))
         return real(solver, cp, until, callback)
 
     monkeypatch.setattr(cpsat, "solve_until", watched)

@@ -244,10 +244,11 @@ def replanned(
         lo, _ = span(first)
         parent = Assignment(lo, tuple(expert_idx[e] for e in first.members if e in expert_idx), 0)
         plan = {task.parent: parent} if task.parent is not None else {}
-        earliest = max(
-            notice_from, instance.index_of(first.end + timedelta(days=lag(scenario))), task.starts[0][0]
-        )
-        if old is not None and _still_holds(instance, state, task, old, first, earliest, cap):
+        after_first = max(instance.index_of(first.end + timedelta(days=lag(scenario))), task.starts[0][0])
+        # an announced follow-up that still holds stays, its notice given when it was announced; a
+        # follow-up placed anew or moved gives notice from today (R13)
+        earliest = max(notice_from, after_first)
+        if old is not None and _still_holds(instance, state, task, old, first, after_first, cap):
             occupy(old)
             out.append(old)
             continue

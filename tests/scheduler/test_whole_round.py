@@ -233,3 +233,17 @@ def test_model_precedence_matches_the_calendar_for_every_start():
         solver.parameters.num_workers = 1
         assert solver.solve(m.cp) == cp_model.OPTIMAL
         assert solver.value(m.start[link.after]) == earliest_after(instance, link, s), instance.workdays[s]
+
+
+def test_a_replan_with_nothing_changed_keeps_an_announced_follow_up_inside_the_notice_period():
+    """The follow-up of 2025-02-05 was announced with the plan; replanned on 2025-01-27 under 30 days'
+    notice (R13: a visit placed or moved now starts no earlier than 02-26) with nothing else changed,
+    it stays as it is: the notice applies to visits placed or moved, not to those kept."""
+    sc = _followup_round()
+    plan = solve_checked(sc).plan
+    before = _followup(plan, "G1")
+    assert before is not None and before.start == D("2025-02-05")
+    later = replace(sc, params=replace(sc.params, notice_days=30))
+    result = replan(later, plan, today=D("2025-01-27"), time_limit=5, seed=0, workers=1)
+    assert _followup(result.plan, "G1") == before
+    assert result.changes == [] or all(c.institution != "G1" for c in result.changes)

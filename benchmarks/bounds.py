@@ -15,6 +15,11 @@ Computed from the scenario alone, independently of the solver (nothing from ``sc
   ``skill:<name>`` — per required skill, visit days needing it (times the part's count, R4) over the
   experts holding it. The smallest valid team respects part counts and one part each (R4 分工).
 
+Follow-up visits (回头看, R15) count as visits of their own, of ``followup_days`` by at least
+``followup_team_min`` eligible experts with a leader and no skill required, for the institutions
+``followed`` (marked 是 in the ``followup`` column, or drawn by the planner's seed for a share: the
+caller reads those from the plan; :func:`followed`); their continuity with the first team is ignored.
+
 Availability, caps and the calendar are ignored: leaving rules out can only lower the bound. With
 standing teams (R11) the pools are the teams and the bound is not computed (``n/a``).
 
@@ -33,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -47,6 +52,8 @@ from scheduler.plan import Plan
 PERSON_DAYS = "person-days"
 LEADERS = "leaders"
 NOT_AVAILABLE = "n/a"
+# The name of the rule a follow-up visit (回头看) is staffed by (:func:`followup_rule`)
+FOLLOWUP = "回头看"
 
 
 def skill_term(skill: str) -> str:
@@ -256,6 +263,38 @@ def _fewest(
     return fewest.get((need, True))
 
 
+def followup_rule(scenario: Scenario) -> TierRule:
+    """R15's follow-up visit as a tier's rule: ``followup_days``, ``followup_team_min``–``followup_team_max``
+    members with a leader, no skill required."""
+    p = scenario.params
+    return TierRule(FOLLOWUP, p.followup_days, p.followup_team_min, p.followup_team_max, required_skills=())
+
+
+def followed(scenario: Scenario, plan: Plan | None = None) -> frozenset[str]:
+    """The institutions that get a follow-up visit: those marked 是 in the ``followup`` column (not
+    exempt) and those ``plan`` gives one (``followup_share`` draws the rest with the planner's seed)."""
+    marked = {i.id for i in scenario.institutions if i.followup and not i.exempt}
+    planned = {v.institution for v in plan.visits if v.kind == "followup"} if plan is not None else set()
+    return frozenset(marked | planned)
+
+
+def _visits(
+    scenario: Scenario, pool: Pool, following: Collection[str], unservable: Collection[str] = ()
+) -> Iterable[tuple[Institution, TierRule, int, bool]]:
+    """The pool's visits as (institution, the rule staffing it, its days, whether a follow-up): each
+    institution's first visit, then the follow-ups of those in ``following``; institutions in
+    ``unservable`` are left out."""
+    again = followup_rule(scenario)
+    for inst_id in pool.institutions:
+        if inst_id in unservable:
+            continue
+        inst = scenario.institution_by_id[inst_id]
+        yield inst, scenario.rule(inst.tier), scenario.min_days(inst), False
+    for inst_id in pool.institutions:
+        if inst_id in following and inst_id not in unservable:
+            yield scenario.institution_by_id[inst_id], again, again.min_days, True
+
+
 def rule_team(rule: TierRule, experts: Iterable[Expert]) -> int | None:
     """:func:`smallest_team` for a tier's rule (skills, part counts, one part each, sizes)."""
     return smallest_team(
@@ -268,8 +307,9 @@ def rule_team(rule: TierRule, experts: Iterable[Expert]) -> int | None:
     )
 
 
-def lower_bound(scenario: Scenario, pool: Pool) -> Bound:
-    """The largest of the person-days, leaders and per-skill averages of ``pool`` (module docstring)."""
+def lower_bound(scenario: Scenario, pool: Pool, following: Collection[str] = ()) -> Bound:
+    """The largest of the person-days, leaders and per-skill averages of ``pool`` (module docstring),
+    the institutions in ``following`` visited again (:func:`followed`)."""
     if scenario.teams:
         return Bound(pool.name, None, None, NOT_AVAILABLE)
     rules = Eligibility(scenario)
@@ -278,14 +318,14 @@ def lower_bound(scenario: Scenario, pool: Pool) -> Bound:
     visit_days = 0
     skill_days: dict[str, int] = {}
     unservable: list[str] = []
-    for inst_id in pool.institutions:
-        inst = scenario.institution_by_id[inst_id]
-        rule = scenario.rule(inst.tier)
+    for inst, rule, days, again in _visits(scenario, pool, following):
+        if inst.id in unservable:
+            continue  # nor its follow-up
         team = rule_team(rule, [e for e in experts if rules.eligible(e, inst)])
         if team is None:
-            unservable.append(inst_id)
+            if not again:  # a follow-up no team can make is left out by the planner, not the visit
+                unservable.append(inst.id)
             continue
-        days = scenario.min_days(inst)
         person_days += team * days
         visit_days += days
         for skill in dict.fromkeys(rule.required_skills):
@@ -402,7 +442,9 @@ def attainable(lengths: Sequence[int], at_least: int) -> int:
     return at_least
 
 
-def stronger_bound(scenario: Scenario, pool: Pool, bound: Bound | None = None) -> Stronger:
+def stronger_bound(
+    scenario: Scenario, pool: Pool, bound: Bound | None = None, following: Collection[str] = ()
+) -> Stronger:
     """The linear relaxation of the pool's assignment, rounded up to a load some expert can have.
 
     Institutions with the same eligible experts, days and tier form a class of ``n`` visits; an
@@ -415,12 +457,13 @@ def stronger_bound(scenario: Scenario, pool: Pool, bound: Bound | None = None) -
     ``L``. Every valid plan gives such shares (a longer visit only adds load), so the optimum is a
     lower bound; it is never below the old averages (they are sums of these constraints) and sees
     caps and conflicts, which they do not. Rounding up to an attainable load assumes visits last
-    their minimum days, as the solver plans them.
+    their minimum days, as the solver plans them. The institutions in ``following`` are visited
+    again (:func:`followed`); ``bound`` must count them too.
     """
-    bound = bound if bound is not None else lower_bound(scenario, pool)
+    bound = bound if bound is not None else lower_bound(scenario, pool, following)
     if bound.ceil is None:
         return Stronger(pool.name, None, None, NOT_AVAILABLE)
-    experts, classes, lengths = _classes(scenario, pool, bound)
+    experts, classes, lengths = _classes(scenario, pool, bound, following)
     lp, infeasible = _relaxation(scenario, experts, classes)
     floor = bound.ceil if lp is None else max(bound.ceil, math.ceil(lp - 1e-6))
     value = attainable(lengths, floor)
@@ -433,23 +476,25 @@ def stronger_bound(scenario: Scenario, pool: Pool, bound: Bound | None = None) -
     return Stronger(pool.name, value, lp, decided_by, infeasible)
 
 
-Classes = Mapping[tuple[str, int, tuple[str, ...]], int]
+# A class of visits: the rule staffing them (a tier's, or :func:`followup_rule`), their days and their
+# eligible experts → how many
+Classes = Mapping[tuple[TierRule, int, tuple[str, ...]], int]
 
 
-def _classes(scenario: Scenario, pool: Pool, bound: Bound) -> tuple[list[Expert], Classes, list[int]]:
-    """The pool's experts, its servable institutions in classes (tier, days, eligible experts) →
-    how many, and their visit lengths."""
+def _classes(
+    scenario: Scenario, pool: Pool, bound: Bound, following: Collection[str] = ()
+) -> tuple[list[Expert], Classes, list[int]]:
+    """The pool's experts, its servable visits (follow-ups of ``following`` too) in classes (rule,
+    days, eligible experts) → how many, and their visit lengths."""
     rules = Eligibility(scenario)
     experts = [scenario.expert_by_id[x] for x in pool.experts]
-    unservable = set(bound.unservable)
-    classes: dict[tuple[str, int, tuple[str, ...]], int] = {}
+    classes: dict[tuple[TierRule, int, tuple[str, ...]], int] = {}
     lengths: list[int] = []
-    for inst_id in pool.institutions:
-        if inst_id in unservable:
-            continue
-        inst = scenario.institution_by_id[inst_id]
-        days = scenario.min_days(inst)
-        key = (inst.tier, days, tuple(e.id for e in experts if rules.eligible(e, inst)))
+    for inst, rule, days, again in _visits(scenario, pool, following, set(bound.unservable)):
+        eligible_ids = tuple(e.id for e in experts if rules.eligible(e, inst))
+        if again and rule_team(rule, [scenario.expert_by_id[x] for x in eligible_ids]) is None:
+            continue  # no team can make it: the planner leaves it out (as :func:`lower_bound` does)
+        key = (rule, days, eligible_ids)
         classes[key] = classes.get(key, 0) + 1
         lengths.append(days)
     return experts, classes, lengths
@@ -478,6 +523,7 @@ def whole_bound(
     *,
     straddle: bool = True,
     budget: float = WHOLE_BUDGET,
+    following: Collection[str] = (),
 ) -> Whole | None:
     """Whether any plan can keep the pool's heaviest load under ``below`` (a plan's heaviest load
     above the stronger bound), by the stronger bound's program with whole shares (an expert joins a
@@ -490,9 +536,9 @@ def whole_bound(
     hide: an expert capped at 9 days a year carries one 7-day visit a year, not 9/7 of one. A visit
     may straddle New Year and split its days between two years' caps (SPEC's R8, and the solver
     plans so where it helps): ``straddle`` False gives the bound for plans keeping every visit inside
-    one calendar year instead (stronger, but not for every plan). None when
-    the bound does not apply. Deterministic: a fixed seed, two interleaved CP-SAT workers and a
-    deterministic time limit.
+    one calendar year instead (stronger, but not for every plan). ``following``: the institutions
+    visited again (:func:`followed`). None when the bound does not apply. Deterministic: a fixed
+    seed, two interleaved CP-SAT workers and a deterministic time limit.
     """
     try:
         from ortools.linear_solver import pywraplp
@@ -500,7 +546,7 @@ def whole_bound(
         return None
     if stronger.value is None or below <= stronger.value:
         return None
-    experts, classes, lengths = _classes(scenario, pool, lower_bound(scenario, pool))
+    experts, classes, lengths = _classes(scenario, pool, lower_bound(scenario, pool, following), following)
     solver = pywraplp.Solver.CreateSolver("CP_SAT")
     if solver is None or not classes:
         return None
@@ -523,7 +569,13 @@ TEAM_BUDGET = 10.0
 
 
 def team_bound(
-    scenario: Scenario, pool: Pool, stronger: Stronger, below: int, *, budget: float = TEAM_BUDGET
+    scenario: Scenario,
+    pool: Pool,
+    stronger: Stronger,
+    below: int,
+    *,
+    budget: float = TEAM_BUDGET,
+    following: Collection[str] = (),
 ) -> Whole | None:
     """Whether any plan can keep the pool's heaviest load under ``below``, counting whole teams.
 
@@ -539,13 +591,14 @@ def team_bound(
     lightest load some expert can have at ``below`` or above when no teams reach a load under
     ``below`` (then the plan's load is optimal), ``reached`` whether they do. None when it does not
     apply: a tier dividing the work (R4 分工), too many teams to list, or no load to try.
+    ``following``: the institutions visited again (:func:`followed`).
     Deterministic: a fixed seed, one CP-SAT worker and a deterministic time limit.
     """
     from ortools.sat.python import cp_model
 
     if stronger.value is None or below <= stronger.value:
         return None
-    experts, classes, lengths = _classes(scenario, pool, lower_bound(scenario, pool))
+    experts, classes, lengths = _classes(scenario, pool, lower_bound(scenario, pool, following), following)
     if not classes:
         return None
     load = max((x for x in range(stronger.value, below) if attainable(lengths, x) == x), default=None)
@@ -555,8 +608,7 @@ def team_bound(
     model = cp_model.CpModel()
     days_of: dict[str, list[tuple[Any, int]]] = {e.id: [] for e in experts}
     own: dict[str, list[int]] = {e.id: [] for e in experts}  # the visits each expert may make, by length
-    for (tier, days, eligible_ids), n in sorted(classes.items()):
-        rule = scenario.rule(tier)
+    for (rule, days, eligible_ids), n in sorted(classes.items(), key=lambda c: (c[0][0].tier, c[0][1:])):
         if rule.part_counts or rule.one_part_each:
             return None
         teams = _minimal_teams([by_id[x] for x in eligible_ids], rule)
@@ -652,8 +704,7 @@ def _program(
     by_id = {e.id: e for e in experts}
     heaviest = variable(0, solver.infinity(), "L")
     load: dict[str, list[tuple[Any, int, int]]] = {e.id: [] for e in experts}
-    for (tier, days, eligible_ids), n in classes.items():
-        rule = scenario.rule(tier)
+    for (rule, days, eligible_ids), n in classes.items():
         people = [by_id[x] for x in eligible_ids]
         if rule.one_part_each:
             people = [e for e in people if set(e.skills) & set(rule.required_skills)]

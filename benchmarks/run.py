@@ -51,6 +51,7 @@ from benchmarks.bounds import (
     LEADERS,
     PERSON_DAYS,
     diagnosis,
+    followed,
     loads,
     lower_bound,
     pools,
@@ -96,21 +97,27 @@ def pool_rows(scenario: Scenario, plan: Plan) -> list[dict[str, Any]]:
     one the larger of the whole-share and team bounds (``whole``, else None) and the diagnosis
     (``label``).
 
-    The bound counts every institution of the pool; with some left out of the plan (``visited`` below
-    ``institutions``) the ratio flatters the plan.
+    The bounds count every institution of the pool, and the follow-up visits (回头看) of those marked
+    for one or given one by the plan (``benchmarks.bounds.followed``); with some left out of the plan
+    (``visited`` below ``institutions``, or a marked follow-up missing) the ratio flatters the plan.
     """
     load = loads(scenario, plan)
-    planned = {v.institution for v in plan.visits}
+    planned = {v.institution for v in plan.visits if v.kind != "followup"}
+    again = {v.institution for v in plan.visits if v.kind == "followup"}
+    following = followed(scenario, plan)
     rows = []
     for pool in pools(scenario):
-        bound = lower_bound(scenario, pool)
-        stronger = stronger_bound(scenario, pool, bound)
+        bound = lower_bound(scenario, pool, following)
+        stronger = stronger_bound(scenario, pool, bound, following)
         heaviest = max((load.get(x, 0) for x in pool.experts), default=0)
         ratio = heaviest / bound.ceil if bound.ceil else None
-        complete = all(i in planned or i in bound.unservable for i in pool.institutions)
+        complete = all(
+            i in bound.unservable or (i in planned and (i in again or i not in following))
+            for i in pool.institutions
+        )
         above = complete and stronger.value is not None and heaviest > stronger.value
-        whole = whole_bound(scenario, pool, stronger, heaviest) if above else None
-        teams = team_bound(scenario, pool, stronger, heaviest) if above else None
+        whole = whole_bound(scenario, pool, stronger, heaviest, following=following) if above else None
+        teams = team_bound(scenario, pool, stronger, heaviest, following=following) if above else None
         found = [w.value for w in (whole, teams) if w is not None]
         rows.append(
             {

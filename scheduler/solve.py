@@ -186,12 +186,8 @@ def _solve_groups(
     progress: Progress | None,
     started: float,
     work: Work | None = None,
-) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool, bool, bool, int]:
-    """Solve the groups (``scheduler.executor``: here, in processes or on Ray); returns the plan,
-    whether all proved optimal, the objective and bound terms, whether some group has no valid
-    plan and whether that is proven of one of them (CP-SAT: no plan of it meets its quota shares),
-    whether the wall-clock last resort ended some search, and how many groups it reached before they
-    started (they keep their greedy plan).
+) -> Solved:
+    """Solve the groups (``scheduler.executor``: here, in processes or on Ray).
 
     Each group's deterministic budgets are fixed here, before any solving, from ``engine``'s time
     limit and the groups' sizes (groups the greedy already solved to their bound get only a small
@@ -279,12 +275,17 @@ def _solve_groups(
         chosen.update(result.values)
         objective.update({k: float(v) for k, v in result.loads})
         bound.update({k: float(v) for k, v in result.bounds})
-    optimal = all(r.optimal for r in results)
-    failed = not all(r.feasible for r in results)
-    # a search on pruned candidate lists proves nothing of the round's own
-    proven = solving is instance and any(r.proven for r in results)
-    fired = any(r.wall_clock_fired for r in results)
-    return chosen, optimal, objective, bound, failed, proven, fired, sum(r.kept for r in results)
+    return Solved(
+        chosen,
+        optimal=all(r.optimal for r in results),
+        objective=objective,
+        bound=bound,
+        failed=not all(r.feasible for r in results),
+        # a search on pruned candidate lists proves nothing of the round's own
+        proven=solving is instance and any(r.proven for r in results),
+        fired=any(r.wall_clock_fired for r in results),
+        kept=sum(r.kept for r in results),
+    )
 
 
 def _search_again(
@@ -385,6 +386,24 @@ def _improve_pruned(
 
 
 @dataclass(frozen=True)
+class Solved:
+    """What solving a round's groups gave: the plan (``values``), whether every search proved its plan
+    optimal, each pool's objective and bound terms, whether some group has no valid plan (``failed``)
+    and whether that is proven of one of them (CP-SAT: no plan of it meets its quota shares), whether
+    the wall-clock last resort ended some search (``fired``), and how many groups it reached before
+    they started (``kept``: they keep their greedy plan)."""
+
+    values: dict[int, Assignment]
+    optimal: bool
+    objective: dict[str, float]
+    bound: dict[str, float]
+    failed: bool = False
+    proven: bool = False
+    fired: bool = False
+    kept: int = 0
+
+
+@dataclass(frozen=True)
 class Engine:
     """How the groups are solved: the time limit their deterministic budgets are sized from, the
     wall-clock last resort (epoch seconds), and where (``processes`` here, or a Ray address);
@@ -418,7 +437,7 @@ def _split_under_capacity(
     workers: int,
     progress: Progress | None,
     started: float,
-) -> tuple[dict[int, Assignment], bool, dict[str, float], dict[str, float], bool, int] | None:
+) -> Solved | None:
     """For a large round with an office capacity (R10): teams per independent pool without R10, then
     one model that pins those teams and finds starts that honour every rule together (three quarters
     of the limit for the first, a quarter for the second; the relaxed instance and its greedy plan
@@ -445,13 +464,11 @@ def _split_under_capacity(
     work = first.work()
     groups, start_plan = _start(relaxed, work)
     first = replace(first, improved=work.spent)
-    chosen, optimal, objective, bound, failed, _, fired, kept = _solve_groups(
-        relaxed, groups, start_plan, first, seed, workers, progress, started
-    )
-    if failed:  # a group missing its share is fine while the others' plans meet the quota
-        if not quotas_met(relaxed, chosen, quota_targets(relaxed)):
+    solved = _solve_groups(relaxed, groups, start_plan, first, seed, workers, progress, started)
+    if solved.failed:  # a group missing its share is fine while the others' plans meet the quota
+        if not quotas_met(relaxed, solved.values, quota_targets(relaxed)):
             return None
-        _fill_pools(relaxed, groups, chosen, objective, bound)
+        _fill_pools(relaxed, groups, solved.values, solved.objective, solved.bound)
     # the same tasks in the same order: R10 changes no window and no candidate
     m = build_variables(instance, list(instance.tasks), quota_targets(instance))
     post_all(m)
@@ -462,17 +479,26 @@ def _split_under_capacity(
     usable = engine.time_limit * 0.25 * executor.USABLE_SHARE - executor.model_seconds(pairs)
     deterministic = executor.units(usable, workers, stage=2)
     timed, finish_optimal, finish_fired = stages.finish_early(
-        m, chosen, until, seed, workers, paced=False, deterministic=deterministic
+        m, solved.values, until, seed, workers, paced=False, deterministic=deterministic
     )
     if timed is None:
         return None
     if pacing.even(instance):
         timed = pacing.settle(instance, timed, m.quotas, m.caps)
     loads = pooling.loads(instance, timed)
+    objective = dict(solved.objective)
     for ts, es in pools(instance, instance.tasks):
         name = f"max_load[{pool_name(instance, es, ts)}]"
         objective[name] = float(max((loads.get(k, 0) for k in es), default=0))
-    return timed, optimal and finish_optimal, objective, bound, fired or finish_fired, kept
+    return replace(
+        solved,
+        values=timed,
+        optimal=solved.optimal and finish_optimal,
+        objective=objective,
+        failed=False,  # the round's quotas are met (above)
+        proven=False,
+        fired=solved.fired or finish_fired,
+    )
 
 
 def _fill_pools(
@@ -560,11 +586,8 @@ def solve(
         if need > sum(1 for t in tasks if year in instance.tasks[t].years()):
             # a quota asks for more visits in its year than there are institutions that fit in it
             return _no_plan(instance, time.monotonic() - started, seed, proven=True)
-    split = _split_under_capacity(instance, engine, seed, workers, progress, started)
-    if split is not None:
-        chosen, optimal, objective, bound, fired, kept = split
-        failed = proven = False
-    else:
+    solved = _split_under_capacity(instance, engine, seed, workers, progress, started)
+    if solved is None:
 
         def explained(left: int) -> float:
             """The explanations' budget when the start plan leaves ``left`` tasks out."""
@@ -582,31 +605,32 @@ def solve(
         left = known + len(instance.tasks) - len(start_plan)
         explain_budget = explained(len(instance.tasks) - len(start_plan))
         engine = replace(engine, reserve=executor.explain_seconds(explain_budget, left), improved=work.spent)
-        chosen, optimal, objective, bound, failed, proven, fired, kept = _solve_groups(
-            instance, groups, start_plan, engine, seed, workers, progress, started, work
-        )
+        solved = _solve_groups(instance, groups, start_plan, engine, seed, workers, progress, started, work)
         # whether the round meets its quotas (R9) is decided over the whole round: a group may miss
         # its share while the others' plans meet the quota
-        met = quotas_met(instance, chosen, quota_targets(instance))
-        if failed and met:
-            _fill_pools(instance, groups, chosen, objective, bound)
-        failed = not met
-        if failed and len(groups) > 1 and instance.scenario.quotas:
+        met = quotas_met(instance, solved.values, quota_targets(instance))
+        if solved.failed and met:
+            _fill_pools(instance, groups, solved.values, solved.objective, solved.bound)
+        solved = replace(solved, failed=not met)
+        if solved.failed and len(groups) > 1 and instance.scenario.quotas:
             # the last resort: a quota the groups could not meet between them, solved as one model
             whole = [(list(instance.tasks), pools(instance, instance.tasks), quota_targets(instance))]
             retry_plan = _start_plan(instance, whole[0][2], work=work)
             engine = replace(engine, improved=work.spent)
-            chosen, optimal, objective, bound, failed, proven, retried, kept = _solve_groups(
+            retried = _solve_groups(
                 instance, whole, retry_plan, engine, seed, workers, progress, started, work
             )
-            fired = fired or retried
-    if failed:
-        return _no_plan(instance, time.monotonic() - started, seed, proven)
+            solved = replace(retried, fired=solved.fired or retried.fired)
+    if solved.failed:
+        return _no_plan(instance, time.monotonic() - started, seed, solved.proven)
+    objective, bound = solved.objective, solved.bound
     elapsed = time.monotonic() - started
     late: list[bool] = []  # the explanations' wall-clock last resort fired
     until = time.monotonic() + (deadline - time.time())  # the last resort, on the monotonic clock
-    plan = to_plan(instance, chosen, elapsed, optimal, explain_budget, lambda: late.append(True), until)
-    fired = fired or bool(late)
+    plan = to_plan(
+        instance, solved.values, elapsed, solved.optimal, explain_budget, lambda: late.append(True), until
+    )
+    fired = solved.fired or bool(late)
     status = SolveStatus(plan.status)
     objective["unscheduled"] = float(len(plan.unscheduled))
     bound["unscheduled"] = float(len(instance.no_window) + len(instance.no_staff))
@@ -628,7 +652,7 @@ def solve(
         },
     )
     return Result(
-        status, plan, objective, bound, elapsed, breakdown, wall_clock_fired=fired, kept_groups=kept
+        status, plan, objective, bound, elapsed, breakdown, wall_clock_fired=fired, kept_groups=solved.kept
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -25,6 +26,7 @@ from benchmarks.bounds import (
     attainable,
     diagnosis,
     eligible,
+    followed,
     length_capacity,
     loads,
     lower_bound,
@@ -512,9 +514,20 @@ def _valid_team(s: Scenario, inst: Institution, team: tuple[Expert, ...]) -> boo
     return all(sum(x in e.skills for e in team) >= n for x, n in need.items())
 
 
-def best_worst_load(s: Scenario) -> int:
+def _valid_followup_team(s: Scenario, inst: Institution, team: tuple[Expert, ...]) -> bool:
+    """R15's team of a follow-up: its sizes, a leader, R6/R7 as for the institution; no skill."""
+    p = s.params
+    return (
+        p.followup_team_min <= len(team) <= p.followup_team_max
+        and any(e.leader for e in team)
+        and all(eligible(s, e, inst) for e in team)
+    )
+
+
+def best_worst_load(s: Scenario, following: frozenset[str] = frozenset()) -> int:
     """The smallest heaviest load over every choice of valid teams, visits at their minimum days and
-    each expert within their yearly caps over the cycle (dates aside: a relaxation of a plan)."""
+    each expert within their yearly caps over the cycle (dates aside: a relaxation of a plan); the
+    institutions in ``following`` are visited again (R15)."""
     options = []
     for inst in s.institutions:
         teams = [
@@ -524,6 +537,14 @@ def best_worst_load(s: Scenario) -> int:
             if _valid_team(s, inst, team)
         ]
         options.append([(s.min_days(inst), team) for team in teams])
+        if inst.id in following:
+            again = [
+                team
+                for size in range(1, len(s.experts) + 1)
+                for team in itertools.combinations(s.experts, size)
+                if _valid_followup_team(s, inst, team)
+            ]
+            options.append([(s.params.followup_days, team) for team in again])
     best = None
     for choice in itertools.product(*options):
         load = dict.fromkeys((e.id for e in s.experts), 0)
@@ -588,6 +609,64 @@ def test_bounds_never_exceed_the_best_plan_on_tiny_rounds(seed: int) -> None:
         assert bound.ceil <= stronger.value <= best
         whole = whole_bound(s, pool, stronger, best + 1)
         assert whole is not None and stronger.value <= whole.value <= best
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_bounds_with_follow_ups_never_exceed_the_best_plan_on_tiny_rounds(seed: int) -> None:
+    """The same with some institutions visited again (R15: 1- or 2-day follow-ups by 2–3 experts with
+    a leader): the bounds counting the follow-ups stay at most the best plan's heaviest load, and at
+    least the bounds without them."""
+    rng = random.Random(1000 + seed)
+    while True:
+        s = _tiny_round(rng)
+        s = replace(s, params=replace(s.params, followup_days=rng.choice((1, 2))))
+        following = frozenset(i.id for i in s.institutions if rng.random() < 0.6)
+        rows = [(lower_bound(s, p, following), stronger_bound(s, p, following=following)) for p in pools(s)]
+        if any(b.unservable for b, _ in rows):
+            continue
+        try:
+            best = best_worst_load(s, following)
+        except AssertionError:
+            continue
+        break
+    for (bound, stronger), pool in zip(rows, pools(s), strict=True):
+        assert bound.ceil is not None and stronger.value is not None
+        assert lower_bound(s, pool).ceil <= bound.ceil <= stronger.value <= best
+        assert stronger_bound(s, pool).value <= stronger.value
+        whole = whole_bound(s, pool, stronger, best + 1, following=following)
+        assert whole is not None and stronger.value <= whole.value <= best
+        teams = team_bound(s, pool, stronger, best + 1, following=following)
+        assert teams is None or teams.value <= best
+
+
+def test_follow_ups_raise_the_bound_where_leaders_are_scarce() -> None:
+    """One leader, three one-day visits (leaders 3/1 = 3): two follow-ups add two leader days (5);
+    without follow-ups the bound is as before. A follow-up needs no skill: it adds no skill days."""
+    s = one_leader_three_visits()
+    (pool,) = pools(s)
+    assert only_bound(s).ceil == 3
+    bound = lower_bound(s, pool, frozenset({"G1", "G2"}))
+    assert (bound.decided_by, bound.ceil) == (LEADERS, 5)
+    assert bound.terms[skill_term("党建")] == 1.0
+    assert stronger_bound(s, pool, following=frozenset({"G1", "G2"})).value == 5
+    assert best_worst_load(s, frozenset({"G1", "G2"})) == 5
+
+
+def test_the_follow_ups_are_those_marked_and_those_the_plan_gives() -> None:
+    """:func:`followed`: the institutions marked 是 (not exempt ones) and those the plan visits again."""
+    s = one_leader_three_visits()
+    s = replace(
+        s,
+        institutions=(
+            replace(s.institutions[0], followup=True),
+            replace(s.institutions[1], followup=True, exempt=True),
+            s.institutions[2],
+        ),
+    )
+    again = Visit("G3", date(2025, 9, 1), date(2025, 9, 1), 1, "E1", ("E1", "E2"), kind="followup")
+    first = Visit("G1", date(2025, 3, 3), date(2025, 3, 3), 1, "E1", ("E1", "E2"))
+    assert followed(s) == {"G1"}
+    assert followed(s, Plan("测试", "feasible", (first, again))) == {"G1", "G3"}
 
 
 def paired_leaders(cap: int | None) -> Scenario:

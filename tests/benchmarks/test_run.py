@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -86,6 +87,23 @@ def test_a_pool_with_institutions_left_out_is_incomplete() -> None:
     partial = Plan("测试", "partial", plan().visits[1:])
     rows = pool_rows(two_district_round(), partial)
     assert [r["label"] for r in rows] == [INCOMPLETE, SEARCH_GAP]
+
+
+def test_pool_rows_count_the_follow_ups_in_the_bounds() -> None:
+    """A 回头看 the plan gives 甲卫生院 is a visit of its own in the bounds: A区's only leader A1 leads
+    the two first visits and the follow-up (leaders 3/1 = 3), so A1's 3 days are at the bound; a
+    follow-up marked in the institutions sheet but missing from the plan makes its pool incomplete."""
+    followup = Visit("A-G1", date(2025, 9, 1), date(2025, 9, 1), 1, "A1", ("A1", "A3"), kind="followup")
+    with_followup = Plan("测试", "feasible", (*plan().visits, followup))
+    rows = pool_rows(two_district_round(), with_followup)
+    a = rows[0]
+    assert (a["pool"], a["heaviest"], a["bound"], a["stronger"], a["label"]) == ("A区", 3, 3, 3, ATTAINED)
+    marked = two_district_round()
+    marked = replace(
+        marked, institutions=(replace(marked.institutions[0], followup=True), *marked.institutions[1:])
+    )
+    rows = pool_rows(marked, plan())
+    assert (rows[0]["bound"], rows[0]["label"]) == (3, INCOMPLETE)
 
 
 def test_worst_against_the_best_bound_skips_incomplete_pools_and_takes_the_team_bound() -> None:
@@ -182,3 +200,5 @@ def test_a_round_with_follow_ups_is_planned_whole_and_valid() -> None:
     assert result["followups"] == 0.2
     assert result["unscheduled"] == 0 and result["violations"] == 0
     assert result["scheduled"] > result["to_visit"]  # the follow-ups are visits of their own
+    # the bounds count the follow-ups: no pool's heaviest load is below its bound
+    assert all(r["heaviest"] >= r["stronger"] >= r["bound"] for r in result["pools"])

@@ -1,13 +1,16 @@
 """The replanning benchmark (SPEC §6): the province round, solved, then 10 institutions added mid-cycle.
 
-``python -m benchmarks.replan [--seed N] [--added 10] [--ill 0] [--solve-limit S] [--time-limit S] [--json]``
+``python -m benchmarks.replan [--seed N] [--added 10] [--ill 0] [--followups SHARE] [--solve-limit S]
+[--time-limit S] [--json]``
 
 1. Generates the province round (``benchmarks.generate``) and solves it with ``scheduler.solve`` in a
    child process (so that the peak memory printed is the replan's, not the first solve's).
 2. Takes as ``today`` the median start of the plan's visits, so half the visits have started and the
    other half are announced but still to come.
 3. Adds ``--added`` grassroots institutions, spread over the prefectures; with ``--ill N``, N experts
-   also fall ill over the dates of one of their coming visits. Then replans.
+   also fall ill over the dates of one of their coming visits (with ``--followups SHARE``, R15's
+   ``followup_share``, the round has follow-up visits, 回头看, and a coming one may be that visit).
+   Then replans.
 4. Prints the replan's wall time and peak memory (resident set of this process: generation and
    replan), the announced visits it changed, and the violations the independent checker finds
    (rules R0–R12 and R13 against the baseline).
@@ -84,31 +87,34 @@ def mid_cycle(plan: Plan) -> date:
     return starts[len(starts) // 2]
 
 
-def _baseline(seed: int, solve_limit: float, folder: Path) -> Plan:
+def _baseline(seed: int, solve_limit: float, folder: Path, followups: float = 0.0) -> Plan:
     """Solve the province round in a child process; its plan.json lands in ``folder``."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
     command = [sys.executable, "-m", "benchmarks.replan", "--solve-only", str(folder), "--seed", str(seed)]
-    command += ["--solve-limit", str(solve_limit)]
+    command += ["--solve-limit", str(solve_limit), "--followups", str(followups)]
     subprocess.run(command, cwd=REPO, env=env, check=True)
     return Plan.read(folder / "plan.json")
 
 
-def _solve_only(seed: int, solve_limit: float, folder: Path) -> None:
+def _solve_only(seed: int, solve_limit: float, folder: Path, followups: float = 0.0) -> None:
     from scheduler.solve import solve
 
-    result = solve(generate("province", seed), time_limit=solve_limit, seed=seed)
+    result = solve(generate("province", seed, followups=followups), time_limit=solve_limit, seed=seed)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "plan.json").write_text(result.plan.to_json(), encoding="utf-8")
 
 
-def run(seed: int, added: int, ill: int, solve_limit: float, time_limit: float) -> dict[str, Any]:
+def run(
+    seed: int, added: int, ill: int, solve_limit: float, time_limit: float, followups: float = 0.0
+) -> dict[str, Any]:
     from scheduler.replan import replan
 
     with tempfile.TemporaryDirectory(prefix="replan-bench-") as tmp:
-        baseline = _baseline(seed, solve_limit, Path(tmp))
+        baseline = _baseline(seed, solve_limit, Path(tmp), followups)
     today = mid_cycle(baseline)
-    scenario = with_ill(with_added(generate("province", seed), added, seed), baseline, today, ill, seed)
+    generated = generate("province", seed, followups=followups)
+    scenario = with_ill(with_added(generated, added, seed), baseline, today, ill, seed)
     began = time.perf_counter()
     result = replan(scenario, baseline, today, time_limit=time_limit, seed=seed)
     wall = time.perf_counter() - began
@@ -126,6 +132,8 @@ def run(seed: int, added: int, ill: int, solve_limit: float, time_limit: float) 
         "changed_share": result.changed_visits / result.announced if result.announced else 0.0,
         "added": added,
         "ill": ill,
+        "followups": followups,
+        "baseline_followups": sum(v.kind == "followup" for v in baseline.visits),
         "added_scheduled": sum(v.institution in new_ids for v in plan.visits),
         "unscheduled": len(plan.unscheduled),
         "changes": len(result.changes),
@@ -141,7 +149,8 @@ def render(r: dict[str, Any]) -> str:
     return "\n".join(
         [
             f"province round, seed {r['seed']}: {r['institutions']} institutions "
-            f"({r['added']} added, {r['ill']} experts ill), baseline {r['baseline_visits']} visits",
+            f"({r['added']} added, {r['ill']} experts ill), baseline {r['baseline_visits']} visits"
+            f" ({r['baseline_followups']} follow-ups)",
             f"today {r['today']}: {r['started']} visits started, {r['announced']} announced and to come",
             f"replan: {r['wall_s']:.1f} s, peak {r['peak_mib']:.0f} MiB, status {r['status']}",
             f"changed announced visits: {r['changed']} / {r['announced']} ({100 * r['changed_share']:.1f}%)",
@@ -159,13 +168,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ill", type=int, default=0, help="experts who fall ill over a coming visit")
     parser.add_argument("--solve-limit", type=float, default=60.0, help="time limit of the first solve")
     parser.add_argument("--time-limit", type=float, default=30.0, help="time limit of the replan")
+    parser.add_argument(
+        "--followups", type=float, default=0.0, help="share of institutions with a follow-up visit (R15)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--solve-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.solve_only is not None:
-        _solve_only(args.seed, args.solve_limit, args.solve_only)
+        _solve_only(args.seed, args.solve_limit, args.solve_only, args.followups)
         return 0
-    result = run(args.seed, args.added, args.ill, args.solve_limit, args.time_limit)
+    if not 0.0 <= args.followups <= 1.0:
+        parser.error("--followups is a share between 0 and 1")
+    result = run(args.seed, args.added, args.ill, args.solve_limit, args.time_limit, args.followups)
     print(json.dumps(result, ensure_ascii=False) if args.json else render(result))
     return 0
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
@@ -33,18 +34,30 @@ if TYPE_CHECKING:
 KIND = "followup"
 
 
-def designated(scenario: Scenario, seed: int) -> list[str]:
-    """Ids of the institutions that get a follow-up, in the order of the institutions sheet."""
+def designated(
+    scenario: Scenario, seed: int, drawn: Collection[str] = (), drawable: Collection[str] | None = None
+) -> list[str]:
+    """Ids of the institutions that get a follow-up, in the order of the institutions sheet: those
+    marked 是, then, for a share, those ``drawn`` before (a replan keeps its baseline's draw: adding
+    an institution must not draw every follow-up anew, nor cancel an announced one) and as many
+    others drawn with ``seed`` as the share still asks for (among ``drawable`` when given: a replan
+    draws only institutions whose first visit leaves room for a follow-up)."""
     candidates = [i for i in scenario.institutions if not i.exempt]
-    marked = {i.id for i in candidates if i.followup}
+    chosen = {i.id for i in candidates if i.followup}
     share = scenario.params.followup_share
     open_to_it = [i for i in candidates if i.followup is not False]  # 否 opts an institution out
     want = math.ceil(share * len(open_to_it) - 1e-9) if share > 0 else 0
-    if want > len(marked):
-        pool = sorted(i.id for i in candidates if i.followup is None)
-        drawn = random.Random(seed).sample(pool, min(want - len(marked), len(pool)))
-        marked.update(drawn)
-    return [i.id for i in candidates if i.id in marked]
+    if share > 0:
+        kept = set(drawn)
+        chosen.update(i.id for i in candidates if i.followup is None and i.id in kept)
+    if want > len(chosen):
+        pool = sorted(
+            i.id
+            for i in candidates
+            if i.followup is None and i.id not in chosen and (drawable is None or i.id in drawable)
+        )
+        chosen.update(random.Random(seed).sample(pool, min(want - len(chosen), len(pool))))
+    return [i.id for i in candidates if i.id in chosen]
 
 
 def deadline(scenario: Scenario) -> date:
@@ -58,13 +71,17 @@ def lag(scenario: Scenario) -> int:
     return scenario.params.feedback_days + scenario.params.rectify_days
 
 
-def add_followups(instance: Instance, seed: int) -> None:
-    """Append a follow-up task after each designated institution's visit task, linked to it."""
+def add_followups(
+    instance: Instance, seed: int, drawn: Collection[str] = (), drawable: Collection[str] | None = None
+) -> None:
+    """Append a follow-up task after each designated institution's visit task, linked to it
+    (:func:`designated`: ``drawn``, the institutions a share drew before; ``drawable``, those it may
+    draw)."""
     from scheduler.instance import _start_ranges, lead_first
 
     scenario = instance.scenario
     p = scenario.params
-    instance.followup_for = tuple(designated(scenario, seed))
+    instance.followup_for = tuple(designated(scenario, seed, drawn, drawable))
     wanted = set(instance.followup_for)
     experts = instance.experts
     last = deadline(scenario)
@@ -189,19 +206,26 @@ def replanned(
     """The follow-ups of a replanned round whose first visits are ``visits``.
 
     A follow-up that started before ``today`` is kept word for word (R13). Another one is kept when
-    it still holds beside every other visit (its visit may have moved); else it is placed again, by
-    the greedy's rules, no earlier than ``notice_days`` after ``today`` (R13) and the feedback and
-    rectification days after its visit (R15). A follow-up that no longer fits is listed, with its
-    reason, and its first visit kept. Follow-ups yield to first visits: these are replanned first.
+    it still holds beside every other visit (its visit may have moved). Else, with as little change
+    as the replan's weights ask of first visits (a date moved weighs more than a member changed):
+    on its own date with the members who can still come and the fewest others in the places of those
+    who cannot (:func:`_mended`); else its team on the nearest date that holds; else a team picked by
+    the greedy's rules on the nearest such date — a moved or new follow-up no earlier than
+    ``notice_days`` after ``today`` (R13) and the feedback and rectification days after its visit
+    (R15). A follow-up that no longer fits is listed, with its reason, and its first visit kept.
+    Follow-ups yield to first visits: these are replanned first.
     """
     from scheduler.greedy import Assignment, _new_state
     from scheduler.instance import build_instance
 
-    instance = build_instance(scenario, followups=True, seed=seed)
+    before = {v.institution: v for v in baseline.visits if v.kind == KIND}
+    drawn = before.keys() | {u.institution for u in baseline.unscheduled if u.kind == KIND}
+    firsts = {v.institution: v for v in visits if v.kind == "visit"}
+    last = deadline(scenario)
+    room = {i for i, v in firsts.items() if v.end + timedelta(days=lag(scenario)) <= last}
+    instance = build_instance(scenario, followups=True, seed=seed, drawn=drawn, drawable=room)
     state = _new_state(instance)
     expert_idx = instance.expert_index()
-    firsts = {v.institution: v for v in visits if v.kind == "visit"}
-    before = {v.institution: v for v in baseline.visits if v.kind == KIND}
 
     def span(v: Visit) -> tuple[int, int]:
         lo = instance.index_of(v.start)
@@ -253,15 +277,24 @@ def replanned(
             out.append(old)
             continue
         placed = None
-        for a, b in task.starts:
-            for w in range(max(a, earliest), b + 1):
-                if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
-                    continue
-                picked = pick_team(state, task, w, plan)
-                if picked is not None:
-                    placed = (w, picked)
+        if old is not None:
+            placed = _mended(state, task, old, after_first, plan, cap)
+        starts = [w for a, b in task.starts for w in range(max(a, earliest), b + 1)]
+        if old is not None:  # the nearest the announced date first, then the earlier
+            day = old.start.toordinal()
+            starts.sort(key=lambda w: (abs(instance.workdays[w].toordinal() - day), w))
+        if placed is None and old is not None:
+            for w in starts:
+                moved = replace(old, start=instance.workdays[w], end=instance.workdays[w + task.days - 1])
+                if _still_holds(instance, state, task, moved, first, earliest, cap):
+                    placed = (w, (expert_idx[old.leader], tuple(expert_idx[e] for e in old.members)))
                     break
-            if placed is not None:
+        for w in starts if placed is None else ():
+            if cap is not None and max(state.concurrent[w : w + task.days]) >= cap:
+                continue
+            picked = pick_team(state, task, w, plan)
+            if picked is not None:
+                placed = (w, picked)
                 break
         if placed is None:
             if old is not None or inst_id in instance.followup_for:
@@ -283,6 +316,66 @@ def replanned(
     return tuple(out), tuple(left)
 
 
+def _start_of(instance: Instance, task: Task, visit: Visit, earliest: int) -> int | None:
+    """The working-day index ``visit`` starts on when its dates fit ``task`` (working days, its
+    length, its window, no earlier than ``earliest``); else None."""
+    w = instance.index_of(visit.start)
+    if w >= instance.horizon or instance.workdays[w] != visit.start or w < earliest:
+        return None
+    if not any(a <= w <= b for a, b in task.starts) or w + task.days > instance.horizon:
+        return None
+    return w if instance.workdays[w + task.days - 1] == visit.end else None
+
+
+def _mended(
+    state: GreedyState,
+    task: Task,
+    old: Visit,
+    earliest: int,
+    plan: dict[int, Assignment],
+    cap: int | None,
+) -> tuple[int, tuple[int, tuple[int, ...]]] | None:
+    """The announced follow-up ``old`` on its own date with its team mended: the members who may and
+    can still come stay (its leader leading while he stays), and the fewest others, the least loaded
+    first, take the places needed for a leader, one of the first team (continuity) and the smallest
+    team; (start, (leader, members)), or None when its date no longer holds (before ``earliest``, out
+    of its window, the office's cap) or no such team fits within the largest team."""
+    from scheduler.greedy import _cap_ok, _free
+
+    instance = state.instance
+    experts = instance.experts
+    expert_idx = instance.expert_index()
+    w = _start_of(instance, task, old, earliest)
+    if w is None or (cap is not None and max(state.concurrent[w : w + task.days]) >= cap):
+        return None
+
+    def can(k: int) -> bool:
+        return k in task.candidates and _free(state, k, w, task.days) and _cap_ok(state, k, w, task.days)
+
+    team = [k for e in old.members if (k := expert_idx.get(e)) is not None and can(k)]
+    others = sorted(
+        (k for k in task.candidates if k not in team and can(k)), key=lambda k: (state.load[k], k)
+    )
+    first = first_members(task, plan)
+    if instance.scenario.params.followup_continuity and not first & set(team):
+        keeper = next((k for k in others if k in first), None)
+        if keeper is None:
+            return None
+        team.append(keeper)
+    leader = expert_idx.get(old.leader)
+    if leader not in team:
+        leader = min((k for k in team if experts[k].leader), key=lambda k: (state.load[k], k), default=None)
+    if leader is None:
+        leader = next((k for k in others if experts[k].leader and k not in team), None)
+        if leader is None:
+            return None
+        team.append(leader)
+    team += [k for k in others if k not in team][: max(0, task.team_min - len(team))]
+    if not task.team_min <= len(team) <= task.team_max:
+        return None
+    return w, (leader, tuple(sorted(team)))
+
+
 def _still_holds(
     instance: Instance,
     state: GreedyState,
@@ -297,12 +390,8 @@ def _still_holds(
     from scheduler.greedy import _cap_ok, _free
 
     expert_idx = instance.expert_index()
-    w = instance.index_of(old.start)
-    if w >= instance.horizon or instance.workdays[w] != old.start or w < earliest:
-        return False
-    if not any(a <= w <= b for a, b in task.starts) or w + task.days > instance.horizon:
-        return False
-    if instance.workdays[w + task.days - 1] != old.end:
+    w = _start_of(instance, task, old, earliest)
+    if w is None:
         return False
     members = [expert_idx.get(e) for e in old.members]
     if any(k is None or k not in task.candidates for k in members):
@@ -351,13 +440,35 @@ def with_followups(scenario: Scenario, baseline: Plan, plan: Plan, today: date, 
 def changes(scenario: Scenario, baseline: Plan, plan: Plan) -> list[Change]:
     """The change list's rows for follow-ups (回头看): moved, members swapped, added or cancelled."""
     from scheduler.replan import Change, _visit_text, visit_change
+    from scheduler.replan.baseline import absences, unavailable
 
     old = {v.institution: v for v in baseline.visits if v.kind == KIND}
     new = {v.institution: v for v in plan.visits if v.kind == KIND}
-    reason = "回头看随首次巡查或专家安排的调整而调整"
+    old_first = {v.institution: v for v in baseline.visits if v.kind != KIND}
+    new_first = {v.institution: v for v in plan.visits if v.kind != KIND}
+    absent = absences(scenario)
     rows: list[Change] = []
     for inst_id in sorted(old.keys() | new.keys()):
         before, after = old.get(inst_id), new.get(inst_id)
+        why = unavailable(scenario, before, absent) if before is not None else []
+        was, now = old_first.get(inst_id), new_first.get(inst_id)
+        if was is not None and now is not None and (was.start, was.end) != (now.start, now.end):
+            why.append("首次巡查已改期，回头看须在其反馈和整改期限之后")
+        if (
+            before is not None
+            and now is not None
+            and scenario.params.followup_continuity
+            and not set(before.members) & set(now.members)
+        ):
+            why.append("首次巡查的组员已调整，回头看须至少保留一名首次巡查的组员")
+        inst = scenario.institution_by_id.get(inst_id)
+        if inst is not None and before is None and inst.followup:
+            why.append("机构已标为需回头看")
+        elif inst is not None and after is None and inst.followup is False:
+            why.append("机构已标为不做回头看")
+        elif before is None and scenario.params.followup_share > 0:
+            why.append(f"按回头看比例（{scenario.params.followup_share:.0%}）增加的回头看")
+        reason = "；".join(why) or "回头看随首次巡查或专家安排的调整而调整"
         if before is not None and after is None:
             rows.append(Change(inst_id, "cancelled", "回头看：" + _visit_text(scenario, before), "", reason))
         elif before is None and after is not None:

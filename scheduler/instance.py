@@ -10,7 +10,7 @@ and the working days each expert is unavailable (R8).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, timedelta
 from functools import cached_property
@@ -199,10 +199,17 @@ def _start_ranges(workdays: list[date], lo: date, hi: date, days: int) -> list[t
 
 
 def build_instance(
-    scenario: Scenario, *, announce: date | None = None, followups: bool = False, seed: int = 0
+    scenario: Scenario,
+    *,
+    announce: date | None = None,
+    followups: bool = False,
+    seed: int = 0,
+    drawn: Collection[str] = (),
+    drawable: Collection[str] | None = None,
 ) -> Instance:
     """The instance of ``scenario``. With ``announce`` every start honours R14's lead time; with
-    ``followups`` the follow-ups of R15 (chosen with ``seed`` where a share asks for them) are tasks
+    ``followups`` the follow-ups of R15 (chosen with ``seed`` where a share asks for them, beside
+    those ``drawn`` before, among those ``drawable``: ``scheduler.followups.designated``) are tasks
     of their own, each after its first visit (``scheduler.followups``)."""
     p = scenario.params
     first = None if announce is None else lead_first(scenario, announce)
@@ -320,7 +327,7 @@ def build_instance(
     if followups:
         from scheduler.followups import add_followups
 
-        add_followups(instance, seed)
+        add_followups(instance, seed, drawn, drawable)
     return instance
 
 

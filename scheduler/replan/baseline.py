@@ -21,7 +21,7 @@ from constraints import (
 from constraints.base import Violation
 from constraints.coverage import expert_text, span_text
 from constraints.registry import validate
-from inputs.scenario import Scenario
+from inputs.scenario import Scenario, Unavailability
 from scheduler.plan import Plan, Visit
 
 
@@ -56,26 +56,43 @@ def _visit_problems(scenario: Scenario, visits: list[Visit], announced: date) ->
     for module in _PER_VISIT_CHECKS:
         for v in module.check(scenario, alone):
             found[v.subject].append(v.message)
-    rows = defaultdict(list)
+    rows = absences(scenario)
+    for visit in visits:
+        found[visit.institution] += unavailable(scenario, visit, rows)
+    return found
+
+
+def absences(scenario: Scenario) -> dict[str, list[Unavailability]]:
+    """The unavailability rows of each expert, in the sheet's order."""
+    rows: dict[str, list[Unavailability]] = defaultdict(list)
     for row in scenario.unavailability:
         rows[row.expert_id].append(row)
-    for visit in visits:
-        for expert_id in dict.fromkeys((*visit.members, visit.leader)):
-            if expert_id not in scenario.expert_by_id:
-                found[visit.institution].append(f"专家 {expert_id} 已不在专家库中")
+    return rows
+
+
+def unavailable(
+    scenario: Scenario, visit: Visit, rows: dict[str, list[Unavailability]] | None = None
+) -> list[str]:
+    """Why members of ``visit`` cannot make it on its days (in Chinese): an expert no longer in the
+    pool, or an unavailability row over one of its working days (with the row's reason: 「病假」);
+    ``rows``: :func:`absences`, when asked for many visits."""
+    rows = absences(scenario) if rows is None else rows
+    out = []
+    for expert_id in dict.fromkeys((*visit.members, visit.leader)):
+        if expert_id not in scenario.expert_by_id:
+            out.append(f"专家 {expert_id} 已不在专家库中")
+            continue
+        for row in rows.get(expert_id, ()):
+            if not (row.start <= visit.end and visit.start <= row.end):
                 continue
-            for row in rows.get(expert_id, ()):
-                if row.start <= visit.end and visit.start <= row.end:
-                    days = working_days.workdays_between(
-                        scenario.calendar, max(row.start, visit.start), min(row.end, visit.end)
-                    )
-                    if days == []:
-                        continue  # only holidays in common
-                    why = f"（{row.reason}）" if row.reason else ""
-                    found[visit.institution].append(
-                        f"专家 {expert_text(scenario, expert_id)}{span_text(row.start, row.end)} 不可用{why}"
-                    )
-    return found
+            days = working_days.workdays_between(
+                scenario.calendar, max(row.start, visit.start), min(row.end, visit.end)
+            )
+            if days == []:
+                continue  # only holidays in common
+            why = f"（{row.reason}）" if row.reason else ""
+            out.append(f"专家 {expert_text(scenario, expert_id)}{span_text(row.start, row.end)} 不可用{why}")
+    return out
 
 
 def _check_baseline(scenario: Scenario, baseline: Plan) -> None:

@@ -247,3 +247,85 @@ def test_a_replan_with_nothing_changed_keeps_an_announced_follow_up_inside_the_n
     result = replan(later, plan, today=D("2025-01-27"), time_limit=5, seed=0, workers=1)
     assert _followup(result.plan, "G1") == before
     assert result.changes == [] or all(c.institution != "G1" for c in result.changes)
+
+
+def _announced_on(plan: Plan, institution: str, day: date) -> Plan:
+    """``plan`` with the follow-up of ``institution`` announced for ``day`` instead (an office's own
+    choice of date, later than the earliest the solver takes)."""
+    visits = tuple(
+        replace(v, start=day, end=day) if v.kind == followups.KIND and v.institution == institution else v
+        for v in plan.visits
+    )
+    return replace(plan, visits=visits)
+
+
+def test_a_replan_mends_an_announced_follow_up_on_its_own_date():
+    """Four all-round leaders; E3 and E4 are away on 11-04, so E1 and E2 make the first visit. The
+    follow-up is announced for 02-10; its leader falls ill that day. Replanned on 2024-12-01, the
+    follow-up keeps its date and its other member, and an expert free that day takes the sick one's
+    place: one member changed, no date moved (before: moved to 02-05, the earliest date, with a new
+    team). The change's reason names the sick leave."""
+    experts = [*LEADERS, allround("E3", leader=True), allround("E4", leader=True)]
+    away = (
+        Unavailability("E3", D("2024-11-04"), D("2024-11-04")),
+        Unavailability("E4", D("2024-11-04"), D("2024-11-04")),
+    )
+    sc = _followup_round(experts, unavailability=away)
+    baseline = _announced_on(solve_checked(sc).plan, "G1", D("2025-02-10"))
+    check_plan(sc, baseline)
+    before = _followup(baseline, "G1")
+    ill = replace(
+        sc, unavailability=(*away, Unavailability(before.leader, D("2025-02-10"), D("2025-02-10"), "病假"))
+    )
+    result = replan(ill, baseline, D("2024-12-01"), time_limit=5, seed=0, workers=1)
+    check_plan(ill, result.plan)
+    after = _followup(result.plan, "G1")
+    assert (after.start, after.end) == (before.start, before.end)
+    assert before.leader not in after.members
+    assert len(set(before.members) - set(after.members)) == 1  # only the sick one leaves
+    assert set(after.members) & {"E1", "E2"}  # one of the first team stays on it (continuity)
+    (change,) = result.changes
+    assert "moved" not in change.kinds and "病假" in change.reason
+    assert replanning.check(ill, result.plan, baseline, D("2024-12-01")) == []
+
+
+def test_a_replan_moves_an_announced_follow_up_with_its_team_to_the_nearest_date():
+    """E1 and E2 alone may make the follow-up (both needed), announced for 03-03; E1 falls ill that
+    day. Replanned on 2024-12-01, the same team makes it on the nearest working day, 03-04 (before:
+    02-05, the earliest date)."""
+    sc = _followup_round()
+    baseline = _announced_on(solve_checked(sc).plan, "G1", D("2025-03-03"))
+    check_plan(sc, baseline)
+    ill = replace(sc, unavailability=(Unavailability("E1", D("2025-03-03"), D("2025-03-03"), "病假"),))
+    result = replan(ill, baseline, D("2024-12-01"), time_limit=5, seed=0, workers=1)
+    check_plan(ill, result.plan)
+    before, after = _followup(baseline, "G1"), _followup(result.plan, "G1")
+    assert after.start == D("2025-03-04")
+    assert (after.leader, after.members) == (before.leader, before.members)
+    (change,) = result.changes
+    assert change.kinds == ("moved",) and "病假" in change.reason
+
+
+def test_a_replan_keeps_the_follow_ups_a_share_drew_and_draws_only_what_the_share_adds():
+    """followup_share 50 % of four centres, two follow-ups drawn with the seed. Two centres added
+    mid-cycle: the share now asks for three; the replan keeps both announced follow-ups (the draw is
+    not made anew over the six, which cancelled and added follow-ups before) and draws one more, with
+    the reason 「按回头看比例（50%）增加的回头看」."""
+    insts = [inst(f"G{k}", f"{k}号卫生院", "grassroots") for k in range(1, 5)]
+    experts = [*LEADERS, allround("E3"), allround("E4")]
+    params = dict(deadline=D("2025-06-30"), followup_share=0.5, feedback_days=10, rectify_days=10)
+    sc = scenario(insts, experts, **params)
+    baseline = solve_checked(sc, seed=3).plan
+    drawn = {v.institution for v in baseline.visits if v.kind == "followup"}
+    assert len(drawn) == 2
+    more = [*insts, *(inst(f"G{k}", f"{k}号卫生院", "grassroots") for k in (5, 6))]
+    later = scenario(more, experts, **params)
+    today = D("2024-11-05")
+    result = replan(later, baseline, today, time_limit=5, seed=3, workers=1)
+    check_plan(later, result.plan)
+    again = {v.institution for v in result.plan.visits if v.kind == "followup"}
+    assert drawn < again and len(again) == 3
+    assert all(c.kind != "cancelled" for c in result.changes)
+    (extra,) = [c for c in result.changes if c.after.startswith("回头看")]
+    assert extra.kind == "added" and extra.reason == "按回头看比例（50%）增加的回头看"
+    assert replanning.check(later, result.plan, baseline, today) == []

@@ -561,6 +561,8 @@ def _invitations(
                 "institution": visit.institution,
                 "start": visit.start.isoformat(),
                 "end": visit.end.isoformat(),
+                # a follow-up's cancellation says so (a first visit's entry stays as it was)
+                **({"kind": visit.kind} if visit.kind != "visit" else {}),
             }
     return ledger, sequences, fresh
 
@@ -650,9 +652,7 @@ def _write_cancellations(
     entries: Ledger = {}
     gone = sorted(uid for uid in previous if uid not in current)
     todo = [uid for uid in gone if not previous[uid].get("cancelled")]
-    names = unique_filenames(
-        (uid, f"{previous[uid].get('expert', '')}_{previous[uid].get('institution', '')}") for uid in todo
-    )
+    names = unique_filenames((uid, _cancel_name(previous[uid])) for uid in todo)
     for uid in gone:
         entry = previous[uid]
         if entry.get("cancelled"):
@@ -664,6 +664,14 @@ def _write_cancellations(
         cal.add_component(_cancel_event(scenario, plan, uid, entry, sequence, dtstamp))
         _write(folder / "cancellations" / f"{names[uid]}.ics", cal)
     return entries
+
+
+def _cancel_name(entry: dict[str, Any]) -> str:
+    """A cancellation's file name, as its invitation's (``E07_BN-H2``, ``E07_BN-H2~followup``)."""
+    key = str(entry.get("institution", ""))
+    if entry.get("kind") and entry["kind"] != "visit":
+        key = f"{key}~{entry['kind']}"
+    return f"{entry.get('expert', '')}_{key}"
 
 
 def _cancel_event(
@@ -681,11 +689,15 @@ def _cancel_event(
         event.add("dtstart", start)
         event.add("dtend", end + timedelta(days=1))
     name = institution_name(scenario, institution)
-    event.add("summary", f"已取消：巡查：{name}")
-    if plan.visit_of(institution) is not None:
-        text = f"您已不在{name}的巡查组中，原邀请作废。巡查组其他安排不变。"
+    followup = entry.get("kind") == "followup"
+    what = "回头看" if followup else "巡查"
+    event.add("summary", f"已取消：{what}：{name}")
+    still = plan.followup_of(institution) if followup else plan.visit_of(institution)
+    if still is not None:
+        team = "回头看的巡查组" if followup else "巡查组"
+        text = f"您已不在{name}的{team}中，原邀请作废。{team}其他安排不变。"
     else:
-        text = f"对{name}的巡查已取消，原邀请作废。"
+        text = f"对{name}的{what}已取消，原邀请作废。"
     event.add("description", f"{text}\n本通知由{_office(scenario)}发出（{scenario.params.name}）。")
     event.add("organizer", _organizer(scenario))
     event.add(

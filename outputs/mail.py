@@ -57,6 +57,12 @@ KIND_LABELS: dict[str, str] = {
     KIND_CANCEL: "巡查取消",
     KIND_LETTER: "巡查通知",
 }
+# A follow-up visit's (回头看, R15) invitations: the same kinds, named as what they are about
+FOLLOWUP_LABELS: dict[str, str] = {
+    KIND_INVITE: "回头看邀请",
+    KIND_UPDATE: "回头看变更",
+    KIND_CANCEL: "回头看取消",
+}
 
 
 class PlanFolderError(Exception):
@@ -77,10 +83,11 @@ class Outgoing:
     # The message is made when it is asked for and not kept: a message is some 0.2 MB of objects,
     # and a national round has a hundred thousand of them (all kept, they took 1 GB at a province).
     make: Callable[[], EmailMessage] | None = field(default=None, compare=False, repr=False)
+    followup: bool = False  # an invitation to a follow-up visit (回头看), not to a first visit
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return (FOLLOWUP_LABELS if self.followup else KIND_LABELS)[self.kind]
 
     @property
     def addressed(self) -> bool:
@@ -259,19 +266,22 @@ def _invitation(context: _Context, path: Path) -> Outgoing | None:
         recipient = None
 
     inst = scenario.institution_by_id.get(str(entry.get("institution", "")))
-    where = inst.name if inst else str(event.get("SUMMARY", "")).split("：")[-1]
+    summary = str(event.get("SUMMARY", ""))
+    where = inst.name if inst else summary.split("：")[-1]
+    # a follow-up's: its ledger entry says so, or its event's summary (回头看：…, 已取消：回头看：…)
+    followup = entry.get("kind") == "followup" or summary.removeprefix("已取消：").startswith("回头看：")
     start, end = _dates(event, entry)
     when = period_short(start, end) if start and end else ""
-    subject = _clean(f"{KIND_LABELS[kind]}：{where} {when}")
+    subject = _clean(f"{(FOLLOWUP_LABELS if followup else KIND_LABELS)[kind]}：{where} {when}")
     key = f"{uid}|{sequence}|{method}|{(recipient or '').lower()}"
     source = path.relative_to(context.plan_dir).as_posix()
     to = _address(name, recipient)
     if to is None:
-        return Outgoing(key, kind, name, None, subject, source)
+        return Outgoing(key, kind, name, None, subject, source, followup=followup)
     description = str(event.get("DESCRIPTION", "")).strip()
-    text = _invitation_text(context, kind, name, where, when, description)
+    text = _invitation_text(context, kind, name, where, when, description, "回头看" if followup else "巡查")
     make = partial(_invitation_message, context, key, subject, to, text, path, method)
-    return Outgoing(key, kind, name, recipient, subject, source, make)
+    return Outgoing(key, kind, name, recipient, subject, source, make, followup=followup)
 
 
 def _invitation_message(
@@ -305,14 +315,17 @@ def _dates(event: Any, entry: dict[str, Any]) -> tuple[date | None, date | None]
     return first, last
 
 
-def _invitation_text(context: _Context, kind: str, name: str, where: str, when: str, details: str) -> str:
+def _invitation_text(
+    context: _Context, kind: str, name: str, where: str, when: str, details: str, what: str = "巡查"
+) -> str:
+    """The invitation's words; ``what`` the visit is: 巡查, or 回头看 for a follow-up."""
     office = context.sender.display_name
     if kind == KIND_CANCEL:
-        lead = f"{where}（{when}）巡查的邀请已取消，请在日历中删除该日程。"
+        lead = f"{where}（{when}）{what}的邀请已取消，请在日历中删除该日程。"
     elif kind == KIND_UPDATE:
-        lead = f"{where}（{when}）巡查的安排有变更，请在日历中接受更新后的邀请。"
+        lead = f"{where}（{when}）{what}的安排有变更，请在日历中接受更新后的邀请。"
     else:
-        lead = f"诚邀您参加对{where}的巡查，时间为{when}。请在日历中接受邀请。"
+        lead = f"诚邀您参加对{where}的{what}，时间为{when}。请在日历中接受邀请。"
     lines = [f"{name}专家：", "", f"您好！{lead}", ""]
     if details:
         lines += [details, ""]

@@ -18,7 +18,7 @@ from outputs.calendars import read_ledger
 from outputs.documents import OfficialDoc, write_docx
 from outputs.folder import write_plan_folder
 from outputs.mail import PlanFolderError, build_messages, calendar_files, period_short
-from scheduler.plan import Plan
+from scheduler.plan import Plan, Visit
 from scheduler.replan import Change
 
 NOW = datetime(2024, 11, 4, 8, 0, tzinfo=UTC)
@@ -41,16 +41,26 @@ def replanned_folder(
     visits = tuple(
         dataclasses.replace(v, members=("E01", "E02", "E03", "E06")) if v is h1 else v for v in plan.visits
     )
+    changes = [Change("H1", "member_swapped", "王磊", "刘洋", "专家不可用")]
+    return replan_folder(
+        tmp_path, plan_folder, scenario, dataclasses.replace(plan, visits=visits), clock, changes
+    )
+
+
+def replan_folder(
+    tmp_path: Path, before: Path, scenario: Scenario, plan: Plan, clock: datetime, changes: list[Change]
+) -> Path:
+    """``plan`` written as the replan of the plan folder ``before`` (its ledger: updates only)."""
     out = tmp_path / "replan"
     write_plan_folder(
         scenario,
-        dataclasses.replace(plan, visits=visits),
+        plan,
         out,
         facts={},
         now=clock,
-        previous_ledger=read_ledger(plan_folder / "calendars" / "ledger.json"),
+        previous_ledger=read_ledger(before / "calendars" / "ledger.json"),
         only_changed=True,
-        changes=[Change("H1", "member_swapped", "王磊", "刘洋", "专家不可用")],
+        changes=changes,
     )
     return out
 
@@ -204,3 +214,39 @@ def test_a_sender_that_is_no_address_is_refused_in_chinese(plan_folder: Path, se
     folder's error naming the address as typed."""
     with pytest.raises(PlanFolderError, match=f"发件地址“{re.escape(sender)}”不是有效的电子邮箱地址"):
         build_messages(plan_folder, sender=sender, now=NOW)
+
+
+def test_a_follow_up_is_mailed_as_what_it_is(
+    tmp_path: Path, scenario: Scenario, plan: Plan, clock: datetime
+) -> None:
+    """H1's 回头看 (E01 and E02) is invited to as 「回头看邀请」, in the subject, the file name and the
+    words; when a replan takes E02 off it, his cancellation is named and worded as the follow-up's
+    (「已取消：回头看」, 「回头看取消」, not the first visit's 巡查), while H1's first visit stays his."""
+    followup = Visit("H1", date(2025, 3, 3), date(2025, 3, 3), 1, "E01", ("E01", "E02"), kind="followup")
+    first = dataclasses.replace(plan, visits=(*plan.visits, followup))
+    folder = tmp_path / "plan"
+    write_plan_folder(scenario, first, folder, facts={}, now=clock)
+    invited = next(o for o in build_messages(folder, now=NOW) if o.name == "李红" and "followup" in o.source)
+    assert invited.subject.startswith("回头看邀请：区人民医院") and invited.label == "回头看邀请"
+    assert invited.subject.endswith(" 2025年3月3日")
+    assert invited.message is not None
+    text = next(p for p in invited.message.walk() if p.get_content_type() == "text/plain").get_content()
+    assert "诚邀您参加对区人民医院" in text and "的回头看，时间为2025年3月3日" in text
+    first_visit = next(
+        o for o in build_messages(folder, now=NOW) if o.name == "李红" and o.source.endswith("_H1.ics")
+    )
+    assert first_visit.subject.startswith("巡查邀请：区人民医院")
+
+    later = dataclasses.replace(followup, members=("E01", "E03"))
+    replanned = dataclasses.replace(plan, visits=(*plan.visits, later))
+    changes = [Change("H1", "member_swapped", "回头看：李红", "回头看：欧阳 晓", "专家不可用")]
+    out = replan_folder(tmp_path, folder, scenario, replanned, clock, changes)
+    (cancelled,) = sorted((out / "calendars" / "cancellations").glob("*.ics"))
+    assert "followup" in cancelled.name and "E02" in cancelled.name
+    event = Calendar.from_ical(cancelled.read_bytes()).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]).startswith("已取消：回头看：区人民医院")
+    assert str(event["DESCRIPTION"]).startswith("您已不在区人民医院") and "的回头看的巡查组中" in str(
+        event["DESCRIPTION"]
+    )
+    cancel = next(o for o in build_messages(out, now=NOW) if o.kind == "cancel")
+    assert cancel.name == "李红" and cancel.subject.startswith("回头看取消：区人民医院")

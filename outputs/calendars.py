@@ -652,7 +652,7 @@ def _write_cancellations(
     entries: Ledger = {}
     gone = sorted(uid for uid in previous if uid not in current)
     todo = [uid for uid in gone if not previous[uid].get("cancelled")]
-    names = unique_filenames((uid, _cancel_name(previous[uid])) for uid in todo)
+    names = unique_filenames((uid, _cancel_name(scenario, uid, previous[uid])) for uid in todo)
     for uid in gone:
         entry = previous[uid]
         if entry.get("cancelled"):
@@ -666,12 +666,21 @@ def _write_cancellations(
     return entries
 
 
-def _cancel_name(entry: dict[str, Any]) -> str:
+def _entry_kind(scenario: Scenario, uid: str, entry: dict[str, Any]) -> str:
+    """What an invitation's ledger entry was to: ``visit`` or ``followup``. A ledger written before
+    entries said so is read by the UID, which is the follow-up's own (:func:`_key`)."""
+    kind = entry.get("kind")
+    if isinstance(kind, str) and kind:
+        return kind
+    followup = f"{entry.get('institution', '')}~followup"
+    return "followup" if uid == request_uid(scenario, followup, str(entry.get("expert", ""))) else "visit"
+
+
+def _cancel_name(scenario: Scenario, uid: str, entry: dict[str, Any]) -> str:
     """A cancellation's file name, as its invitation's (``E07_BN-H2``, ``E07_BN-H2~followup``)."""
     key = str(entry.get("institution", ""))
-    if entry.get("kind") and entry["kind"] != "visit":
-        key = f"{key}~{entry['kind']}"
-    return f"{entry.get('expert', '')}_{key}"
+    kind = _entry_kind(scenario, uid, entry)
+    return f"{entry.get('expert', '')}_{key if kind == 'visit' else f'{key}~{kind}'}"
 
 
 def _cancel_event(
@@ -689,13 +698,13 @@ def _cancel_event(
         event.add("dtstart", start)
         event.add("dtend", end + timedelta(days=1))
     name = institution_name(scenario, institution)
-    followup = entry.get("kind") == "followup"
+    followup = _entry_kind(scenario, uid, entry) == "followup"
     what = "回头看" if followup else "巡查"
     event.add("summary", f"已取消：{what}：{name}")
     still = plan.followup_of(institution) if followup else plan.visit_of(institution)
     if still is not None:
-        team = "回头看的巡查组" if followup else "巡查组"
-        text = f"您已不在{name}的{team}中，原邀请作废。{team}其他安排不变。"
+        team = "回头看巡查组" if followup else "的巡查组"
+        text = f"您已不在{name}{team}中，原邀请作废。{team.removeprefix('的')}其他安排不变。"
     else:
         text = f"对{name}的{what}已取消，原邀请作废。"
     event.add("description", f"{text}\n本通知由{_office(scenario)}发出（{scenario.params.name}）。")

@@ -99,12 +99,16 @@ def write_letters(
     scenario: Scenario, plan: Plan, folder: Path, *, changes: Sequence[Change] | None = None
 ) -> None:
     """Write one letter per visited institution into ``folder``; after a replan (``changes``) only
-    a corrected letter for each institution whose visit changed or was added."""
+    a corrected letter for each institution whose visit changed or was added, or whose follow-up
+    (回头看) was moved, added or cancelled (a new team of the follow-up changes nothing it says)."""
     firsts = [v for v in plan.visits if v.kind == "visit"]
     if changes is not None:
-        touched = {c.institution for c in changes}
+        # the letter names the visit's dates and team and the follow-up's dates, not its team
+        touched = {
+            c.institution for c in changes if not c.followup or {"moved", "added", "cancelled"} & set(c.kinds)
+        }
         firsts = [v for v in firsts if v.institution in touched]
-        added = {c.institution for c in changes if c.kind == "added"}
+        added = {c.institution for c in changes if c.kind == "added" and not c.followup}
     else:
         added = set()
     folder = Path(folder)

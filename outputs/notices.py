@@ -61,8 +61,9 @@ def write_notices(
 ) -> None:
     """Write one notice per visit into ``folder`` (created if missing).
 
-    With ``changes`` (a replan) only the institutions named in them get a document: a 更正公告
-    for a changed or cancelled visit, a 公告 for an added one.
+    With ``changes`` (a replan) only the institutions whose visit they name get a document: a
+    更正公告 for a changed or cancelled visit, a 公告 for an added one (a change of the follow-up
+    alone, which the 公告 does not name, gets none: the letter says the follow-up's dates).
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,7 +73,8 @@ def write_notices(
     else:
         by_inst: dict[str, list[Change]] = defaultdict(list)
         for change in changes:
-            by_inst[change.institution].append(change)
+            if not change.followup:  # the 公告 names the visit only, not its 回头看
+                by_inst[change.institution].append(change)
         visit_of = {v.institution: v for v in visits}
         docs = {}
         for inst_id, its in by_inst.items():

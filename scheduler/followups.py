@@ -470,9 +470,11 @@ def changes(scenario: Scenario, baseline: Plan, plan: Plan) -> list[Change]:
             why.append(f"按回头看比例（{scenario.params.followup_share:.0%}）增加的回头看")
         reason = "；".join(why) or "回头看随首次巡查或专家安排的调整而调整"
         if before is not None and after is None:
-            rows.append(Change(inst_id, "cancelled", "回头看：" + _visit_text(scenario, before), "", reason))
+            text = "回头看：" + _visit_text(scenario, before)
+            rows.append(Change(inst_id, "cancelled", text, "", reason, followup=True))
         elif before is None and after is not None:
-            rows.append(Change(inst_id, "added", "", "回头看：" + _visit_text(scenario, after), reason))
+            text = "回头看：" + _visit_text(scenario, after)
+            rows.append(Change(inst_id, "added", "", text, reason, followup=True))
         elif before is not None and after is not None:
             change = visit_change(scenario, inst_id, before, after, reason, "回头看：")
             if change is not None:

@@ -39,6 +39,7 @@ class Change:
     after: str
     reason: str
     summary: str = ""
+    followup: bool = False  # a row of the institution's follow-up visit (回头看, R15), not of its visit
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -137,7 +138,8 @@ def visit_change(
         was = "；".join(f"{aspect[kind]} {text}" for kind, text, _ in found)
         now = "；".join(f"{aspect[kind]} {text}" for kind, _, text in found)
     summary = change_sentence(scenario, before, after)
-    return Change(inst_id, "+".join(kinds), prefix + was, prefix + now, reason, prefix + summary)
+    followup = before.kind == "followup"
+    return Change(inst_id, "+".join(kinds), prefix + was, prefix + now, reason, prefix + summary, followup)
 
 
 def diff(

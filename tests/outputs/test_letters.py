@@ -12,11 +12,13 @@ import openpyxl
 
 from outputs.documents import document_text
 from outputs.folder import write_plan_folder
-from outputs.letters import letter_text
+from outputs.letters import letter_text, write_letters
 from outputs.milestones import MILESTONE_LABELS
+from outputs.notices import write_notices
 from outputs.report import report_html
 from scheduler.milestones import milestones
 from scheduler.plan import Plan, Visit
+from scheduler.replan import Change
 
 ANNOUNCED = date(2024, 11, 1)
 
@@ -77,3 +79,21 @@ def test_report_shows_the_milestones(scenario, plan):
     """The report has the 时间节点 table, and the follow-up's row in the timeline says 回头看."""
     html = report_html(scenario, _whole(scenario, plan))
     assert "时间节点" in html and "2024-11-10" in html and "（回头看）" in html
+
+
+def test_a_follow_up_change_corrects_the_letter_only_when_the_letter_says_it(tmp_path: Path, scenario, plan):
+    """After a replan, H1's follow-up with a new leader changes nothing the letter or the 公告 says
+    (neither names the follow-up's team): no corrected letter, no 更正公告 (before: a 更正公告 that
+    restated the first visit's arrangements under 「更换组长：回头看：…」). The follow-up moved: a
+    corrected letter with its new date, still no 更正公告 (the 公告 names the visit only)."""
+    whole = _whole(scenario, plan)
+    leader = Change("H1", "leader_changed", "回头看：张三", "回头看：李四", "专家不可用", followup=True)
+    write_letters(scenario, whole, tmp_path / "a", changes=[leader])
+    write_notices(scenario, whole, tmp_path / "a" / "notices", changes=[leader])
+    assert [p.name for p in (tmp_path / "a").rglob("*.docx")] == []
+    moved = Change("H1", "moved", "回头看：2025-03-13", "回头看：2025-03-20", "专家不可用", followup=True)
+    write_letters(scenario, whole, tmp_path / "b", changes=[moved])
+    write_notices(scenario, whole, tmp_path / "b" / "notices", changes=[moved])
+    assert [p.name for p in (tmp_path / "b").rglob("*.docx")] == ["H1.docx"]
+    text = document_text(tmp_path / "b" / "H1.docx")
+    assert "（更正）" in text and "2025年3月20日" in text

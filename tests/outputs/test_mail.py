@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import re
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
@@ -239,14 +240,23 @@ def test_a_follow_up_is_mailed_as_what_it_is(
 
     later = dataclasses.replace(followup, members=("E01", "E03"))
     replanned = dataclasses.replace(plan, visits=(*plan.visits, later))
-    changes = [Change("H1", "member_swapped", "回头看：李红", "回头看：欧阳 晓", "专家不可用")]
+    changes = [Change("H1", "member_swapped", "回头看：李红", "回头看：欧阳 晓", "专家不可用", followup=True)]
+    # the ledger says which entries are follow-ups'; one written before it did is read by the UIDs
+    ledger_path = folder / "calendars" / "ledger.json"
+    ledger = json.loads(ledger_path.read_text(encoding="utf-8"))
+    assert sorted(e.get("kind", "visit") for e in ledger.values()).count("followup") == 2
+    for entry in ledger.values():
+        entry.pop("kind", None)
+    ledger_path.write_text(json.dumps(ledger), encoding="utf-8")
     out = replan_folder(tmp_path, folder, scenario, replanned, clock, changes)
     (cancelled,) = sorted((out / "calendars" / "cancellations").glob("*.ics"))
     assert "followup" in cancelled.name and "E02" in cancelled.name
     event = Calendar.from_ical(cancelled.read_bytes()).walk("VEVENT")[0]
     assert str(event["SUMMARY"]).startswith("已取消：回头看：区人民医院")
-    assert str(event["DESCRIPTION"]).startswith("您已不在区人民医院") and "的回头看的巡查组中" in str(
-        event["DESCRIPTION"]
+    words = str(event["DESCRIPTION"])
+    assert (
+        words.startswith("您已不在区人民医院")
+        and "回头看巡查组中，原邀请作废。回头看巡查组其他安排不变。" in words
     )
     cancel = next(o for o in build_messages(out, now=NOW) if o.kind == "cancel")
     assert cancel.name == "李红" and cancel.subject.startswith("回头看取消：区人民医院")

@@ -363,7 +363,7 @@ def _mended(
             return None
         team.append(keeper)
     leader = expert_idx.get(old.leader)
-    if leader not in team:
+    if leader not in team or not experts[leader].leader:  # gone, or no longer one who may lead
         leader = min((k for k in team if experts[k].leader), key=lambda k: (state.load[k], k), default=None)
     if leader is None:
         leader = next((k for k in others if experts[k].leader and k not in team), None)
@@ -386,7 +386,8 @@ def _still_holds(
     cap: int | None,
 ) -> bool:
     """Whether the announced follow-up ``old`` may stay: after ``earliest``, inside its window, its
-    members free and within their caps, one of the first team on it (continuity), the office's cap."""
+    members free and within their caps, its leader one who may lead, the round's team sizes, one of
+    the first team on it (continuity), the office's cap."""
     from scheduler.greedy import _cap_ok, _free
 
     expert_idx = instance.expert_index()
@@ -395,6 +396,11 @@ def _still_holds(
         return False
     members = [expert_idx.get(e) for e in old.members]
     if any(k is None or k not in task.candidates for k in members):
+        return False
+    leader = expert_idx.get(old.leader)
+    if leader is None or not instance.experts[leader].leader:
+        return False
+    if not task.team_min <= len(members) <= task.team_max:  # the round's sizes may have changed
         return False
     if not all(
         _free(state, k, w, task.days) and _cap_ok(state, k, w, task.days) for k in members if k is not None

@@ -329,3 +329,23 @@ def test_a_replan_keeps_the_follow_ups_a_share_drew_and_draws_only_what_the_shar
     (extra,) = [c for c in result.changes if c.after.startswith("回头看")]
     assert extra.kind == "added" and extra.reason == "按回头看比例（50%）增加的回头看"
     assert replanning.check(later, result.plan, baseline, today) == []
+
+
+def test_a_replan_adds_a_member_to_an_announced_follow_up_when_the_round_asks_for_larger_teams():
+    """The round now asks for follow-up teams of at least three (followup_team_min 3): the announced
+    two-person follow-up keeps its date and both members and takes a third."""
+    experts = [*LEADERS, allround("E3", leader=True), allround("E4", leader=True)]
+    away = (
+        Unavailability("E3", D("2024-11-04"), D("2024-11-04")),
+        Unavailability("E4", D("2024-11-04"), D("2024-11-04")),
+    )
+    sc = _followup_round(experts, unavailability=away)
+    baseline = solve_checked(sc).plan
+    before = _followup(baseline, "G1")
+    assert len(before.members) == 2
+    larger = replace(sc, params=replace(sc.params, followup_team_min=3))
+    result = replan(larger, baseline, D("2024-12-01"), time_limit=5, seed=0, workers=1)
+    check_plan(larger, result.plan)
+    after = _followup(result.plan, "G1")
+    assert (after.start, after.leader) == (before.start, before.leader)
+    assert set(before.members) < set(after.members) and len(after.members) == 3

@@ -162,11 +162,13 @@ def reason(instance: Instance, inst_id: str, plan: dict[int, Assignment]) -> str
     if visit is not None and visit.index in plan:
         end = instance.workdays[plan[visit.index].start + visit.days - 1]
         earliest = end + timedelta(days=lag(scenario))
-        if earliest > last or not any(instance.workdays[w] >= earliest for w in range(instance.horizon)):
+        if earliest > last or not any(earliest <= day <= last for day in instance.workdays):
+            # past the deadline, or only holidays and weekends left between the two (Spring Festival)
+            why = "已超过该日期" if earliest > last else f"此后至 {last.isoformat()} 已没有工作日"
             return (
                 f"【R15 回头看】{label}的回头看须在 {last.isoformat()} 前完成，但首次巡查于 "
                 f"{end.isoformat()} 结束，其后 {lag(scenario)} 天（反馈 {p.feedback_days} 天 + 整改 "
-                f"{p.rectify_days} 天）为 {earliest.isoformat()}，已超过该日期。"
+                f"{p.rectify_days} 天）为 {earliest.isoformat()}，{why}。"
                 "建议：提前首次巡查、缩短反馈或整改期限，或推迟回头看截止日期（followup_deadline）。"
             )
     staff = visit.candidates if visit is not None else ()
@@ -313,6 +315,16 @@ def replanned(
         )
         occupy(visit)
         out.append(visit)
+    # a designated institution whose follow-up has no possible start at all (no task) is listed too
+    done = {v.institution for v in out} | {u.institution for u in left}
+    visit_task = {t.inst.id: t.index for t in instance.tasks if t.kind == "visit"}
+    for inst_id in instance.followup_for:
+        if inst_id in done or inst_id not in firsts or inst_id not in visit_task:
+            continue
+        lo, _ = span(firsts[inst_id])
+        members = tuple(expert_idx[e] for e in firsts[inst_id].members if e in expert_idx)
+        plan = {visit_task[inst_id]: Assignment(lo, members, 0)}
+        left.append(Unscheduled(inst_id, (reason(instance, inst_id, plan),), "R15", kind=KIND))
     return tuple(out), tuple(left)
 
 

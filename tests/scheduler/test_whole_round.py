@@ -349,3 +349,18 @@ def test_a_replan_adds_a_member_to_an_announced_follow_up_when_the_round_asks_fo
     after = _followup(result.plan, "G1")
     assert (after.start, after.leader) == (before.start, before.leader)
     assert set(before.members) < set(after.members) and len(after.members) == 3
+
+
+def test_a_follow_up_with_only_holidays_left_is_listed_with_that_reason_also_after_a_replan():
+    """Follow-ups due by 2025-01-31, 85 days after G1's visit of 11-04: 01-28, when Spring Festival
+    leaves no working day before the deadline. The follow-up is listed with that reason (before: 「已超过
+    该日期」, untrue of 01-28), and a replan with nothing changed lists it again (before: it dropped the
+    entry, which validate refuses)."""
+    sc = _followup_round(followup_deadline=D("2025-01-31"))
+    sc = replace(sc, params=replace(sc.params, rectify_days=55))
+    plan = solve_checked(sc).plan
+    (left,) = plan.unscheduled
+    assert left.kind == "followup" and "为 2025-01-28，此后至 2025-01-31 已没有工作日" in left.reasons[0]
+    result = replan(sc, plan, D("2024-11-04"), time_limit=5, seed=0, workers=1)
+    check_plan(sc, result.plan)
+    assert result.plan.unscheduled == plan.unscheduled and result.changes == []

@@ -129,7 +129,10 @@ def replan(
     why = _visit_problems(scenario, announced, announce)
 
     # what can stay as it is, in start order, on top of the started visits
-    held = _hold(instance, started)
+    # follow-ups that started are kept as they are (``followups.replanned``): their experts' days,
+    # caps and the office's capacity are held while the first visits are replanned
+    going = [v for v in full_baseline.visits if v.kind == followups.KIND and v.start < today]
+    held = _hold(instance, started + going)
     kept: list[Visit] = []
     forced: list[Visit] = []
     for v in announced:
@@ -143,19 +146,19 @@ def replan(
     forced = [v for v in forced if v.institution in base_tasks]  # the others: nobody or no date may make it
 
     first = instance.index_of(first_start(scenario, today))
-    problem = _problem(instance, forced, new, started + kept, first)
+    problem = _problem(instance, forced, new, started + kept, first, going)
     hint = _greedy(problem)
     if any(t not in hint for t in problem.base):
         # a forced visit the greedy cannot repair alone: free the visits sharing its experts
         near = _neighbours(instance, {problem.tasks[t].inst.id for t in problem.base if t not in hint})
         forced, kept = _free_up(forced, kept, lambda v: v.institution in near and v.institution in base_tasks)
-        problem = _problem(instance, forced, new, started + kept, first)
+        problem = _problem(instance, forced, new, started + kept, first, going)
         hint = _greedy(problem)
     outcome, infeasible = _run(problem, hint, search)
     if infeasible and any(v.institution in base_tasks for v in kept):
         # e.g. a quota that now needs visits in another year: free every announced visit
         forced, kept = _free_up(forced, kept, lambda v: v.institution in base_tasks)
-        problem = _problem(instance, forced, new, started + kept, first)
+        problem = _problem(instance, forced, new, started + kept, first, going)
         hint = _greedy(problem)
         outcome, infeasible = _run(problem, hint, search)
     chosen = outcome.chosen if outcome is not None else hint

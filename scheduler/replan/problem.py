@@ -66,10 +66,13 @@ def _problem(
     new: list[str],
     fixed: list[Visit],
     first: int,
+    occupying: list[Visit] | None = None,
 ) -> _Problem:
-    """The free visits (announced ones to change, institutions to add) around the ``fixed`` visits."""
+    """The free visits (announced ones to change, institutions to add) around the ``fixed`` visits,
+    and the ``occupying`` ones (started follow-ups: they hold their experts and the office's capacity,
+    but count in no quota and are no institution's visit)."""
     base_tasks = {t.inst.id: t for t in instance.tasks}
-    held = _hold(instance, fixed)
+    held = _hold(instance, fixed + (occupying or []))
     tasks: list[Task] = []
     base: dict[int, Assignment] = {}
     visits: dict[int, Visit] = {}

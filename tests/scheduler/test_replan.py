@@ -26,7 +26,18 @@ from typer.testing import CliRunner
 from benchmarks.generate import generate
 from constraints import replanning
 from constraints.registry import validate
-from inputs.scenario import DEFAULT_SKILLS, Institution, Quota, Scenario, Team, Unavailability
+from inputs.scenario import (
+    DEFAULT_SKILLS,
+    DEFAULT_TIER_RULES,
+    Conflict,
+    Expert,
+    Institution,
+    Quota,
+    Scenario,
+    Team,
+    TierRule,
+    Unavailability,
+)
 from outputs.folder import write_plan_folder
 from outputs.scenario_csv import write_scenario_csv
 from scheduler import executor
@@ -34,6 +45,7 @@ from scheduler.plan import Plan, Unscheduled, Visit
 from scheduler.replan import ReplanResult, diff, replan
 from scheduler.solve import solve
 from tests.constraints.builders import expert, inst, make_scenario
+from tests.scheduler.conftest import scenario, solve_checked
 from tests.scheduler.test_engine import SPIN
 
 D = date.fromisoformat
@@ -667,3 +679,55 @@ def test_replan_counts_a_running_straddling_visit_in_both_years() -> None:
     _holds(scenario, result, baseline, today)
     assert [u.institution for u in result.plan.unscheduled] == ["G4"]
     _unchanged(result, baseline, "G3")
+
+
+def test_a_member_swapped_for_an_ill_one_keeps_the_division_of_work():
+    """I1's tier needs two 医疗管理 members (R4 分工, `医疗管理*2`), E1 and E8 the only holders; E1 falls
+    ill over I1's visit, replanned on its first day: a same-day team would have one 医疗管理 holder,
+    which cannot be given the parts (before: the repair kept the date with such a team and no parts,
+    which validate refuses); the visit is listed with its reasons instead."""
+    insts = [
+        Institution("I0", "第0医疗机构", "巴南区", "tertiary_general", year=2025),
+        Institution("I1", "第1医疗机构", "巴南区", "tertiary_general", earliest=D("2024-12-06")),
+    ]
+    skills = {
+        "E0": ("党建", "行风", "财务"),
+        "E1": ("党建", "医疗管理"),
+        "E2": ("党建",),
+        "E3": ("党建",),
+        "E4": ("党建",),
+        "E5": ("党建",),
+        "E6": ("党建", "行风"),
+        "E7": ("安全生产",),
+        "E8": ("党建", "医疗管理"),
+    }
+    experts = [
+        Expert(e, f"专家{e[1:]}", "巴南区", s, leader=e not in ("E2", "E5")) for e, s in skills.items()
+    ]
+    rules = {
+        **DEFAULT_TIER_RULES,
+        "tertiary_general": TierRule("tertiary_general", 7, 4, 9, ("党建", "医疗管理"), (("医疗管理", 2),)),
+    }
+    sc = scenario(
+        insts,
+        experts,
+        start=D("2024-11-04"),
+        deadline=D("2025-01-31"),
+        home_district_only=False,
+        notice_days=7,
+        pace="even",
+        tier_rules=rules,
+        unavailability=[
+            Unavailability("E0", D("2024-11-04"), D("2024-11-04")),
+            Unavailability("E1", D("2024-12-14"), D("2025-01-02")),
+        ],
+        conflicts=[Conflict("E3", "I1")],
+    )
+    baseline = solve_checked(sc).plan
+    i1 = baseline.visit_of("I1")
+    assert "E1" in i1.members
+    ill = replace(sc, unavailability=(*sc.unavailability, Unavailability("E1", i1.start, i1.end, "病假")))
+    result = replan(ill, baseline, i1.start, time_limit=5, seed=0, workers=1)
+    assert validate(ill, result.plan) == []
+    after = result.plan.visit_of("I1")
+    assert after is None or after.parts

@@ -13,7 +13,7 @@ from datetime import date
 from ortools.sat.python import cp_model
 
 from constraints import replanning
-from constraints.registry import post_all
+from constraints.registry import post_all, validate
 from inputs.scenario import Batch, Unavailability
 from scheduler import followups
 from scheduler.greedy import greedy
@@ -364,3 +364,26 @@ def test_a_follow_up_with_only_holidays_left_is_listed_with_that_reason_also_aft
     result = replan(sc, plan, D("2024-11-04"), time_limit=5, seed=0, workers=1)
     check_plan(sc, result.plan)
     assert result.plan.unscheduled == plan.unscheduled and result.changes == []
+
+
+def test_a_started_follow_up_holds_its_experts_while_the_first_visits_are_replanned():
+    """G1's two-day 回头看 (02-05..02-06) has started when the replan runs on 02-06; G2, visited on 02-06
+    only, loses a member to illness. The follow-up's two experts are busy that day: the replan may not
+    take either for G2 (before: it did, two visits at once), so G2, with nobody else free, is left out
+    with its reason."""
+    experts = [*LEADERS, allround("E3", leader=True), allround("E4", leader=True)]
+    g2 = inst("G2", "二号卫生院", "grassroots", earliest=D("2025-02-06"), latest=D("2025-02-06"))
+    sc = _followup_round(experts, followup_days=2)
+    sc = replace(sc, institutions=(*sc.institutions, g2))
+    baseline = solve_checked(sc).plan
+    again, second = _followup(baseline, "G1"), baseline.visit_of("G2")
+    assert (again.start, again.end) == (D("2025-02-05"), D("2025-02-06"))
+    assert not set(again.members) & set(second.members)
+    ill = replace(
+        sc, unavailability=(Unavailability(second.members[0], D("2025-02-06"), D("2025-02-06"), "病假"),)
+    )
+    result = replan(ill, baseline, D("2025-02-06"), time_limit=5, seed=0, workers=1)
+    assert _followup(result.plan, "G1") == again
+    after = result.plan.visit_of("G2")
+    assert after is None or not set(after.members) & set(again.members)
+    assert [v for v in validate(ill, result.plan) if v.rule == "R5"] == []

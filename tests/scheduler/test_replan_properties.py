@@ -1,13 +1,14 @@
 """Property-based tests of the replan on the solver's own random small rounds (``test_solve_properties``):
 an expert falls ill over a coming visit or follow-up (回头看), an institution is added, the follow-up
 teams grow; the replanned plan passes the validator and the replan's own check against the baseline
-(R13: started visits kept, new and moved ones with their notice), whatever the round."""
+(R13: started visits kept, new and moved ones with their notice), whatever the round; a yearly
+quota the changes put out of reach is reported unmet beside the institutions left out."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from constraints import replanning
@@ -37,7 +38,7 @@ def _later(draw, sc: Scenario, baseline) -> tuple[Scenario, object]:
     return replace(sc, unavailability=tuple(rows), params=params, institutions=tuple(insts)), today
 
 
-@FEW
+@settings(FEW, derandomize=True)  # the same examples every run: CI never meets a new one by chance
 @given(data=st.data(), sc=scenarios())
 def test_every_replan_is_valid_and_keeps_what_started(data, sc):
     baseline = solve_checked(sc).plan
@@ -53,6 +54,7 @@ def test_every_replan_is_valid_and_keeps_what_started(data, sc):
     found = [
         v
         for v in validate(later, plan) + replanning.check(later, plan, baseline, today)
-        if v.subject not in touched and not (plan.status == "infeasible" and v.rule == "R9")
+        # a quota the illness leaves out of reach is reported as unmet, its institutions listed
+        if v.subject not in touched and not (plan.unscheduled and v.rule == "R9")
     ]
     assert found == [], "\n".join(f"{v.rule} {v.subject}: {v.message}" for v in found)

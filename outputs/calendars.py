@@ -96,7 +96,11 @@ class _QuotedCN(Parameters):
 def _key(visit: Visit) -> str:
     """What identifies a visit in UIDs and file names: its institution; for a follow-up (回头看,
     R15) the institution marked ``~followup``, so that the first visit's identities never change."""
-    return visit.institution if visit.kind == "visit" else f"{visit.institution}~{visit.kind}"
+    return _key_of(visit.institution, visit.kind)
+
+
+def _key_of(institution: str, kind: str) -> str:
+    return institution if kind == "visit" else f"{institution}~{kind}"
 
 
 def request_uid(scenario: Scenario, institution: str, expert: str) -> str:
@@ -666,21 +670,20 @@ def _write_cancellations(
     return entries
 
 
-def _entry_kind(scenario: Scenario, uid: str, entry: dict[str, Any]) -> str:
+def entry_kind(scenario: Scenario, uid: str, entry: dict[str, Any]) -> str:
     """What an invitation's ledger entry was to: ``visit`` or ``followup``. A ledger written before
     entries said so is read by the UID, which is the follow-up's own (:func:`_key`)."""
     kind = entry.get("kind")
     if isinstance(kind, str) and kind:
         return kind
-    followup = f"{entry.get('institution', '')}~followup"
+    followup = _key_of(str(entry.get("institution", "")), "followup")
     return "followup" if uid == request_uid(scenario, followup, str(entry.get("expert", ""))) else "visit"
 
 
 def _cancel_name(scenario: Scenario, uid: str, entry: dict[str, Any]) -> str:
     """A cancellation's file name, as its invitation's (``E07_BN-H2``, ``E07_BN-H2~followup``)."""
-    key = str(entry.get("institution", ""))
-    kind = _entry_kind(scenario, uid, entry)
-    return f"{entry.get('expert', '')}_{key if kind == 'visit' else f'{key}~{kind}'}"
+    key = _key_of(str(entry.get("institution", "")), entry_kind(scenario, uid, entry))
+    return f"{entry.get('expert', '')}_{key}"
 
 
 def _cancel_event(
@@ -698,7 +701,7 @@ def _cancel_event(
         event.add("dtstart", start)
         event.add("dtend", end + timedelta(days=1))
     name = institution_name(scenario, institution)
-    followup = _entry_kind(scenario, uid, entry) == "followup"
+    followup = entry_kind(scenario, uid, entry) == "followup"
     what = "回头看" if followup else "巡查"
     event.add("summary", f"已取消：{what}：{name}")
     still = plan.followup_of(institution) if followup else plan.visit_of(institution)
@@ -722,6 +725,7 @@ def read_ledger(path: Path) -> Ledger:
 
 
 __all__ = [
+    "entry_kind",
     "expert_email",
     "fingerprint",
     "next_sequence",

@@ -41,6 +41,7 @@ from icalendar import Calendar
 
 from inputs.reader import read_scenario
 from inputs.scenario import Scenario
+from outputs.calendars import entry_kind
 from outputs.labels import unique_filenames
 
 PLACEHOLDER_DOMAIN = "inspection-planner.invalid"  # outputs/calendars.py's never-delivered addresses
@@ -65,6 +66,12 @@ FOLLOWUP_LABELS: dict[str, str] = {
 }
 
 
+def label_of(kind: str, followup: bool = False) -> str:
+    """What a message is, as its subject and outbox name say: 「巡查邀请」, or for a follow-up
+    「回头看邀请」."""
+    return (FOLLOWUP_LABELS if followup else KIND_LABELS)[kind]
+
+
 class PlanFolderError(Exception):
     """The folder cannot be mailed from (not a plan folder, no sender); the message says why, in Chinese."""
 
@@ -87,7 +94,7 @@ class Outgoing:
 
     @property
     def label(self) -> str:
-        return (FOLLOWUP_LABELS if self.followup else KIND_LABELS)[self.kind]
+        return label_of(self.kind, self.followup)
 
     @property
     def addressed(self) -> bool:
@@ -268,11 +275,15 @@ def _invitation(context: _Context, path: Path) -> Outgoing | None:
     inst = scenario.institution_by_id.get(str(entry.get("institution", "")))
     summary = str(event.get("SUMMARY", ""))
     where = inst.name if inst else summary.split("：")[-1]
-    # a follow-up's: its ledger entry says so, or its event's summary (回头看：…, 已取消：回头看：…)
-    followup = entry.get("kind") == "followup" or summary.removeprefix("已取消：").startswith("回头看：")
+    # a follow-up's (回头看): as its ledger entry says, or without one, its event's summary
+    followup = (
+        entry_kind(scenario, uid, entry) == "followup"
+        if entry
+        else summary.removeprefix("已取消：").startswith("回头看：")
+    )
     start, end = _dates(event, entry)
     when = period_short(start, end) if start and end else ""
-    subject = _clean(f"{(FOLLOWUP_LABELS if followup else KIND_LABELS)[kind]}：{where} {when}")
+    subject = _clean(f"{label_of(kind, followup)}：{where} {when}")
     key = f"{uid}|{sequence}|{method}|{(recipient or '').lower()}"
     source = path.relative_to(context.plan_dir).as_posix()
     to = _address(name, recipient)

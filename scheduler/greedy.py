@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from scheduler import pacing, pins
 from scheduler.instance import Instance, Task
-from scheduler.parts import can_divide, divided_team
+from scheduler.parts import divided_team
 from scheduler.precedence import Precedence, depths, earliest_after
 from scheduler.quota_caps import CapCounter, caps_for
 from scheduler.roster import Pool, SkillBits, pools
@@ -77,9 +77,9 @@ def complete_team(
     state: GreedyState, task: Task, kept: list[int], free: list[int], leader: int | None
 ) -> tuple[int, tuple[int, ...]] | None:
     """A team around ``kept`` (members that must stay): ``leader`` or the least-loaded leader-eligible
-    member (kept ones first), then the free experts who cover most missing skills, then (R4's
-    division of work) holders of the parts still short of members, then the least loaded up to the
-    tier's minimum; None when no such team fits the tier's size or can be given its parts."""
+    member (kept ones first), then the free experts who cover most missing skills (for a tier that
+    divides the work, R4 分工, those who fill most parts, ``parts.divided_team``), then the least loaded
+    up to the tier's minimum; None when no such team fits the tier's size or can be given its parts."""
     experts = state.instance.experts
     if leader is None:
         options = [k for k in kept if experts[k].leader] or [k for k in free if experts[k].leader]
@@ -87,6 +87,9 @@ def complete_team(
             return None
         leader = min(options, key=lambda k: (state.load[k], k))
     team = list(dict.fromkeys([leader, *kept]))
+    if task.divides_work:  # R4 分工: the parts' holders first, as the greedy's own teams
+        made = divided_team(state.load, experts, task, free, leader, coverage_first=True, kept=team[1:])
+        return None if made is None else (leader, tuple(made))
     uncovered = set(task.skills) - {s for k in team for s in experts[k].skills}
     while uncovered:
         options = [k for k in free if k not in team and uncovered.intersection(experts[k].skills)]
@@ -95,32 +98,12 @@ def complete_team(
         best = min(options, key=lambda k: (-len(uncovered.intersection(experts[k].skills)), state.load[k], k))
         team.append(best)
         uncovered -= set(experts[best].skills)
-    if task.divides_work and not _divides(state, task, team):
-        # R4's division of work: parts needing more members, or one part each, take further holders
-        counts = dict(zip(task.skills, task.part_counts(), strict=True))
-        while not _divides(state, task, team) and len(team) < task.team_max:
-            held = Counter(s for k in team for s in experts[k].skills if s in counts)
-            short = {s for s, n in counts.items() if held[s] < n} or set(counts)
-            options = [k for k in free if k not in team and short.intersection(experts[k].skills)]
-            if not options:
-                return None
-            team.append(
-                min(options, key=lambda k: (-len(short.intersection(experts[k].skills)), state.load[k], k))
-            )
     rest = sorted((k for k in free if k not in team), key=lambda k: (state.load[k], k))
     while len(team) < task.team_min and rest:
         team.append(rest.pop(0))
     if not task.team_min <= len(team) <= task.team_max:
         return None
-    if task.divides_work and not _divides(state, task, team):
-        return None
     return leader, tuple(team)
-
-
-def _divides(state: GreedyState, task: Task, team: list[int]) -> bool:
-    """Whether ``team`` can be given the parts of R4's division of work."""
-    held = [state.instance.experts[k].skills for k in team]
-    return can_divide(held, task.skills, task.part_counts(), task.one_part_each)
 
 
 def quota_targets(instance: Instance) -> list[QuotaTarget]:

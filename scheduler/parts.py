@@ -121,8 +121,10 @@ def build_team(
     one_each: bool,
     size: tuple[int, int],
     order: Callable[[int], tuple],
+    kept: Sequence[int] = (),
 ) -> list[int] | None:
-    """A team around ``leader`` from ``free`` that can be divided into the parts (the greedy's).
+    """A team around ``leader`` (and the members ``kept``, who must stay) from ``free`` that can be
+    divided into the parts (the greedy's).
 
     Members are added while some part lacks its count, each time the first by ``order`` that
     brings the division closer; then up to the minimum size with members who can take a part
@@ -132,7 +134,7 @@ def build_team(
     required = set(skills)
     if one_each and not required.intersection(skills_of(leader)):
         return None
-    team = [leader]
+    team = list(dict.fromkeys([leader, *kept]))
     slots = [s for s, n in zip(skills, counts, strict=True) for _ in range(n)]
     ranked = sorted((k for k in free if k != leader), key=order)
     while True:
@@ -213,9 +215,10 @@ def divided_team(
     free: Sequence[int],
     leader: int,
     coverage_first: bool,
+    kept: Sequence[int] = (),
 ) -> list[int] | None:
     """The greedy's team for a task whose tier divides the work: lightly loaded members first, or
-    (``coverage_first``) those holding the most parts."""
+    (``coverage_first``) those holding the most parts; around ``leader`` and the members ``kept``."""
     required = set(task.skills)
 
     def order(k: int) -> tuple[int, ...]:
@@ -232,6 +235,7 @@ def divided_team(
         task.one_part_each,
         (task.team_min, task.team_max),
         order,
+        kept,
     )
 
 

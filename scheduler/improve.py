@@ -25,6 +25,12 @@ at the pool's heaviest load, each move leaving every expert it touches below tha
   chain of two rebuilds, when the new team needs one expert who would reach the load being
   lowered and who can be spared from another visit of theirs, rebuilt in turn.
 
+When no move relieves the experts at the heaviest load and the caller asks for it (``flatten``),
+the search first *flattens*: it relieves one of the next-heaviest experts, each expert the move
+touches kept below that expert's own load, and tries the heaviest again. A chain stops at an expert
+who would reach the load being lowered; relieved by a move of any kind (a retime, a rebuild), that
+expert has room for the chain's seat. The loads, sorted from the heaviest, still fall in
+lexicographic order with every move, so the search still ends.
 When no move helps, the pool's visits are *spread* with their teams over their windows (loads do
 not change) and the moves run again. Moving visits between years is what lets experts with a
 yearly cap (R8) take their share: a start plan that puts a pool's visits in its first year leaves
@@ -65,6 +71,13 @@ MAX_PAIRS = 60_000
 # move, and as many the split move (pairs of newcomers): a bound on their work, not on time, that a
 # move which fails in a big pool needs.
 MOVE_WORK = 20_000
+# Experts below a pool's heaviest load the flattening tries to relieve (heaviest first) each time no
+# move relieves the heaviest (:func:`_lower`). Measured on hospitals seeds 1-84 after each group's
+# stage 1 (``scheduler.stages``): 2 brought seed 79 from 1.10 to its bound and lowered four others by a
+# day, one (68) rose by a day through its second search; the days above the best bounds fell from
+# 147 to 142. Flattening the start plan as well changed the plans the searches start from, and
+# those searches then did as often worse as better (seeds 1 and 64 above 1.10, 27 below).
+FLATTEN_TRIES = 2
 # Starts the rebuild move tries in each window of a visit (evenly spaced, at least 2), after its own
 # start.
 REBUILD_STARTS = 6
@@ -146,6 +159,7 @@ class _Search:
         self.until: int | None = None  # ``spent`` at which the search stops (None: never)
         self.shortest = min((t.days for t in instance.tasks), default=0)
         self._teams: dict[tuple[int, tuple[int, ...]], bool] = {}  # (task, team) -> R4 with division
+        self.flatten = False  # relieve the next-heaviest when the heaviest cannot be (:func:`_lower`)
 
     # -- applying a change ---------------------------------------------------------------------------
     def _members(self, t: int) -> tuple[int, ...]:
@@ -660,6 +674,7 @@ def improve(
     caps: Sequence[CapTarget] | None = None,
     work: Work | None = None,
     max_pairs: int | None = MAX_PAIRS,
+    flatten: bool = False,
 ) -> dict[int, Assignment]:
     """``plan`` with each pool's heaviest load lowered where moves of members allow (module
     docstring); ``pools`` are (task indices, expert indices) as ``scheduler.pooling.pools`` gives them,
@@ -670,8 +685,9 @@ def improve(
     (visit, candidate) pairs times one plus its heaviest load's excess over its bound (relative to
     the bound), what one leaves going to those after it, and what is left at the end
     to the pools whose share ran out, again in their order. Pools of more than
-    ``max_pairs`` pairs are left alone (None: none are). The same input gives the same output;
-    tasks outside the plan are left out of it."""
+    ``max_pairs`` pairs are left alone (None: none are). ``flatten``: relieve the next-heaviest
+    experts when no move relieves the heaviest (module docstring). The same input gives the same
+    output; tasks outside the plan are left out of it."""
     if targets is None:
         targets = quota_targets(instance)
     if caps is None:
@@ -680,6 +696,7 @@ def improve(
     if work.sized is not None:
         work.budget, work.sized = work.sized(len(instance.tasks) - len(plan)), None
     search = _Search(instance, plan, targets, caps)
+    search.flatten = flatten
     state = search.state
     todo = []  # (pool, its weight) of the pools the search works on
     for p, ((tasks, experts), bound) in enumerate(zip(pools, bounds, strict=True)):
@@ -731,7 +748,7 @@ def _pool(search: _Search, pool: tuple[Sequence[int], Sequence[int]], bound: int
 def _lower(search: _Search, inside: set[int], people: list[int], bound: int) -> bool:
     """Moves on one pool until its heaviest load is at ``bound`` (True), no move helps or the work
     budget is spent: an expert no move relieved is tried again only after a pass over the others at
-    that load moved something."""
+    that load, or the flattening (:func:`_flatten`), moved something."""
     state = search.state
     failed: set[int] = set()
     moved = False
@@ -743,7 +760,7 @@ def _lower(search: _Search, inside: set[int], people: list[int], bound: int) -> 
             return False
         top = [k for k in people if state.load[k] == heaviest and k not in failed]
         if not top:
-            if not moved:
+            if not moved and not (search.flatten and _flatten(search, inside, people, heaviest)):
                 return False
             failed.clear()
             moved = False
@@ -753,3 +770,17 @@ def _lower(search: _Search, inside: set[int], people: list[int], bound: int) -> 
         else:
             failed.add(top[0])
     return max((state.load[k] for k in people), default=0) <= bound
+
+
+def _flatten(search: _Search, inside: set[int], people: list[int], heaviest: int) -> bool:
+    """Whether a move relieved one of the pool's experts below ``heaviest`` (the first
+    :data:`FLATTEN_TRIES` of them with some load, heaviest first), every expert it touched kept below
+    that expert's own load: room, next to the heaviest, for the seats the heaviest hand on."""
+    load = search.state.load
+    below = sorted((k for k in people if 0 < load[k] < heaviest), key=lambda k: (-load[k], k))
+    for k in below[:FLATTEN_TRIES]:
+        if search.exhausted():
+            return False
+        if search.relieve(k, load[k], inside):
+            return True
+    return False

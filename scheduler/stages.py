@@ -206,7 +206,9 @@ def solve_group(
             found = start_plan
         if found is not None:
             # on the group's own (for a large group, pruned) candidate lists, within a work budget
-            # from its size that the time plan counted with its model (``executor.budgets``)
+            # from its size that the time plan counted with its model (``executor.budgets``); with
+            # the flattening, which only here, after the searches, does more good than harm
+            # (``scheduler.improve.FLATTEN_TRIES``)
             work = Work(executor.group_work(pairs))
             chosen = improve(
                 instance,
@@ -217,6 +219,7 @@ def solve_group(
                 m.caps,
                 work=work,
                 max_pairs=None,
+                flatten=True,
             )
         elif not quotas_met(instance, chosen, targets):
             # the greedy plan misses a quota and the model found nothing better: no valid plan

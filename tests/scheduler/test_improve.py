@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from inputs.scenario import DEFAULT_SKILLS, Conflict, Quota, Scenario, TierRule, Unavailability
 from scheduler.bounds import pool_bound
@@ -24,12 +25,14 @@ from tests.scheduler.conftest import D, allround, check_plan, loads, scenario
 from tests.scheduler.test_solve_properties import scenarios
 
 
-def improved(sc: Scenario, plan: dict[int, Assignment]) -> tuple[Instance, dict[int, Assignment]]:
+def improved(
+    sc: Scenario, plan: dict[int, Assignment], flatten: bool = False
+) -> tuple[Instance, dict[int, Assignment]]:
     """``plan`` improved over the round's pools, each stopped at the solver's bound."""
     instance = build_instance(sc, announce=sc.params.start, followups=True)
     found = pools(instance, instance.tasks)
     bounds = [pool_bound(instance, ts, es) for ts, es in found]
-    return instance, improve(instance, plan, found, bounds)
+    return instance, improve(instance, plan, found, bounds, flatten=flatten)
 
 
 def by_name(instance: Instance, plan: dict[int, Assignment]) -> dict[str, tuple[int, tuple[str, ...]]]:
@@ -203,16 +206,17 @@ def test_pools_share_the_budget_in_their_order():
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sc=scenarios())
-def test_improving_the_greedy_plan_breaks_no_rule_and_never_raises_a_pools_heaviest(sc):
+@given(sc=scenarios(), flatten=st.booleans())
+def test_improving_the_greedy_plan_breaks_no_rule_and_never_raises_a_pools_heaviest(sc, flatten):
     """On the random scenarios of the solver's property tests (pairings, conflicts, absences, caps,
-    rest days, office capacity, parts, pins, standing teams, follow-ups), the greedy plan improved
-    breaks no rule, keeps every visit, and no pool's heaviest load goes up. Quotas are taken out
-    as in the greedy's own test (the greedy may miss one; the search keeps every year)."""
+    rest days, office capacity, parts, pins, standing teams, follow-ups), the greedy plan improved,
+    with or without the flattening, breaks no rule, keeps every visit, and no pool's heaviest load
+    goes up. Quotas are taken out as in the greedy's own test (the greedy may miss one; the search
+    keeps every year)."""
     sc = replace(sc, quotas=())
     instance = build_instance(sc, announce=sc.params.start, followups=True)
     plan = greedy(instance)
-    _, better = improved(sc, plan)
+    _, better = improved(sc, plan, flatten)
     assert set(better) == set(plan)
     check_plan(sc, to_plan(instance, better, 0.0, False))
     before, after = loads(to_plan(instance, plan, 0.0, False)), loads(to_plan(instance, better, 0.0, False))
@@ -485,3 +489,45 @@ def test_sparing_an_expert_at_their_cap_frees_enough_days_in_that_year():
     assert search.state.year_load[x["K"]][2025] == 6
     spared = search._spare(x["K"], taken, ceiling=100)
     assert not spared or search.state.year_load[x["K"]][2025] <= 3
+
+
+def absent_second_holder() -> Scenario:
+    """Two general hospitals (7 days, teams of 4–9 covering the five skills) and a centre. The
+    greedy puts E5 (行风, 医疗管理, 安全生产) on both hospitals: 14 days. E6, the other 安全生产 holder,
+    sits on I0 and the centre; E2 (党建, 行风, 医疗管理), on I1 and the centre, is away on 11-04,
+    I0's first day, as are E0 and E1."""
+    holds = {
+        "E0": ("党建",),
+        "E1": ("党建",),
+        "E2": ("党建", "行风", "医疗管理"),
+        "E3": ("党建",),
+        "E4": ("财务",),
+        "E5": ("行风", "医疗管理", "安全生产"),
+        "E6": ("党建", "行风", "安全生产"),
+        "E7": ("财务",),
+    }
+    experts = [expert(e, f"专家{e[1:]}", *skills, leader=True) for e, skills in holds.items()]
+    hospitals = [inst(f"I{k}", f"第{k}医疗机构", "tertiary_general") for k in (0, 1)]
+    day = D("2024-11-04")
+    away = tuple(Unavailability(e, day, day) for e in ("E0", "E1", "E2"))
+    centre = inst("I2", "第2医疗机构", "grassroots")
+    return scenario([*hospitals, centre], experts, deadline=D("2024-12-31"), unavailability=away)
+
+
+def test_flattening_relieves_the_expert_a_chain_stops_at():
+    """E5's seat on I0 can go only to E2 (行风 and 医疗管理 beside E6's 安全生产), who would reach 15
+    days, and whose own seat on I1 another could take: a chain, but one that needs I0 moved off E2's
+    day away, which chains do not do. Without the flattening E5 keeps 14 days; with it, E2 (8, the
+    next-heaviest) first hands I1 to E1, then takes E5's seat with I0 a day later: E5 comes down to
+    7 and no one is above 8."""
+    sc = absent_second_holder()
+    instance = build_instance(sc, announce=sc.params.start, followups=True)
+    plan = greedy(instance)
+    assert loads(to_plan(instance, plan, 0.0, False))["E5"] == 14
+    for flatten, heaviest in ((False, 14), (True, 8)):
+        _, better = improved(sc, plan, flatten)
+        result = to_plan(instance, better, 0.0, False)
+        check_plan(sc, result)
+        assert max(loads(result).values()) == heaviest, flatten
+    assert by_name(instance, better)["I0"] == (1, ("E2", "E3", "E4", "E6"))
+    assert loads(result)["E5"] == 7

@@ -25,12 +25,14 @@ at the pool's heaviest load, each move leaving every expert it touches below tha
   chain of two rebuilds, when the new team needs one expert who would reach the load being
   lowered and who can be spared from another visit of theirs, rebuilt in turn.
 
-When no move relieves the experts at the heaviest load and the caller asks for it (``flatten``),
-the search first *flattens*: it relieves one of the next-heaviest experts, each expert the move
-touches kept below that expert's own load, and tries the heaviest again. A chain stops at an expert
-who would reach the load being lowered; relieved by a move of any kind (a retime, a rebuild), that
+When the caller asks for it (``flatten``), the pools still above their bound after all this get
+the work left for the same moves once more, now *flattening* where no move relieves the experts at
+the heaviest load: one of the next-heaviest experts is relieved, each expert the move touches kept
+below that expert's own load, and the heaviest are tried again. A chain stops at an expert who
+would reach the load being lowered; relieved by a move of any kind (a retime, a rebuild), that
 expert has room for the chain's seat. The loads, sorted from the heaviest, still fall in
-lexicographic order with every move, so the search still ends.
+lexicographic order with every move, so the search still ends; and unless some pool's heaviest
+load came down, the plan is the one from before the flattening.
 When no move helps, the pool's visits are *spread* with their teams over their windows (loads do
 not change) and the moves run again. Moving visits between years is what lets experts with a
 yearly cap (R8) take their share: a start plan that puts a pool's visits in its first year leaves
@@ -59,7 +61,7 @@ from scheduler.greedy import Assignment, QuotaTarget, pool_team, quota_targets, 
 from scheduler.instance import Instance, Task
 from scheduler.parts import can_divide
 from scheduler.quota_caps import CapTarget, caps_for
-from scheduler.search_state import Years, new_state
+from scheduler.search_state import State, Years, new_state
 
 # Moves tried per pool at most, per task of the pool: a safety net, as every move makes progress.
 MOVES_PER_TASK = 20
@@ -72,11 +74,12 @@ MAX_PAIRS = 60_000
 # move which fails in a big pool needs.
 MOVE_WORK = 20_000
 # Experts below a pool's heaviest load the flattening tries to relieve (heaviest first) each time no
-# move relieves the heaviest (:func:`_lower`). Measured on hospitals seeds 1-84 after each group's
-# stage 1 (``scheduler.stages``): 2 brought seed 79 from 1.10 to its bound and lowered four others by a
-# day, one (68) rose by a day through its second search; the days above the best bounds fell from
-# 147 to 142. Flattening the start plan as well changed the plans the searches start from, and
-# those searches then did as often worse as better (seeds 1 and 64 above 1.10, 27 below).
+# move relieves the heaviest (:func:`_lower`). Measured on hospitals seeds 1-84, flattening after each
+# group's stage 1 (``scheduler.stages``) with the work its first pass left: one pool of seed 16 three
+# days lower (1.07 -> 1.03 of its best bound), every other round as before. Kept only where a pool's
+# load came down: a plan merely rearranged at the same loads sent the group's second search elsewhere
+# (seed 25 a day worse, seed 79 by chance three days better); flattening within the first pass and on
+# the start plan did the same on more rounds (seeds 1 and 64 above 1.10, 27 below).
 FLATTEN_TRIES = 2
 # Starts the rebuild move tries in each window of a visit (evenly spaced, at least 2), after its own
 # start.
@@ -685,9 +688,11 @@ def improve(
     (visit, candidate) pairs times one plus its heaviest load's excess over its bound (relative to
     the bound), what one leaves going to those after it, and what is left at the end
     to the pools whose share ran out, again in their order. Pools of more than
-    ``max_pairs`` pairs are left alone (None: none are). ``flatten``: relieve the next-heaviest
-    experts when no move relieves the heaviest (module docstring). The same input gives the same
-    output; tasks outside the plan are left out of it."""
+    ``max_pairs`` pairs are left alone (None: none are). ``flatten``: then, on the work left,
+    the pools still above their bound again, shared the same way, now relieving the next-heaviest
+    experts when no move relieves the heaviest (module docstring): no pool ends heavier than
+    without it, and unless some pool ends lighter the plan is the one without it. The same input
+    gives the same output; tasks outside the plan are left out of it."""
     if targets is None:
         targets = quota_targets(instance)
     if caps is None:
@@ -696,14 +701,13 @@ def improve(
     if work.sized is not None:
         work.budget, work.sized = work.sized(len(instance.tasks) - len(plan)), None
     search = _Search(instance, plan, targets, caps)
-    search.flatten = flatten
     state = search.state
     todo = []  # (pool, its weight) of the pools the search works on
     for p, ((tasks, experts), bound) in enumerate(zip(pools, bounds, strict=True)):
         pairs = sum(len(instance.tasks[t].candidates) for t in tasks)
         if max_pairs is not None and pairs > max_pairs:
             continue
-        heaviest = max((state.load[k] for k in experts), default=0)
+        heaviest = _heaviest(state, experts)
         if heaviest > bound:
             # its share: its size, times one plus how far above its bound it is relative to the bound
             # (in thousandths): a pool far above needs more moves (measured on the national 12,800
@@ -711,6 +715,34 @@ def improve(
             # the excess alone left a 6,400 round's pool at 1.11 that the sizes alone bring down)
             excess = (heaviest - bound) * 1000 // max(1, bound)
             todo.append((p, max(1, pairs) * (1000 + excess)))
+    _share(search, pools, bounds, todo, work)
+    if flatten:  # then, with what is left, the flattening on the pools still above their bound
+        search.flatten = True
+        above = [(p, weight) for p, weight in todo if _heaviest(state, pools[p][1]) > bounds[p]]
+        plain, loads = dict(state.plan), [_heaviest(state, pools[p][1]) for p, _ in above]
+        _share(search, pools, bounds, above, work)
+        if all(_heaviest(state, pools[p][1]) == h for (p, _), h in zip(above, loads, strict=True)):
+            # no lower load: the plan without the flattening's moves, which the next search may
+            # start from (measured: a plan only rearranged at the same loads led a group's second
+            # search of hospitals seed 25 to 35 days where it found 34 before)
+            return plain
+    return state.plan
+
+
+def _heaviest(state: State, experts: Sequence[int]) -> int:
+    return max((state.load[k] for k in experts), default=0)
+
+
+def _share(
+    search: _Search,
+    pools: Sequence[tuple[Sequence[int], Sequence[int]]],
+    bounds: Sequence[int],
+    todo: list[tuple[int, int]],
+    work: Work,
+) -> None:
+    """The moves on the pools of ``todo`` (pool, weight), in their order, each on its share of what is
+    left of ``work`` by weight, what one leaves going to those after it; then, again in their order,
+    on what is left at the end, the pools whose share ran out above their bound."""
     waiting = sum(weight for _, weight in todo)
     stopped = []  # the pools whose share ran out above their bound
     for p, weight in todo:
@@ -726,7 +758,6 @@ def improve(
             break
         search.until = search.spent + left
         _pool(search, pools[p], bounds[p], work)
-    return state.plan
 
 
 def _pool(search: _Search, pool: tuple[Sequence[int], Sequence[int]], bound: int, work: Work) -> bool:

@@ -206,9 +206,9 @@ def solve_group(
             found = start_plan
         if found is not None:
             # on the group's own (for a large group, pruned) candidate lists, within a work budget
-            # from its size that the time plan counted with its model (``executor.budgets``); with
-            # the flattening, which only here, after the searches, does more good than harm
-            # (``scheduler.improve.FLATTEN_TRIES``)
+            # from its size that the time plan counted with its model (``executor.budgets``); then
+            # the flattening on the work left (``scheduler.improve.FLATTEN_TRIES``), here only: on
+            # the start plan it changes where the searches start, as often for the worse
             work = Work(executor.group_work(pairs))
             chosen = improve(
                 instance,

@@ -81,7 +81,8 @@ class Bound:
     ``value`` is the exact largest term as a float and ``ceil`` the whole-day bound (loads are whole
     days); both are None when the bound does not apply (standing teams). ``decided_by`` names the
     largest term; ``terms`` holds every term. ``unservable`` lists institutions no team of eligible
-    experts could visit at all; they are left out of every term.
+    experts could visit at all; they are left out of every term, as are the follow-ups of those in
+    ``unfollowed``, which no team can make (the planner leaves such a follow-up out, not its visit).
     """
 
     pool: str
@@ -90,6 +91,7 @@ class Bound:
     decided_by: str
     terms: dict[str, float] = field(default_factory=dict)
     unservable: tuple[str, ...] = ()
+    unfollowed: tuple[str, ...] = ()
 
 
 # -- eligibility ---------------------------------------------------------------------------------------
@@ -279,11 +281,15 @@ def followed(scenario: Scenario, plan: Plan | None = None) -> frozenset[str]:
 
 
 def _visits(
-    scenario: Scenario, pool: Pool, following: Collection[str], unservable: Collection[str] = ()
+    scenario: Scenario,
+    pool: Pool,
+    following: Collection[str],
+    unservable: Collection[str] = (),
+    unfollowed: Collection[str] = (),
 ) -> Iterable[tuple[Institution, TierRule, int, bool]]:
     """The pool's visits as (institution, the rule staffing it, its days, whether a follow-up): each
     institution's first visit, then the follow-ups of those in ``following``; institutions in
-    ``unservable`` are left out."""
+    ``unservable`` are left out, and the follow-ups of those in ``unfollowed``."""
     again = followup_rule(scenario)
     for inst_id in pool.institutions:
         if inst_id in unservable:
@@ -291,7 +297,7 @@ def _visits(
         inst = scenario.institution_by_id[inst_id]
         yield inst, scenario.rule(inst.tier), scenario.min_days(inst), False
     for inst_id in pool.institutions:
-        if inst_id in following and inst_id not in unservable:
+        if inst_id in following and inst_id not in unservable and inst_id not in unfollowed:
             yield scenario.institution_by_id[inst_id], again, again.min_days, True
 
 
@@ -318,13 +324,14 @@ def lower_bound(scenario: Scenario, pool: Pool, following: Collection[str] = ())
     visit_days = 0
     skill_days: dict[str, int] = {}
     unservable: list[str] = []
+    unfollowed: list[str] = []
     for inst, rule, days, again in _visits(scenario, pool, following):
         if inst.id in unservable:
             continue  # nor its follow-up
         team = rule_team(rule, [e for e in experts if rules.eligible(e, inst)])
         if team is None:
-            if not again:  # a follow-up no team can make is left out by the planner, not the visit
-                unservable.append(inst.id)
+            # a follow-up no team can make is left out by the planner, not the visit
+            (unfollowed if again else unservable).append(inst.id)
             continue
         person_days += team * days
         visit_days += days
@@ -349,6 +356,7 @@ def lower_bound(scenario: Scenario, pool: Pool, following: Collection[str] = ())
         decided_by=decided_by,
         terms={name: float(term) for name, term in terms.items()},
         unservable=tuple(unservable),
+        unfollowed=tuple(unfollowed),
     )
 
 
@@ -490,10 +498,10 @@ def _classes(
     experts = [scenario.expert_by_id[x] for x in pool.experts]
     classes: dict[tuple[TierRule, int, tuple[str, ...]], int] = {}
     lengths: list[int] = []
-    for inst, rule, days, again in _visits(scenario, pool, following, set(bound.unservable)):
+    for inst, rule, days, _ in _visits(
+        scenario, pool, following, set(bound.unservable), set(bound.unfollowed)
+    ):
         eligible_ids = tuple(e.id for e in experts if rules.eligible(e, inst))
-        if again and rule_team(rule, [scenario.expert_by_id[x] for x in eligible_ids]) is None:
-            continue  # no team can make it: the planner leaves it out (as :func:`lower_bound` does)
         key = (rule, days, eligible_ids)
         classes[key] = classes.get(key, 0) + 1
         lengths.append(days)

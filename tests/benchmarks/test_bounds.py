@@ -652,6 +652,22 @@ def test_follow_ups_raise_the_bound_where_leaders_are_scarce() -> None:
     assert best_worst_load(s, frozenset({"G1", "G2"})) == 5
 
 
+def test_a_follow_up_no_team_can_make_is_left_out_of_every_bound() -> None:
+    """Follow-ups by teams of five from a pool of four: none can be made, and the planner leaves them
+    out, not their visits. The bounds counting them are those without them, and say which."""
+    s = one_leader_three_visits()
+    s = replace(s, params=replace(s.params, followup_team_min=5, followup_team_max=5))
+    (pool,) = pools(s)
+    following = frozenset({"G1", "G2"})
+    bound = lower_bound(s, pool, following)
+    assert (bound.unservable, bound.unfollowed) == ((), ("G1", "G2"))
+    assert bound.terms == lower_bound(s, pool).terms
+    stronger = stronger_bound(s, pool, following=following)
+    assert stronger.value == stronger_bound(s, pool).value == 3
+    whole = whole_bound(s, pool, stronger, 4, following=following)
+    assert whole is None or whole.value == 3
+
+
 def test_the_follow_ups_are_those_marked_and_those_the_plan_gives() -> None:
     """:func:`followed`: the institutions marked 是 (not exempt ones) and those the plan visits again."""
     s = one_leader_three_visits()

@@ -75,8 +75,8 @@ MAX_PAIRS = 60_000
 MOVE_WORK = 20_000
 # Experts below a pool's heaviest load the flattening tries to relieve (heaviest first) each time no
 # move relieves the heaviest (:func:`_lower`). Measured on hospitals seeds 1-84, flattening after each
-# group's stage 1 (``scheduler.stages``) with the work its first pass left: one pool of seed 16 three
-# days lower (1.07 -> 1.03 of its best bound), every other round as before. Kept only where a pool's
+# group's stage 1 (``scheduler.stages``) with the work its first pass left: one pool of seed 16 a day
+# lower, at its best bound (the round 1.07 -> 1.03), every other round as before. Kept only where a pool's
 # load came down: a plan merely rearranged at the same loads sent the group's second search elsewhere
 # (seed 25 a day worse, seed 79 by chance three days better); flattening within the first pass and on
 # the start plan did the same on more rounds (seeds 1 and 64 above 1.10, 27 below).

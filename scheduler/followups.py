@@ -315,16 +315,16 @@ def replanned(
         )
         occupy(visit)
         out.append(visit)
-    # a designated institution whose follow-up has no possible start at all (no task) is listed too
+    # a designated institution whose follow-up has no possible start at all (no task) is listed too,
+    # as a fresh plan lists one (:func:`left_out`, on the first visits' starts)
     done = {v.institution for v in out} | {u.institution for u in left}
     visit_task = {t.inst.id: t.index for t in instance.tasks if t.kind == "visit"}
-    for inst_id in instance.followup_for:
-        if inst_id in done or inst_id not in firsts or inst_id not in visit_task:
-            continue
-        lo, _ = span(firsts[inst_id])
-        members = tuple(expert_idx[e] for e in firsts[inst_id].members if e in expert_idx)
-        plan = {visit_task[inst_id]: Assignment(lo, members, 0)}
-        left.append(Unscheduled(inst_id, (reason(instance, inst_id, plan),), "R15", kind=KIND))
+    planned = {
+        visit_task[i]: Assignment(span(v)[0], tuple(expert_idx[e] for e in v.members if e in expert_idx), 0)
+        for i, v in firsts.items()
+        if i in visit_task
+    }
+    left += [u for u in left_out(instance, planned) if u.institution not in done]
     return tuple(out), tuple(left)
 
 

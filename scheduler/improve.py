@@ -718,10 +718,11 @@ def improve(
     _share(search, pools, bounds, todo, work)
     if flatten:  # then, with what is left, the flattening on the pools still above their bound
         search.flatten = True
-        above = [(p, weight) for p, weight in todo if _heaviest(state, pools[p][1]) > bounds[p]]
-        plain, loads = dict(state.plan), [_heaviest(state, pools[p][1]) for p, _ in above]
+        before = {p: _heaviest(state, pools[p][1]) for p, _ in todo}
+        above = [(p, weight) for p, weight in todo if before[p] > bounds[p]]
+        plain = dict(state.plan)
         _share(search, pools, bounds, above, work)
-        if all(_heaviest(state, pools[p][1]) == h for (p, _), h in zip(above, loads, strict=True)):
+        if all(_heaviest(state, pools[p][1]) == before[p] for p, _ in above):
             # no lower load: the plan without the flattening's moves, which the next search may
             # start from (measured: a plan only rearranged at the same loads led a group's second
             # search of hospitals seed 25 to 35 days where it found 34 before)
@@ -784,7 +785,7 @@ def _lower(search: _Search, inside: set[int], people: list[int], bound: int) -> 
     failed: set[int] = set()
     moved = False
     for _ in range(MOVES_PER_TASK * max(1, len(inside))):
-        heaviest = max((state.load[k] for k in people), default=0)
+        heaviest = _heaviest(state, people)
         if heaviest <= bound:
             return True
         if search.exhausted():
@@ -800,7 +801,7 @@ def _lower(search: _Search, inside: set[int], people: list[int], bound: int) -> 
             moved = True
         else:
             failed.add(top[0])
-    return max((state.load[k] for k in people), default=0) <= bound
+    return _heaviest(state, people) <= bound
 
 
 def _flatten(search: _Search, inside: set[int], people: list[int], heaviest: int) -> bool:

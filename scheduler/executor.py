@@ -159,20 +159,6 @@ SPENT_DIGITS = 6
 # The fixed interleave batch of CP-SAT's deterministic search, so that the search does not depend on
 # how many workers run it.
 INTERLEAVE_BATCH = 4
-# CPU seconds per deterministic unit of CP-SAT's violation local search run alone (``use_ls_only``, one
-# worker, interleaved: as deterministic as its other searches), which the local descent after stage 1
-# runs (``stages.descend``): its clock counts the moves it evaluates, far more per CPU second than the
-# full search's. Measured on the descent models of hospitals seeds 34 and 69 (853 and 1,471 pairs,
-# exported from the product, one process, idle): 2.4 s for 5.6 units, 13.9-14.4 s for 29-30, 0.42-0.50
-# s a unit; the figure here is the fit, as for the searches above.
-LS_SECONDS_PER_UNIT = 0.5
-# Of a one-pool group's stage-1 seconds, the share its local descent gets after the search (the search
-# the rest). Where a pool's heaviest load stays above its bound, the plan a day lower that CP-SAT's full
-# search and its neighbourhoods miss is often found by its feasibility jump (hospitals seed 34's 明桥
-# pool: its portfolio on two workers, not deterministic, found 29, 28 and 27 through it where the
-# deterministic search stays at 30). Over hospitals seeds 1-84 at a quarter: days above the best
-# bounds 119 -> 108 (README).
-LS_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -228,13 +214,6 @@ def unit_seconds(budget: float, workers: int = 1, stage: int = 1, pairs: int = 0
     if stage == 1:
         per_unit = (per_unit + TASKS_PER_UNIT * TASK_SECONDS_PER_PAIR * pairs) / (1 - TASKS_ONLY_SHARE)
     return budget * per_unit * WORKERS_COST[min(max(1, workers), max(WORKERS_COST))]
-
-
-def local_units(budget: float, workers: int, pairs: int) -> float:
-    """The local descent's deterministic budget (:data:`LS_SECONDS_PER_UNIT`) out of a one-pool
-    group's stage-1 ``budget`` on ``pairs`` pairs: :data:`LS_SHARE` of the seconds that budget costs
-    (:func:`unit_seconds`), which the group's search then goes without."""
-    return unit_seconds(budget, workers, 1, pairs) * LS_SHARE / LS_SECONDS_PER_UNIT
 
 
 def batches(budget: float, pairs: int) -> int:

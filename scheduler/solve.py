@@ -12,9 +12,7 @@
    possible, then make the heaviest load of every pool as low as possible
    (weighted so that one more visit always outweighs any load; a plan no
    better than the descent's is not kept), then the days each expert works above
-   the pool's bound (a gradient for the search's neighbourhoods); where a one-pool
-   group's heaviest load is still above its bound, CP-SAT's violation local search
-   alone descends from that plan on a quarter of the group's seconds. Stage 2:
+   the pool's bound (a gradient for the search's neighbourhoods). Stage 2:
    keep those, finish as early as possible. Each stage starts from the
    previous plan as a complete hint. Groups still above their bound after
    both search again on the budget other groups left unspent.

@@ -153,10 +153,7 @@ def solve_group(
         found, proven = None, False
         # a one-pool group whose start plan is valid for the model: complete, its quota shares met
         complete = all(t.index in start_plan for t in tasks) and quotas_met(instance, start_plan, targets)
-        local = 0.0  # the local descent's budget, after the search (``executor.LS_SHARE``)
         if len(group_pools) == 1 and complete:
-            local = executor.local_units(budget, workers, pairs)
-            budget *= 1 - executor.LS_SHARE
             found, proven, spent, loaded, fired = descend(
                 m,
                 maxima[0],
@@ -201,17 +198,6 @@ def solve_group(
         # a search not proven optimal spent its budget, whether its deterministic time or its batches
         # of tasks (``executor.batches``) ended it: only a proof leaves some for other groups
         optimal = proven or status == cp_model.OPTIMAL
-        # the local descent from the best plan so far: the search's, the descent's or the start plan
-        # (complete and valid for the model wherever ``local`` is given)
-        best = found if found is not None else start_plan
-        if local > 0 and not optimal and pooling.heaviest(instance, best) > bounds[0]:
-            hint(best)
-            lowered, _, _, _, local_fired = descend(
-                m, maxima[0], bounds[0], best, hint, deadline, seed, workers, local, pairs, locally=True
-            )
-            fired = fired or local_fired
-            if lowered is not None:
-                found = lowered
         if not optimal:
             spent = max(spent, budgets[0])
         if found is not None and len(found) < len(start_plan) and quotas_met(instance, start_plan, targets):
@@ -278,7 +264,6 @@ def descend(
     workers: int,
     budget: float,
     pairs: int,
-    locally: bool = False,
 ) -> tuple[dict[int, Assignment] | None, bool, float, int, bool]:
     """Lower a one-pool group's heaviest load a day at a time before stage 1's search: each step asks
     CP-SAT for any plan of every visit whose heaviest load (``heaviest``, never below ``lb``) is a day
@@ -288,11 +273,6 @@ def descend(
     of ``budget`` when a step ran out of it or of its batches), how many models it loaded and whether
     the wall clock ended a step. The model is stage 1's, copied with its hint, every visit required and
     no objective.
-
-    ``locally``: after stage 1's search, the steps are CP-SAT's violation local search alone
-    (``use_ls_only``; its feasibility jump), which proves nothing and runs no batches of tasks, on a
-    budget priced at ``executor.LS_SECONDS_PER_UNIT``: where the search ends above the bound, it often
-    finds the plan a day lower that the search's tree and neighbourhoods miss (``executor.LS_SHARE``).
 
     Why: stage 1's objective lowers the heaviest load through the days each expert works above the
     bound, and now and then a day of the heaviest load itself; asked for a day less outright, the same
@@ -328,9 +308,6 @@ def descend(
         # the full search alone: with no objective, a neighbourhood has no better plan to look for,
         # and each would spend CP-SAT's least neighbourhood budget (0.1 units) on a step of 0.02
         solver.parameters.use_lns = False
-        if locally:
-            solver.parameters.use_ls_only = True
-            solver.parameters.max_num_deterministic_batches = 0
         status, step_fired = cpsat.solve_until(solver, target, until)
         loaded += 1
         fired = fired or step_fired

@@ -342,12 +342,11 @@ def test_the_descent_lowers_a_pools_heaviest_load_and_counts_its_time(monkeypatc
     every visit placed; what it spends
     is counted in the group's spent time; and the plan holds every rule."""
     monkeypatch.setattr(stages, "DESCENT_SHARE", 1.0)
-    monkeypatch.setattr(executor, "LS_SHARE", 0.0)  # no local descent after the search
     calls = []
     real = stages.descend
 
-    def descend(m, heaviest, lb, plan, *args, **kwargs):
-        out = real(m, heaviest, lb, plan, *args, **kwargs)
+    def descend(m, heaviest, lb, plan, *args):
+        out = real(m, heaviest, lb, plan, *args)
         calls.append((m, lb, plan, out))
         return out
 
@@ -375,57 +374,6 @@ def test_the_descent_lowers_a_pools_heaviest_load_and_counts_its_time(monkeypatc
             assert lb <= after < before
             lowered += 1
     assert lowered >= 1
-
-
-@pytest.mark.usefixtures("patient")
-def test_the_local_descent_after_the_search_lowers_a_load_the_search_left(monkeypatch):
-    """With stage 1's search given almost nothing, the local descent after it (CP-SAT's violation local
-    search alone, ``stages.descend(..., locally=True)``) lowers some one-pool group of the hospital test
-    round below the plan the search ended on, every visit placed; its budget is its share of the
-    group's stage-1 seconds at its own price (``executor.local_units``); the plan holds every rule and
-    is the same in another run. Without it (``LS_SHARE`` 0) no local descent runs."""
-    monkeypatch.setattr(stages, "DESCENT_SHARE", 0.0)  # the search alone before it
-    monkeypatch.setattr(executor, "LS_SHARE", 0.95)  # the search keeps a twentieth
-    calls = []
-    real = stages.descend
-
-    def descend(m, heaviest, lb, plan, hint, until, seed, workers, budget, pairs, locally=False):
-        out = real(m, heaviest, lb, plan, hint, until, seed, workers, budget, pairs, locally=locally)
-        calls.append((locally, m, lb, plan, budget, pairs, out))
-        return out
-
-    monkeypatch.setattr(stages, "descend", descend)
-    jobs = []
-    real_pool = executor.solve_pool
-
-    def pool(instance, job, *args, **kwargs):
-        jobs.append(job)
-        return real_pool(instance, job, *args, **kwargs)
-
-    monkeypatch.setattr(executor, "solve_pool", pool)
-    scenario = _searching()
-    result = solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
-    check_plan(scenario, result.plan)
-    local = [c for c in calls if c[0]]
-    assert local
-    searched = {round(job.search, 9) for job in jobs if job.search > 0}
-    lowered = 0
-    for _, m, lb, start, budget, pairs, (found, _, used, _, _) in local:
-        before = pooling.heaviest(m.instance, start)
-        assert before > lb and 0 < used <= budget + 1e-9
-        assert any(budget == pytest.approx(executor.local_units(s, 1, pairs)) for s in searched)
-        if found is not None:
-            assert {t.index for t in m.tasks} == set(found)  # every visit placed
-            assert lb <= pooling.heaviest(m.instance, found) < before
-            lowered += 1
-    assert lowered >= 1
-    again = solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
-    assert again.plan.to_json() == result.plan.to_json()
-
-    calls.clear()
-    monkeypatch.setattr(executor, "LS_SHARE", 0.0)
-    solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
-    assert calls and not any(locally for locally, *_ in calls)
 
 
 def _job(index: int, search: float, tasks: int = 3) -> executor.PoolJob:

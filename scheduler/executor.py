@@ -54,9 +54,9 @@ Progress = Callable[[float, float, float], None]  # elapsed s, heaviest load (da
 # 17 and 69 took 2.5-6.8 CPU s per unit spent, all in (6.8 in seed 14's group of 5,298 pairs), where the
 # doubled plan counted 14-27, so a hospital round at ``--time-limit 60`` ended in 5-15 s and its searches
 # stopped short (five of hospitals seeds 1-84 above 1.10 x their best bound, three with these figures:
-# README). With these figures the round that fills its usable share with one search (seed 17) solves in
-# 11 s here, and in 34 s pinned to one core beside two busy processes (a machine three times slower),
-# the last resort not fired and the plan the same.
+# README). With these figures the slowest of those rounds (seed 64) solves in 17.5 s here in one
+# process, and in 54 s pinned to one core beside two busy processes (a machine three times slower; seed
+# 17, whose usable share goes to one search, 11 s and 34 s), the last resort not fired, the plan the same.
 # Stage 2 (every team fixed) overshoots its budget 1.1-1.7x at 0.15-0.3 units per second, 2-2.5 s per
 # unit, set-up included (its budgets are small and capped: :data:`FINISH_MOST`).
 # A search that reaches its bound (stage 1) or its gap (stage 2) stops sooner.

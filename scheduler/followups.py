@@ -257,6 +257,14 @@ def replanned(
         (t for t in instance.tasks if t.kind == KIND and t.inst.id in firsts),
         key=lambda t: (firsts[t.inst.id].start, t.inst.id),
     )
+    # each first visit as an assignment of its task (its first working day, its members): what the
+    # follow-ups are placed after, and what :func:`left_out` reads
+    visit_task = {t.inst.id: t.index for t in instance.tasks if t.kind == "visit"}
+    planned = {
+        visit_task[i]: Assignment(span(v)[0], tuple(expert_idx[e] for e in v.members if e in expert_idx), 0)
+        for i, v in firsts.items()
+        if i in visit_task
+    }
     started = [v for v in before.values() if v.start < today]
     for v in started:
         occupy(v)
@@ -267,9 +275,7 @@ def replanned(
         if old is not None and old.start < today:
             continue
         first = firsts[inst_id]
-        lo, _ = span(first)
-        parent = Assignment(lo, tuple(expert_idx[e] for e in first.members if e in expert_idx), 0)
-        plan = {task.parent: parent} if task.parent is not None else {}
+        plan = {task.parent: planned[task.parent]} if task.parent is not None else {}
         after_first = max(instance.index_of(first.end + timedelta(days=lag(scenario))), task.starts[0][0])
         # an announced follow-up that still holds stays, its notice given when it was announced; a
         # follow-up placed anew or moved gives notice from today (R13)
@@ -318,12 +324,6 @@ def replanned(
     # a designated institution whose follow-up has no possible start at all (no task) is listed too,
     # as a fresh plan lists one (:func:`left_out`, on the first visits' starts)
     done = {v.institution for v in out} | {u.institution for u in left}
-    visit_task = {t.inst.id: t.index for t in instance.tasks if t.kind == "visit"}
-    planned = {
-        visit_task[i]: Assignment(span(v)[0], tuple(expert_idx[e] for e in v.members if e in expert_idx), 0)
-        for i, v in firsts.items()
-        if i in visit_task
-    }
     left += [u for u in left_out(instance, planned) if u.institution not in done]
     return tuple(out), tuple(left)
 

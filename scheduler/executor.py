@@ -159,6 +159,35 @@ SPENT_DIGITS = 6
 # The fixed interleave batch of CP-SAT's deterministic search, so that the search does not depend on
 # how many workers run it.
 INTERLEAVE_BATCH = 4
+# The rescue (``stages.solve_group``): where a one-pool group's search ends with its pool more than
+# RESCUE_ABOVE times its lower bound, the group descends from that plan with CP-SAT's violation local
+# search alone (``use_ls_only``: its feasibility jump, one worker, interleaved: as deterministic as its
+# other searches), which finds plans a day lower that the search's tree and neighbourhoods miss: on
+# hospitals seed 34's 明桥 pool (30 days, LP bound 27, its model exported from the product) 28 in 5.6
+# units, 2.4 s, where the deterministic search stays at 30 at every budget tried; CP-SAT's portfolio
+# (two workers, not deterministic) credits the same search with 29, 28 and 27 there.
+#
+# CPU seconds per deterministic unit of that local search: its clock counts the moves it evaluates, far
+# more per CPU second than the full search's. Measured 0.42-0.50 s on the exported models of hospitals
+# seeds 34 and 69 (853 and 1,471 pairs, one process, idle) and 0.53-0.68 s in the rounds, each step's
+# model copy included: the rounds' figure, rounded up.
+LS_SECONDS_PER_UNIT = 0.65
+# Only a pool this far above its bound is rescued: the target of a fair plan (README), and where a
+# pool's plan is a day or two above its bound the search's own plan is kept. Below it the rescue was
+# tried on every pool above its bound, on a quarter of the search's seconds (stop 38, reverted in
+# b833296): a day lower on eleven rounds of hospitals seeds 1-84, but its seconds came on top of every
+# round's search, the slowest ones too.
+RESCUE_ABOVE = 1.10
+# The rescue's seconds, as a share of the seconds the group's stage-1 budget costs (:func:`unit_seconds`),
+# on top of them: the time plan does not count them, since they are spent only where a plan has missed
+# its target (hospitals seeds 1-84: seven rounds). Hospitals seed 69's 西店市 pool (30 days, bound 26)
+# needs about that much (28 days in 28.9 units on the exported model; at half, 15.8 → 7.9 units in the
+# round, it stays at 30). What that costs in the worst round is in the README.
+RESCUE_SHARE = 1.0
+# ... and at most this many units (about 10 s here): a large group's stage-1 seconds are many, and a
+# pool whose bound is weaker than the plans it can have (hospitals seed 10's, 27 days against 24, where
+# the benchmark's stronger bound is 25) would spend them all for nothing (41 units, 27 s).
+RESCUE_MOST = 16.0
 
 
 @dataclass(frozen=True)
@@ -214,6 +243,13 @@ def unit_seconds(budget: float, workers: int = 1, stage: int = 1, pairs: int = 0
     if stage == 1:
         per_unit = (per_unit + TASKS_PER_UNIT * TASK_SECONDS_PER_PAIR * pairs) / (1 - TASKS_ONLY_SHARE)
     return budget * per_unit * WORKERS_COST[min(max(1, workers), max(WORKERS_COST))]
+
+
+def rescue_units(budget: float, workers: int, pairs: int) -> float:
+    """The rescue's deterministic budget (:data:`LS_SECONDS_PER_UNIT`) for a one-pool group of
+    ``pairs`` pairs whose stage-1 budget is ``budget``: :data:`RESCUE_SHARE` of the seconds that
+    budget costs (:func:`unit_seconds`), at most :data:`RESCUE_MOST`."""
+    return min(RESCUE_MOST, unit_seconds(budget, workers, 1, pairs) * RESCUE_SHARE / LS_SECONDS_PER_UNIT)
 
 
 def batches(budget: float, pairs: int) -> int:

@@ -12,7 +12,9 @@
    possible, then make the heaviest load of every pool as low as possible
    (weighted so that one more visit always outweighs any load; a plan no
    better than the descent's is not kept), then the days each expert works above
-   the pool's bound (a gradient for the search's neighbourhoods). Stage 2:
+   the pool's bound (a gradient for the search's neighbourhoods); where a one-pool
+   group's heaviest load is still more than 10 % above its bound, CP-SAT's violation
+   local search alone descends from that plan (the rescue). Stage 2:
    keep those, finish as early as possible. Each stage starts from the
    previous plan as a complete hint. Groups still above their bound after
    both search again on the budget other groups left unspent.

@@ -153,7 +153,9 @@ def solve_group(
         found, proven = None, False
         # a one-pool group whose start plan is valid for the model: complete, its quota shares met
         complete = all(t.index in start_plan for t in tasks) and quotas_met(instance, start_plan, targets)
+        rescue = 0.0  # the rescue's budget, after the search (``executor.RESCUE_ABOVE``)
         if len(group_pools) == 1 and complete:
+            rescue = executor.rescue_units(budget, workers, pairs)
             found, proven, spent, loaded, fired = descend(
                 m,
                 maxima[0],
@@ -198,6 +200,19 @@ def solve_group(
         # a search not proven optimal spent its budget, whether its deterministic time or its batches
         # of tasks (``executor.batches``) ended it: only a proof leaves some for other groups
         optimal = proven or status == cp_model.OPTIMAL
+        # the rescue: the local descent from the best plan so far (the search's, the descent's or the
+        # start plan: complete and valid for the model wherever ``rescue`` is given), only where the
+        # pool is still far above its bound
+        best = found if found is not None else start_plan
+        far = pooling.heaviest(instance, best) > executor.RESCUE_ABOVE * bounds[0]
+        if rescue > 0 and not optimal and far:
+            hint(best)
+            lowered, _, _, _, rescue_fired = descend(
+                m, maxima[0], bounds[0], best, hint, deadline, seed, workers, rescue, pairs, locally=True
+            )
+            fired = fired or rescue_fired
+            if lowered is not None:
+                found = lowered
         if not optimal:
             spent = max(spent, budgets[0])
         if found is not None and len(found) < len(start_plan) and quotas_met(instance, start_plan, targets):
@@ -264,6 +279,7 @@ def descend(
     workers: int,
     budget: float,
     pairs: int,
+    locally: bool = False,
 ) -> tuple[dict[int, Assignment] | None, bool, float, int, bool]:
     """Lower a one-pool group's heaviest load a day at a time before stage 1's search: each step asks
     CP-SAT for any plan of every visit whose heaviest load (``heaviest``, never below ``lb``) is a day
@@ -273,6 +289,10 @@ def descend(
     of ``budget`` when a step ran out of it or of its batches), how many models it loaded and whether
     the wall clock ended a step. The model is stage 1's, copied with its hint, every visit required and
     no objective.
+
+    ``locally``: the rescue after stage 1's search (``executor.RESCUE_ABOVE``): the steps are CP-SAT's
+    violation local search alone (``use_ls_only``; its feasibility jump), which proves nothing and runs
+    no batches of tasks, on a budget priced at ``executor.LS_SECONDS_PER_UNIT``.
 
     Why: stage 1's objective lowers the heaviest load through the days each expert works above the
     bound, and now and then a day of the heaviest load itself; asked for a day less outright, the same
@@ -308,6 +328,9 @@ def descend(
         # the full search alone: with no objective, a neighbourhood has no better plan to look for,
         # and each would spend CP-SAT's least neighbourhood budget (0.1 units) on a step of 0.02
         solver.parameters.use_lns = False
+        if locally:
+            solver.parameters.use_ls_only = True
+            solver.parameters.max_num_deterministic_batches = 0
         status, step_fired = cpsat.solve_until(solver, target, until)
         loaded += 1
         fired = fired or step_fired

@@ -342,11 +342,12 @@ def test_the_descent_lowers_a_pools_heaviest_load_and_counts_its_time(monkeypatc
     every visit placed; what it spends
     is counted in the group's spent time; and the plan holds every rule."""
     monkeypatch.setattr(stages, "DESCENT_SHARE", 1.0)
+    monkeypatch.setattr(executor, "RESCUE_ABOVE", 100.0)  # no rescue after the search
     calls = []
     real = stages.descend
 
-    def descend(m, heaviest, lb, plan, *args):
-        out = real(m, heaviest, lb, plan, *args)
+    def descend(m, heaviest, lb, plan, *args, **kwargs):
+        out = real(m, heaviest, lb, plan, *args, **kwargs)
         calls.append((m, lb, plan, out))
         return out
 
@@ -374,6 +375,61 @@ def test_the_descent_lowers_a_pools_heaviest_load_and_counts_its_time(monkeypatc
             assert lb <= after < before
             lowered += 1
     assert lowered >= 1
+
+
+@pytest.mark.usefixtures("patient")
+def test_the_rescue_lowers_a_load_the_search_left_far_above_its_bound(monkeypatch):
+    """With stage 1's searches given a fiftieth of their budgets and every pool above its bound
+    rescued (``RESCUE_ABOVE`` 1), the rescue after the search (CP-SAT's violation local search alone,
+    ``stages.descend(..., locally=True)``) lowers some one-pool group of the hospital test round below
+    the plan its search ended on, every visit placed, on its budget (``executor.rescue_units`` of the
+    group's stage-1 budget); the plan holds every rule and is the same in another run. Where no pool
+    is that far above its bound (``RESCUE_ABOVE`` 100), no rescue runs."""
+    real_budgets = executor.budgets
+    monkeypatch.setattr(executor, "budgets", lambda *a, **k: [(s / 50, f) for s, f in real_budgets(*a, **k)])
+    monkeypatch.setattr(executor, "RESCUE_SHARE", 50.0)  # the seconds the searches went without
+    monkeypatch.setattr(executor, "RESCUE_ABOVE", 1.0)
+    monkeypatch.setattr(stages, "DESCENT_SHARE", 0.0)  # the search alone before it
+    calls = []
+    real = stages.descend
+
+    def descend(m, heaviest, lb, plan, hint, until, seed, workers, budget, pairs, locally=False):
+        out = real(m, heaviest, lb, plan, hint, until, seed, workers, budget, pairs, locally=locally)
+        calls.append((locally, m, lb, plan, budget, pairs, out))
+        return out
+
+    monkeypatch.setattr(stages, "descend", descend)
+    jobs = []
+    real_pool = executor.solve_pool
+
+    def pool(instance, job, *args, **kwargs):
+        jobs.append(job)
+        return real_pool(instance, job, *args, **kwargs)
+
+    monkeypatch.setattr(executor, "solve_pool", pool)
+    scenario = _searching()
+    result = solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
+    check_plan(scenario, result.plan)
+    rescues = [c for c in calls if c[0]]
+    assert rescues
+    searched = {round(job.search, 9) for job in jobs if job.search > 0}
+    lowered = 0
+    for _, m, lb, start, budget, pairs, (found, _, used, _, _) in rescues:
+        before = pooling.heaviest(m.instance, start)
+        assert before > lb and 0 < used <= budget + 1e-9
+        assert any(budget == pytest.approx(executor.rescue_units(s, 1, pairs)) for s in searched)
+        if found is not None:
+            assert {t.index for t in m.tasks} == set(found)  # every visit placed
+            assert lb <= pooling.heaviest(m.instance, found) < before
+            lowered += 1
+    assert lowered >= 1
+    again = solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
+    assert again.plan.to_json() == result.plan.to_json()
+
+    calls.clear()
+    monkeypatch.setattr(executor, "RESCUE_ABOVE", 100.0)
+    solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
+    assert calls == [] or not any(locally for locally, *_ in calls)
 
 
 def _job(index: int, search: float, tasks: int = 3) -> executor.PoolJob:

@@ -7,6 +7,8 @@ Year, follow-ups or explicit parts, an incomplete one left the search to repair 
 
 from __future__ import annotations
 
+import itertools
+import time
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
@@ -117,3 +119,20 @@ def test_every_search_of_a_solve_and_a_replan_starts_from_a_complete_hint(monkey
     replan(changed, result.plan, today=today, time_limit=5, seed=0, workers=1)
     assert len(searched) > solved
     assert all(names == [] for names in searched), [names[:3] for names in searched if names]
+
+
+def test_a_search_the_last_resort_came_before_does_not_run():
+    """``cpsat.solve_until`` with its last resort already past: the search gets no time (a stop before
+    CP-SAT's solve starts would be lost and the search would run its whole budget) and says it fired."""
+    cp = cp_model.CpModel()
+    xs = [cp.new_int_var(0, 50, f"x{i}") for i in range(60)]
+    for a, b in itertools.pairwise(xs):
+        cp.add(a != b)
+    cp.maximize(sum(xs))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_deterministic_time = 1e6
+    solver.parameters.num_workers = 1
+    started = time.monotonic()
+    status, fired = cpsat.solve_until(solver, cp, started - 1.0)
+    assert time.monotonic() - started < 5.0
+    assert fired and status != cp_model.OPTIMAL

@@ -204,8 +204,8 @@ def solve_group(
         # start plan: complete and valid for the model wherever ``rescue`` is given), only where the
         # pool is still far above its bound
         best = found if found is not None else start_plan
-        far = pooling.heaviest(instance, best) > executor.RESCUE_ABOVE * bounds[0]
-        if rescue > 0 and not optimal and far:
+        far = executor.RESCUE_ABOVE * bounds[0]
+        if rescue > 0 and not optimal and pooling.heaviest(instance, best) > far:
             hint(best)
             lowered, _, _, _, rescue_fired = descend(
                 m, maxima[0], bounds[0], best, hint, deadline, seed, workers, rescue, pairs, locally=True

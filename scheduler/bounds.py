@@ -3,18 +3,20 @@
 :func:`pool_bound` is the largest of three averages: the pool's person-days (each visit's smallest
 valid team × its days) over its size; its visit-days over its leader-eligible experts; and, per
 required skill, the visit-days needing it over the experts holding it. :func:`relaxed_bound`
-strengthens it with the linear relaxation of the pool's assignment (caps, conflicts, districts).
-Loads are whole days, so both are rounded up. The solver posts the stronger one as the floor of each
-pool's heaviest load and stops searching a pool once a plan reaches it.
+strengthens it with the linear relaxation of the pool's assignment (caps, conflicts, districts), and
+:func:`whole_bound` that with the same programme in whole numbers, where a start plan is above it.
+Loads are whole days, so all are rounded up. The solver posts the strongest it has as the floor of
+each pool's heaviest load and stops searching a pool once a plan reaches it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
+from typing import Any
 
 from scheduler.instance import Instance, Task
 
@@ -192,6 +194,55 @@ def _merged(classes: dict[tuple, int]) -> dict[tuple, int]:
     return {(*key, tuple(sorted(people))): n for key, (n, people) in merged.items()}
 
 
+def _classes(instance: Instance, visits: list[Task]) -> dict[tuple, int]:
+    """Visits alike (days, parts, smallest team, candidates) → how many; merged past
+    :data:`LP_SHARES` share variables (:func:`_merged`)."""
+    classes: dict[tuple, int] = {}
+    for v in visits:
+        key = (v.days, v.skills, v.part_counts(), v.one_part_each, smallest_team(instance, v), v.candidates)
+        classes[key] = classes.get(key, 0) + 1
+    if sum(len(key[-1]) for key in classes) > LP_SHARES:
+        classes = _merged(classes)
+    return classes
+
+
+def _program(
+    instance: Instance,
+    classes: dict[tuple, int],
+    new_share: Callable[[int], Any],
+    total: Callable[[list[Any]], Any],
+    add: Callable[[Any], Any],
+    heaviest: Any,
+) -> None:
+    """Post the shares' programme of :func:`relaxed_bound` (with ``new_share(n)`` a share in ``[0, n]``:
+    a fraction for the relaxation, a whole number for :func:`whole_bound`; ``total`` the solver's sum):
+    per class, the team, the
+    leaders and each part's (with one part each, each set of parts') holders; per expert, the load at
+    most ``heaviest`` and the yearly caps over the cycle."""
+    experts = instance.experts
+    load: dict[int, list] = {}
+    for (days, skills, counts, one_each, team, candidates), n in classes.items():
+        people = [k for k in candidates if not one_each or set(experts[k].skills) & set(skills)]
+        share = {k: new_share(n) for k in people}
+        add(total(list(share.values())) >= n * team)
+        add(total([share[k] for k in people if experts[k].leader]) >= n)
+        need = dict(zip(skills, counts, strict=True))
+        groups = [(s,) for s in skills]
+        if one_each:
+            groups += [c for size in range(2, len(skills) + 1) for c in combinations(skills, size)]
+        for group in groups:
+            holders = [share[k] for k in people if set(experts[k].skills) & set(group)]
+            add(total(holders) >= n * sum(need[s] for s in group))
+        for k, var in share.items():
+            load.setdefault(k, []).append((var, days))
+    for k, terms in sorted(load.items()):
+        days_of = total([days * var for var, days in terms])
+        add(days_of <= heaviest)
+        capacity = year_capacity(instance, k)
+        if capacity is not None:
+            add(days_of <= capacity)
+
+
 def _relaxation(instance: Instance, visits: list[Task]) -> float | None:
     """The linear programme of :func:`relaxed_bound`, solved by GLOP; None when it has no optimum."""
     from ortools.linear_solver import pywraplp
@@ -199,36 +250,62 @@ def _relaxation(instance: Instance, visits: list[Task]) -> float | None:
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
         return None
-    classes: dict[tuple, int] = {}
-    for v in visits:
-        key = (v.days, v.skills, v.part_counts(), v.one_part_each, smallest_team(instance, v), v.candidates)
-        classes[key] = classes.get(key, 0) + 1
-    if sum(len(key[-1]) for key in classes) > LP_SHARES:
-        classes = _merged(classes)
-    experts = instance.experts
     heaviest = solver.NumVar(0, solver.infinity(), "L")
-    load: dict[int, list] = {}
-    for (days, skills, counts, one_each, team, candidates), n in classes.items():
-        people = [k for k in candidates if not one_each or set(experts[k].skills) & set(skills)]
-        share = {k: solver.NumVar(0, n, "") for k in people}
-        solver.Add(solver.Sum(share.values()) >= n * team)
-        solver.Add(solver.Sum(share[k] for k in people if experts[k].leader) >= n)
-        need = dict(zip(skills, counts, strict=True))
-        groups = [(s,) for s in skills]
-        if one_each:
-            groups += [c for size in range(2, len(skills) + 1) for c in combinations(skills, size)]
-        for group in groups:
-            holders = [share[k] for k in people if set(experts[k].skills) & set(group)]
-            solver.Add(solver.Sum(holders) >= n * sum(need[s] for s in group))
-        for k, var in share.items():
-            load.setdefault(k, []).append((var, days))
-    for k, terms in sorted(load.items()):
-        total = solver.Sum(days * var for var, days in terms)
-        solver.Add(total <= heaviest)
-        capacity = year_capacity(instance, k)
-        if capacity is not None:
-            solver.Add(total <= capacity)
+    classes = _classes(instance, visits)
+    _program(instance, classes, lambda n: solver.NumVar(0, n, ""), solver.Sum, solver.Add, heaviest)
     solver.Minimize(heaviest)
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     return float(heaviest.solution_value())
+
+
+# Past this many share variables :func:`whole_bound` is not tried: building its model would cost more
+# than the bound is worth (hospital pools have up to about 3,000; the open pool of 3,200 visits, tens
+# of thousands, where CP-SAT finds no bound within its budget anyway).
+WHOLE_SHARES = 10_000
+# The name of its model, the one CP-SAT model of the solve that searches no plan (and has no hint).
+WHOLE_MODEL = "whole-share bound"
+
+
+def whole_bound(
+    instance: Instance, tasks: Sequence[int], experts: Sequence[int], floor: int, budget: float, until: float
+) -> tuple[int, float]:
+    """``floor`` (the pool's :func:`relaxed_bound`) raised by the shares' programme in whole numbers:
+    an expert joins a whole number of a class's visits, as in every plan, and CP-SAT's proven bound on
+    its least heaviest load, rounded up to a load some expert can have, is a lower bound too — often a
+    stronger one: an expert capped at 9 days a year carries one 7-day visit a year, not 9/7 of one
+    (hospitals seed 6: two pools at 30 days where the relaxation says 27). Within ``budget``
+    deterministic units (one worker, a fixed seed, core-based: it raises the bound step by step);
+    ``until`` (monotonic seconds) is the last resort, and a search it stops gives ``floor``, so the
+    bound never depends on the clock. Returns the bound and the deterministic time spent.
+    """
+    from ortools.sat.python import cp_model
+
+    from scheduler.cpsat import solve_until
+
+    visits = [instance.tasks[t] for t in tasks]
+    if budget <= 0 or not visits or not experts or any(v.team_staffed for v in visits):
+        return floor, 0.0
+    classes = _classes(instance, visits)
+    if sum(len(key[-1]) for key in classes) > WHOLE_SHARES:
+        return floor, 0.0
+    model = cp_model.CpModel()
+    model.name = WHOLE_MODEL
+    top = sum(v.days for v in visits)
+    heaviest = model.new_int_var(min(floor, top), top, "L")
+    _program(
+        instance, classes, lambda n: model.new_int_var(0, n, ""), cp_model.LinearExpr.sum, model.add, heaviest
+    )
+    model.minimize(heaviest)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.optimize_with_core = True
+    solver.parameters.max_deterministic_time = budget
+    status, fired = solve_until(solver, model, until)
+    spent = solver.deterministic_time
+    if fired or status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+        # no whole shares make every visit: the pool's plans leave some out, and the floor stands
+        return floor, spent
+    proven = math.ceil(solver.best_objective_bound - 1e-6)
+    return max(floor, attainable([v.days for v in visits], proven)), spent

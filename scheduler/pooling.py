@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from scheduler.bounds import relaxed_bound
+from scheduler.bounds import relaxed_bound, whole_bound
 from scheduler.instance import Instance, Task
 
 if TYPE_CHECKING:
@@ -98,3 +98,27 @@ def floors(instance: Instance, group_pools: Sequence[tuple[Sequence[int], Sequen
     """Each pool's lower bound (:func:`~scheduler.bounds.relaxed_bound`, which computes it once per
     pool of the round: the start plan, the groups' budgets and their models all ask for it)."""
     return [relaxed_bound(instance, ts, es) for ts, es in group_pools]
+
+
+def raised(
+    instance: Instance,
+    group_pools: Sequence[tuple[Sequence[int], Sequence[int]]],
+    floors: Sequence[int],
+    plan: Mapping[int, Assignment],
+    budget: float,
+    most: float,
+    until: float,
+) -> tuple[list[int], float, int]:
+    """``floors`` with each pool whose heaviest load in ``plan`` is above its floor given
+    :func:`~scheduler.bounds.whole_bound`, in pool order, each within ``most`` deterministic units of
+    what is left of ``budget``; and the units spent and the pools tried. Deterministic."""
+    load = loads(instance, plan)
+    out, spent, tried = [], 0.0, 0
+    for (ts, es), floor in zip(group_pools, floors, strict=True):
+        left = min(most, budget - spent)
+        if left > 0 and max((load.get(k, 0) for k in es), default=0) > floor:
+            floor, used = whole_bound(instance, ts, es, floor, left, until)
+            spent += used
+            tried += 1
+        out.append(floor)
+    return out, spent, tried

@@ -212,14 +212,26 @@ def _solve_groups(
     done = []
     short = []  # whose start plan leaves visits out (objective 1 before objective 2)
     floors = []  # each pool's lower bound, from the whole candidate lists (not the pruned ones)
+    # where the start plan is above a pool's relaxed bound, the bound in whole shares, within its budget
+    # (``executor.BOUND_SHARE``), its cost charged to the time plan from its deterministic time
+    left = executor.BOUND_SHARE * engine.time_limit
+    until = time.monotonic() + (engine.deadline - time.time())
+    bounded = 0.0
     for g in live:
         tasks, group_pools, targets = groups[g]
-        floors.append(pooling.floors(instance, group_pools))
+        floor = pooling.floors(instance, group_pools)
         seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
+        if not stages.greedy_at_bound(instance, tasks, group_pools, seeded, floor):
+            floor, used, tried = pooling.raised(
+                instance, group_pools, floor, seeded, left, executor.BOUND_MOST, until
+            )
+            left -= used
+            bounded += executor.bound_seconds(used, tried)
+        floors.append(floor)
         short.append(len(seeded) < len(tasks))
         done.append(
             quotas_met(instance, seeded, targets)
-            and stages.greedy_at_bound(instance, tasks, group_pools, seeded, floors[-1])
+            and stages.greedy_at_bound(instance, tasks, group_pools, seeded, floor)
         )
     # under pace even, the finishing stage searches only in small groups (``executor.PACED_FINISH_PAIRS``)
     paced = pacing.even(instance)
@@ -230,7 +242,7 @@ def _solve_groups(
         short=short,
         workers=per_pool,
         prepared=engine.prepared,
-        reserve=engine.reserve,
+        reserve=engine.reserve + bounded,
         improved=engine.improved,
         searched=[not paced or p <= executor.PACED_FINISH_PAIRS for p in pairs],
     )

@@ -4,13 +4,14 @@ prove a plan optimal."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
 
 from benchmarks.generate import generate
-from inputs.scenario import Conflict
-from scheduler.bounds import attainable, pool_bound, relaxed_bound
+from inputs.scenario import Conflict, TierRule
+from scheduler.bounds import attainable, pool_bound, relaxed_bound, whole_bound
 from scheduler.instance import build_instance
 from scheduler.pooling import pools
 from tests.constraints.builders import inst
@@ -77,3 +78,59 @@ def test_a_large_programme_merges_classes_and_stays_a_bound(monkeypatch):
     averages, merged = _bounds(sc)
     assert averages <= merged <= 4
     assert merged == 3
+
+
+def _capped_helper():
+    # S1, S2: 3-day visits; G1–G4: 1-day ones; teams of two. E3 may work 2 days a year and may not
+    # visit G1–G4: a fraction (2/3) of a 3-day visit fits in its cap, a whole one does not.
+    rules = {"secondary": TierRule("secondary", 3, 2, 4), "grassroots": TierRule("grassroots", 1, 2, 4)}
+    institutions = [inst("S1", "医院1"), inst("S2", "医院2")]
+    institutions += [inst(f"G{n}", f"卫生院{n}", tier="grassroots") for n in range(1, 5)]
+    experts = [allround("E1", leader=True), allround("E2", leader=True), allround("E3", max_days=2)]
+    conflicts = tuple(Conflict("E3", f"G{n}") for n in range(1, 5))
+    return replace(scenario(institutions, experts, tier_rules=rules), conflicts=conflicts)
+
+
+def _whole(sc, budget: float = 1.0):
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    ((tasks, experts),) = pools(instance, instance.tasks)
+    relaxed = relaxed_bound(instance, tasks, experts)
+    return relaxed, whole_bound(instance, tasks, experts, relaxed, budget, time.monotonic() + 60)[0]
+
+
+def test_whole_shares_raise_the_bound_where_a_cap_fits_only_part_of_a_visit():
+    # the relaxation: E3 carries 2 days, E1 and E2 the other 18 (9 each); in whole visits E3 carries
+    # none, and E1 and E2 every seat: 10 each, which the solver reaches and proves
+    sc = _capped_helper()
+    assert _whole(sc) == (9, 10)
+    result = solve_checked(sc)
+    assert max(loads(result.plan).values()) == 10
+    assert [v for k, v in result.bound.items() if k.startswith("max_load[")] == [10]
+    assert result.plan.status == "optimal"
+
+
+def test_whole_shares_are_the_relaxation_where_fractions_hide_nothing():
+    assert _whole(_six_clinics()) == (3, 3)
+    assert _whole(_six_clinics(tuple(Conflict(e, f"I{n}") for e in ("E3", "E4") for n in range(1, 5)))) == (
+        4,
+        4,
+    )
+
+
+def test_the_whole_share_bound_keeps_the_floor_without_budget():
+    assert _whole(_capped_helper(), budget=0.0) == (9, 9)
+
+
+def test_the_whole_share_bound_of_a_real_round_is_the_independent_one():
+    # hospitals seed 6: two pools the relaxation puts at 27 days are at 30 in whole shares, as the
+    # benchmark's own whole-share bound (benchmarks/bounds.py, written apart) proves
+    sc = generate("hospitals", 6, hard=True)
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    raised = []
+    for tasks, experts in pools(instance, instance.tasks):
+        relaxed = relaxed_bound(instance, tasks, experts)
+        whole, _ = whole_bound(instance, tasks, experts, relaxed, 0.3, time.monotonic() + 60)
+        assert whole >= relaxed
+        if whole > relaxed:
+            raised.append((relaxed, whole))
+    assert (27, 30) in raised and raised.count((27, 30)) == 2

@@ -29,8 +29,9 @@ def _round():
 def _searching(kind: str = "hospitals", size: int | None = None):
     """A round whose groups search (they are not all at their bound before any search, as every
     small grassroots round is): hospitals, or grassroots whose finishing stage searches (``pace``
-    early), so that the same-plan tests below compare real CP-SAT searches ended by their budgets."""
-    sc = generate(kind, 0, size=size) if size else generate(kind, 0)
+    early), so that the same-plan tests below compare real CP-SAT searches ended by their budgets.
+    Hospitals seed 1: three groups search (seed 0's start plan meets all but one pool's whole-share bound)."""
+    sc = generate(kind, 0, size=size) if size else generate(kind, 1)
     return replace(sc, params=replace(sc.params, pace="early"))
 
 

@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
 
 from benchmarks.generate import generate
 from inputs.scenario import Conflict, TierRule
@@ -16,6 +17,7 @@ from scheduler.instance import build_instance
 from scheduler.pooling import pools
 from tests.constraints.builders import inst
 from tests.scheduler.conftest import allround, loads, scenario, solve_checked
+from tests.scheduler.test_solve_properties import FEW, scenarios
 
 
 def _six_clinics(conflicts: tuple[Conflict, ...] = ()):
@@ -134,3 +136,21 @@ def test_the_whole_share_bound_of_a_real_round_is_the_independent_one():
         if whole > relaxed:
             raised.append((relaxed, whole))
     assert (27, 30) in raised and raised.count((27, 30)) == 2
+
+
+@settings(FEW, max_examples=40)
+@given(sc=scenarios())
+def test_no_plan_is_below_the_whole_share_bound(sc):
+    """On random small rounds (caps, recusals, districts, R4's parts, standing teams, follow-ups): in
+    each pool whose visits the solver's plan all makes, the heaviest load is at least the pool's
+    whole-share bound."""
+    result = solve_checked(sc)
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)  # as solve builds it
+    made = {(v.institution, v.kind) for v in result.plan.visits}
+    load = loads(result.plan)
+    for tasks, experts in pools(instance, instance.tasks):
+        if any((instance.tasks[t].inst.id, instance.tasks[t].kind) not in made for t in tasks):
+            continue  # a visit left out: the bound speaks of plans making them all
+        relaxed = relaxed_bound(instance, tasks, experts)
+        whole, _ = whole_bound(instance, tasks, experts, relaxed, 1.0, time.monotonic() + 60)
+        assert max(load[instance.experts[k].id] for k in experts) >= whole >= relaxed

@@ -159,8 +159,10 @@ def relaxed_bound(instance: Instance, tasks: Sequence[int], experts: Sequence[in
 def _relaxed_bound(instance: Instance, tasks: list[int], experts: list[int]) -> int:
     """:func:`pool_bound`, strengthened by the linear relaxation of the pool's assignment.
 
-    Visits alike (days, parts, smallest team, candidates) form a class of ``n``; an expert's share
-    of a class is a fraction in ``[0, n]``. Per class the shares sum to ``n`` × the smallest team,
+    Visits alike (days, parts, smallest and largest team, candidates) form a class of ``n``; an
+    expert's share of a class is a fraction in ``[0, n]``. Per class the shares sum to at least ``n`` ×
+    the smallest team and at most ``n`` × the largest (R4's sizes: five parts and teams of at most four
+    need members holding two parts, national 6,400 seed 14's 金寺: 62 days where the averages say 42),
     the leaders' to ``n``, and for each part (with one part each: each set of parts, by Hall) its
     holders' to ``n`` × the members it needs. Per expert the load ``Σ days × share`` is at most the
     heaviest load ``L`` and at most the yearly caps over the cycle (R8). Every valid plan that makes
@@ -195,11 +197,12 @@ def _merged(classes: dict[tuple, int]) -> dict[tuple, int]:
 
 
 def _classes(instance: Instance, visits: list[Task]) -> dict[tuple, int]:
-    """Visits alike (days, parts, smallest team, candidates) → how many; merged past
+    """Visits alike (days, parts, smallest and largest team, candidates) → how many; merged past
     :data:`LP_SHARES` share variables (:func:`_merged`)."""
     classes: dict[tuple, int] = {}
     for v in visits:
-        key = (v.days, v.skills, v.part_counts(), v.one_part_each, smallest_team(instance, v), v.candidates)
+        team = (smallest_team(instance, v), v.team_max)
+        key = (v.days, v.skills, v.part_counts(), v.one_part_each, team, v.candidates)
         classes[key] = classes.get(key, 0) + 1
     if sum(len(key[-1]) for key in classes) > LP_SHARES:
         classes = _merged(classes)
@@ -216,15 +219,16 @@ def _program(
 ) -> None:
     """Post the shares' programme of :func:`relaxed_bound` (with ``new_share(n)`` a share in ``[0, n]``:
     a fraction for the relaxation, a whole number for :func:`whole_bound`; ``total`` the solver's sum):
-    per class, the team, the
-    leaders and each part's (with one part each, each set of parts') holders; per expert, the load at
-    most ``heaviest`` and the yearly caps over the cycle."""
+    per class, the team's sizes, the leaders and each part's (with one part each, each set of parts')
+    holders; per expert, the load at most ``heaviest`` and the yearly caps over the cycle."""
     experts = instance.experts
     load: dict[int, list] = {}
-    for (days, skills, counts, one_each, team, candidates), n in classes.items():
+    for (days, skills, counts, one_each, (team, most), candidates), n in classes.items():
         people = [k for k in candidates if not one_each or set(experts[k].skills) & set(skills)]
         share = {k: new_share(n) for k in people}
         add(total(list(share.values())) >= n * team)
+        if most >= team:  # (a tier's largest team under its smallest valid one: no plan makes it)
+            add(total(list(share.values())) <= n * most)
         add(total([share[k] for k in people if experts[k].leader]) >= n)
         need = dict(zip(skills, counts, strict=True))
         groups = [(s,) for s in skills]

@@ -15,7 +15,7 @@ from inputs.scenario import Conflict, TierRule
 from scheduler.bounds import attainable, pool_bound, relaxed_bound, whole_bound
 from scheduler.instance import build_instance
 from scheduler.pooling import pools
-from tests.constraints.builders import inst
+from tests.constraints.builders import expert, inst
 from tests.scheduler.conftest import allround, loads, scenario, solve_checked
 from tests.scheduler.test_solve_properties import FEW, scenarios
 
@@ -80,6 +80,24 @@ def test_a_large_programme_merges_classes_and_stays_a_bound(monkeypatch):
     averages, merged = _bounds(sc)
     assert averages <= merged <= 4
     assert merged == 3
+
+
+def test_five_parts_in_teams_of_four_need_the_one_expert_holding_two():
+    # grassroots teams of 2–4 must cover the five parts: E1 (党建 and 医疗管理) is on every visit, the
+    # others share the rest; the averages say 3 days, the relaxation with the largest team 6
+    experts = [
+        expert("E1", "专家E1", "党建", "医疗管理"),
+        *(expert(f"E{n}", f"专家E{n}", "行风", leader=True) for n in (2, 3)),
+        *(expert(f"E{n}", f"专家E{n}", "财务") for n in (4, 5)),
+        *(expert(f"E{n}", f"专家E{n}", "安全生产") for n in (6, 7)),
+        expert("E8", "专家E8", "党建"),
+        expert("E9", "专家E9", "医疗管理"),
+    ]
+    sc = scenario([inst(f"I{n}", f"卫生院{n}", tier="grassroots") for n in range(1, 7)], experts)
+    assert _bounds(sc) == (3, 6)
+    result = solve_checked(sc)
+    assert max(loads(result.plan).values()) == 6
+    assert result.plan.status == "optimal"
 
 
 def _capped_helper():

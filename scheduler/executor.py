@@ -194,8 +194,9 @@ RESCUE_MOST = 16.0
 # relaxed bound, before the groups' budgets are sized: at most BOUND_MOST deterministic units a pool and
 # BOUND_SHARE of the time limit's seconds, as units, in all (pools in the groups' order). Hospitals
 # seeds 1-30: 16 pools' bounds raised (seed 6: two pools from 27 days to 30, the plans' loads), the
-# same at 0.3 units a pool as at 1. What it costs is charged to the time plan from its deterministic
-# time: BOUND_SECONDS_PER_UNIT seconds a unit and BOUND_SECONDS_PER_POOL a pool tried (its model).
+# same 16 at 0.3 units a pool (core-based) as with CP-SAT's default search at 1. What it costs is
+# charged to the time plan from its deterministic time: BOUND_SECONDS_PER_UNIT seconds a unit and
+# BOUND_SECONDS_PER_POOL a pool tried (its model).
 BOUND_MOST = 0.3
 BOUND_SHARE = 0.05
 BOUND_SECONDS_PER_UNIT = 3.0

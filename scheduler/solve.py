@@ -225,6 +225,7 @@ def _solve_groups(
             floor, used, tried = pooling.raised(
                 instance, group_pools, floor, seeded, left, executor.BOUND_MOST, until
             )
+            used = round(used, executor.SPENT_DIGITS)  # CP-SAT's count, to the digits it repeats
             left -= used
             bounded += executor.bound_seconds(used, tried)
         floors.append(floor)

@@ -100,6 +100,20 @@ def floors(instance: Instance, group_pools: Sequence[tuple[Sequence[int], Sequen
     return [relaxed_bound(instance, ts, es) for ts, es in group_pools]
 
 
+def above(
+    instance: Instance,
+    group_pools: Sequence[tuple[Sequence[int], Sequence[int]]],
+    floors: Sequence[int],
+    plan: Mapping[int, Assignment],
+) -> list[bool]:
+    """Per pool, whether its heaviest load in ``plan`` is above its floor."""
+    load = loads(instance, plan)
+    return [
+        max((load.get(k, 0) for k in es), default=0) > floor
+        for (_, es), floor in zip(group_pools, floors, strict=True)
+    ]
+
+
 def raised(
     instance: Instance,
     group_pools: Sequence[tuple[Sequence[int], Sequence[int]]],
@@ -109,14 +123,14 @@ def raised(
     most: float,
     until: float,
 ) -> tuple[list[int], float, int]:
-    """``floors`` with each pool whose heaviest load in ``plan`` is above its floor given
-    :func:`~scheduler.bounds.whole_bound`, in pool order, each within ``most`` deterministic units of
-    what is left of ``budget``; and the units spent and the pools tried. Deterministic."""
-    load = loads(instance, plan)
+    """``floors`` with each pool whose heaviest load in ``plan`` is above its floor (:func:`above`)
+    given :func:`~scheduler.bounds.whole_bound`, in pool order, each within ``most`` deterministic
+    units of what is left of ``budget``; and the units spent and the pools tried. Deterministic."""
     out, spent, tried = [], 0.0, 0
-    for (ts, es), floor in zip(group_pools, floors, strict=True):
+    high = above(instance, group_pools, floors, plan)
+    for (ts, es), floor, over in zip(group_pools, floors, high, strict=True):
         left = min(most, budget - spent)
-        if left > 0 and max((load.get(k, 0) for k in es), default=0) > floor:
+        if left > 0 and over:
             floor, used = whole_bound(instance, ts, es, floor, left, until)
             spent += used
             tried += 1

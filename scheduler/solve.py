@@ -219,15 +219,19 @@ def _solve_groups(
     bounded = 0.0
     for g in live:
         tasks, group_pools, targets = groups[g]
-        floor = pooling.floors(instance, group_pools)
         seeded = {t.index: start_plan[t.index] for t in tasks if t.index in start_plan}
-        if not stages.greedy_at_bound(instance, tasks, group_pools, seeded, floor):
-            floor, used, tried = pooling.raised(
-                instance, group_pools, floor, seeded, left, executor.BOUND_MOST, until
-            )
-            used = round(used, executor.SPENT_DIGITS)  # CP-SAT's count, to the digits it repeats
-            left -= used
-            bounded += executor.bound_seconds(used, tried)
+        floor, used, tried = pooling.raised(
+            instance,
+            group_pools,
+            pooling.floors(instance, group_pools),
+            seeded,
+            left,
+            executor.BOUND_MOST,
+            until,
+        )
+        used = round(used, executor.SPENT_DIGITS)  # CP-SAT's count, to the digits it repeats
+        left -= used
+        bounded += executor.bound_seconds(used, tried)
         floors.append(floor)
         short.append(len(seeded) < len(tasks))
         done.append(

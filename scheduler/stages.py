@@ -62,11 +62,7 @@ def greedy_at_bound(
         return False
     if floors is None:
         floors = pooling.floors(instance, group_pools)
-    load = pooling.loads(instance, {t.index: plan[t.index] for t in tasks})
-    return all(
-        max((load.get(k, 0) for k in es), default=0) <= floor
-        for (_, es), floor in zip(group_pools, floors, strict=True)
-    )
+    return not any(pooling.above(instance, group_pools, floors, {t.index: plan[t.index] for t in tasks}))
 
 
 def solve_group(

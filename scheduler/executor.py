@@ -428,6 +428,12 @@ def last_resort(started_epoch: float, time_limit: float) -> float:
     return started_epoch + max(time_limit, LAST_RESORT_FLOOR)
 
 
+def monotonic(deadline: float) -> float:
+    """The last resort ``deadline`` (epoch seconds: it crosses processes and machines) on this process's
+    monotonic clock, which the searches' timers (``cpsat.solve_until``) take."""
+    return time.monotonic() + (deadline - time.time())
+
+
 def cores() -> int:
     """The cores this process may use."""
     try:
@@ -469,7 +475,7 @@ def solve_pool(
     tasks = [instance.tasks[t] for t in job.tasks]
     group_pools = [(list(ts), list(es)) for ts, es in job.pools]
     targets: list[QuotaTarget] = [(year, list(ts), need) for year, ts, need in job.targets]
-    deadline = time.monotonic() + (job.deadline - time.time())
+    deadline = monotonic(job.deadline)
     outcome = solve_group(
         instance,
         tasks,

@@ -215,7 +215,7 @@ def _solve_groups(
     # where the start plan is above a pool's relaxed bound, the bound in whole shares, within its budget
     # (``executor.BOUND_SHARE``), its cost charged to the time plan from its deterministic time
     left = executor.BOUND_SHARE * engine.time_limit
-    until = time.monotonic() + (engine.deadline - time.time())
+    until = executor.monotonic(engine.deadline)
     bounded = 0.0
     for g in live:
         tasks, group_pools, targets = groups[g]
@@ -493,7 +493,7 @@ def _split_under_capacity(
     post_all(m)
     # the pools' teams timed together within R10 as early as possible, then paced by the heuristic
     # (the paced model has no valid hint here: the pools' own timings may break R10)
-    until = time.monotonic() + (engine.deadline - time.time())
+    until = executor.monotonic(engine.deadline)
     pairs = pooling.pairs(instance.tasks)
     usable = engine.time_limit * 0.25 * executor.USABLE_SHARE - executor.model_seconds(pairs)
     deterministic = executor.units(usable, workers, stage=2)
@@ -645,7 +645,7 @@ def solve(
     objective, bound = solved.objective, solved.bound
     elapsed = time.monotonic() - started
     late: list[bool] = []  # the explanations' wall-clock last resort fired
-    until = time.monotonic() + (deadline - time.time())  # the last resort, on the monotonic clock
+    until = executor.monotonic(deadline)  # the last resort, on the monotonic clock
     plan = to_plan(
         instance, solved.values, elapsed, solved.optimal, explain_budget, lambda: late.append(True), until
     )

@@ -22,6 +22,7 @@ from scheduler.improve import Work, improve
 from scheduler.instance import Instance, Task
 from scheduler.model import Model, build_variables
 from scheduler.shares import quotas_met
+from scheduler.teams_first import TEAMS_SHARE, teams_first
 
 
 @dataclass
@@ -152,19 +153,37 @@ def solve_group(
         rescue = 0.0  # the rescue's budget, after the search (``executor.RESCUE_ABOVE``)
         if len(group_pools) == 1 and complete:
             rescue = executor.rescue_units(budget, workers, pairs)
-            found, proven, spent, loaded, fired = descend(
-                m,
-                maxima[0],
-                bounds[0],
-                start_plan,
-                hint,
-                deadline,
-                seed,
-                workers,
-                budget * DESCENT_SHARE,
-                pairs,
-            )
-            budget = max(0.0, budget - spent)
+            if pooling.heaviest(instance, start_plan) > bounds[0]:
+                # teams first, then dates (``scheduler.teams_first``): a plan at the bound ends stage 1
+                found, spent, fired = teams_first(
+                    m,
+                    targets,
+                    group_pools[0][1],
+                    bounds[0],
+                    deadline,
+                    seed,
+                    workers,
+                    budget * TEAMS_SHARE,
+                    pairs,
+                )
+                budget = max(0.0, budget - spent)
+                loaded = 1  # the dates' step loaded a copy of stage 1's model
+                proven = found is not None
+            if not proven:
+                found, proven, used, models, descent_fired = descend(
+                    m,
+                    maxima[0],
+                    bounds[0],
+                    start_plan,
+                    hint,
+                    deadline,
+                    seed,
+                    workers,
+                    budget * DESCENT_SHARE,
+                    pairs,
+                )
+                spent, loaded, fired = spent + used, loaded + models, fired or descent_fired
+                budget = max(0.0, budget - used)
             if found is not None:
                 hint(found)
         status = cp_model.UNKNOWN

@@ -303,7 +303,9 @@ def test_a_search_its_batches_end_has_spent_its_budget(monkeypatch):
     from scheduler import cpsat
 
     monkeypatch.setattr(executor, "TASKS_PER_UNIT", 1e-9)  # one batch, whatever the budget
-    monkeypatch.setattr(stages, "DESCENT_SHARE", 0.0)  # one stage-1 search per group
+    # one stage-1 search per group: no descent, no teams first
+    monkeypatch.setattr(stages, "DESCENT_SHARE", 0.0)
+    monkeypatch.setattr(stages, "teams_first", lambda *a, **k: (None, 0.0, False))
     searches = []
     real_until = cpsat.solve_until
 

@@ -1,0 +1,112 @@
+"""Teams first, then dates (``scheduler.teams_first``): the teams' model allows the teams of every plan,
+teams it picks are dated on stage 1's own model or give no plan (never an error), and on the pool it
+was made for the group ends at its bound without stage 1's search."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from hypothesis import given
+from ortools.sat.python import cp_model
+
+from benchmarks.generate import generate
+from constraints.registry import post_all
+from scheduler import cpsat, pooling, stages, teams_first
+from scheduler.instance import build_instance
+from scheduler.model import build_variables
+from scheduler.pooling import pools
+from scheduler.solve import _start, solve
+from tests.constraints.builders import inst
+from tests.scheduler.conftest import allround, check_plan, scenario
+from tests.scheduler.test_solve_properties import FEW, scenarios
+
+LATER = time.monotonic() + 3600
+
+
+def _teams_allow(instance, plan) -> None:
+    """Each pool's teams in ``plan`` (complete in the pool) are a plan of the teams' model at the
+    pool's heaviest load in ``plan``."""
+    for ts, es in pools(instance, instance.tasks):
+        if not all(t in plan for t in ts):
+            continue
+        tasks = [instance.tasks[t] for t in ts]
+        most = pooling.heaviest(instance, {t: plan[t] for t in ts})
+        m = teams_first.teams_model(instance, tasks, [], es, most)
+        cpsat.fix(m, {t: plan[t] for t in ts})
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        assert solver.solve(m.cp) == cp_model.OPTIMAL
+
+
+@FEW
+@given(sc=scenarios())
+def test_the_teams_model_allows_the_teams_of_every_start_plan(sc):
+    """The teams' model leaves rules out, never adds one: the teams of the plan every search starts
+    from (complete and valid for stage 1's model in its complete pools) are teams it allows."""
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    _teams_allow(instance, _start(instance)[1])
+
+
+def test_the_teams_model_allows_the_teams_of_a_hospital_round():
+    instance = build_instance(generate("hospitals", 1), followups=True, seed=1)
+    _teams_allow(instance, _start(instance)[1])
+
+
+def _two_clinics_on_one_day(conflicted: bool):
+    """Two one-day clinics that must both be visited on 2024-11-04; E2 may visit neither when
+    ``conflicted``, so E1 alone would make both visits on the same day."""
+    from inputs.scenario import Conflict
+
+    clinics = [inst(f"I{n}", f"卫生院{n}", tier="grassroots") for n in (1, 2)]
+    experts = [allround("E1", leader=True), allround("E2", leader=True)]
+    base = scenario(clinics, experts)
+    rules = {"grassroots": replace(base.tier_rules["grassroots"], team_min=1)}
+    sc = scenario(clinics, experts, deadline=base.params.start, tier_rules=rules)
+    if conflicted:
+        sc = replace(sc, conflicts=(Conflict("E2", "I1"), Conflict("E2", "I2")))
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    ((ts, es),) = pools(instance, instance.tasks)
+    m = build_variables(instance, [instance.tasks[t] for t in ts], [])
+    post_all(m)
+    return m, es
+
+
+def test_teams_that_cannot_be_dated_give_no_plan(monkeypatch):
+    """E1 within two days may make both visits (the teams' model has no dates), but not on one day
+    (R5): the dates' step finds no plan, and says so without an error."""
+    m, es = _two_clinics_on_one_day(conflicted=True)
+    dated = []
+    real = teams_first._dated
+    monkeypatch.setattr(teams_first, "_dated", lambda m, picked: dated.append(picked) or real(m, picked))
+    found, _, fired = teams_first.teams_first(m, [], es, 2, LATER, 0, 1, 1.0, 4)
+    assert found is None and not fired
+    assert [sorted(a.members for a in picked.values()) for picked in dated] == [[(0,), (0,)]]
+
+
+def test_teams_at_the_bound_are_dated_into_a_plan_of_every_visit():
+    m, es = _two_clinics_on_one_day(conflicted=False)
+    found, _, fired = teams_first.teams_first(m, [], es, 1, LATER, 0, 1, 1.0, 4)
+    assert found is not None and set(found) == {t.index for t in m.tasks} and not fired
+    assert pooling.heaviest(m.instance, found) == 1
+    assert found[0].start == found[1].start == 0 and found[0].members != found[1].members
+
+
+def test_a_province_pool_ends_at_its_bound_without_stage_one(monkeypatch):
+    """Province seed 41's pool 安顺市 (231 one-day visits, bound 35): stage 1's search, 21 s of it,
+    ended at 36; teams first finds 35, the bound, and the group's search does not run. The plan holds
+    every rule."""
+    calls = []
+    real = teams_first.teams_first
+
+    def spy(m, *args, **kwargs):
+        calls.append((len(m.tasks), real(m, *args, **kwargs)))
+        return calls[-1][1]
+
+    monkeypatch.setattr(stages, "teams_first", spy)
+    scenario_41 = generate("province", 41, hard=True)
+    result = solve(scenario_41, time_limit=60, seed=41, workers=1, processes=1)
+    check_plan(scenario_41, result.plan)
+    ((found, _, _),) = [out for tasks, out in calls if tasks == 231]
+    assert found is not None
+    assert [v for name, v in result.objective.items() if "安顺市" in name] == [35], result.objective

@@ -23,6 +23,7 @@ from scheduler.instance import Instance, Task
 from scheduler.model import Model, build_variables
 from scheduler.shares import quotas_met
 from scheduler.teams_first import TEAMS_SHARE, teams_first
+from scheduler.teams_first import Group as TeamsGroup  # not solve's Group
 
 
 @dataclass
@@ -153,28 +154,23 @@ def solve_group(
         rescue = 0.0  # the rescue's budget, after the search (``executor.RESCUE_ABOVE``)
         if len(group_pools) == 1 and complete:
             rescue = executor.rescue_units(budget, workers, pairs)
-            if pooling.heaviest(instance, start_plan) > bounds[0]:
-                # teams first, then dates (``scheduler.teams_first``): a plan at the bound ends stage 1
-                found, spent, fired = teams_first(
-                    m,
-                    targets,
-                    group_pools[0][1],
-                    bounds[0],
-                    deadline,
-                    seed,
-                    workers,
-                    budget * TEAMS_SHARE,
-                    pairs,
-                )
+            heaviest = pooling.heaviest(instance, start_plan)
+            if heaviest > bounds[0]:
+                # teams first, then dates (``scheduler.teams_first``): a plan at the bound ends stage 1,
+                # one above it is where the descent starts
+                steps = TeamsGroup(m, targets, group_pools[0][1], deadline, seed, workers, pairs)
+                found, spent, fired = teams_first(steps, bounds[0], heaviest - 1, budget * TEAMS_SHARE)
                 budget = max(0.0, budget - spent)
                 loaded = 1  # the dates' step loaded a copy of stage 1's model
-                proven = found is not None
+                proven = found is not None and pooling.heaviest(instance, found) <= bounds[0]
             if not proven:
-                found, proven, used, models, descent_fired = descend(
+                if found is not None:
+                    hint(found)
+                lowered, proven, used, models, descent_fired = descend(
                     m,
                     maxima[0],
                     bounds[0],
-                    start_plan,
+                    found if found is not None else start_plan,
                     hint,
                     deadline,
                     seed,
@@ -184,6 +180,7 @@ def solve_group(
                 )
                 spent, loaded, fired = spent + used, loaded + models, fired or descent_fired
                 budget = max(0.0, budget - used)
+                found = lowered if lowered is not None else found
             if found is not None:
                 hint(found)
         status = cp_model.UNKNOWN

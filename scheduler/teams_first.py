@@ -4,12 +4,14 @@ Stage 1 asks who makes each visit and when at once, on a model where every (visi
 carries the dates' rules (R5's intervals per member, R10's office capacity); on a large pool of one-day
 visits each of its search's tasks costs most of a second to set up, and the search can spend its whole
 budget a day above the bound. Asked apart, the two questions are often easy: first the teams alone, with
-every expert of the pool at most ``bound`` days (:func:`teams_model`), then the dates of those teams on
-stage 1's own model with the teams pinned (:func:`_dated`). A plan so found is one of stage 1's model,
-so it holds every rule, and at the bound it is the best there is: stage 1 has nothing left to search.
-Where no teams are found in the step's budget, or the teams found cannot be dated (the rules the teams'
-model leaves out: two visits of one member on the same days, the office's capacity, the yearly caps
-year by year), the group goes on as before from its start plan, a small share of its budget spent.
+every expert of the pool at most a given load (:func:`teams_model`), then the dates of those teams on
+stage 1's own model with the teams pinned (:func:`_dated`): at the pool's bound, and where that fails a
+day lower each step from the start plan's heaviest load (:func:`teams_first`). A plan so found is one of
+stage 1's model, so it holds every rule; at the bound it is the best there is, and stage 1 has nothing
+left to search; above it, the descent and stage 1 start from it. Where no teams are found in a step's
+budget, or the teams found cannot be dated (the rules the teams' model leaves out: two visits of one
+member on the same days, the office's capacity, the yearly caps year by year), the steps end, a small
+share of the group's budget spent.
 
 The teams are found by CP-SAT's violation local search alone (its feasibility jump): on province seed
 41's pool 安顺市 (231 one-day visits, 30 experts, 6,922 pairs, bound 35, which the relaxed bound and
@@ -22,11 +24,12 @@ on the rest, and minimising the heaviest load instead stalled at 39-40. Stage 1 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from constraints.registry import POSTS
-from scheduler import cpsat, executor
+from scheduler import cpsat, executor, pooling
 from scheduler.greedy import Assignment, QuotaTarget
 from scheduler.instance import Instance, Task
 from scheduler.model import Model, build_variables
@@ -67,25 +70,58 @@ def teams_model(
     return m
 
 
+@dataclass(frozen=True)
+class Group:
+    """What every step of teams first shares: stage 1's model of a one-pool group, its quota shares, its
+    pool's experts, the wall-clock last resort (``until``, monotonic seconds), the CP-SAT seed and
+    workers, and the group's (visit, candidate) pairs as the time plan counts them."""
+
+    m: Model
+    targets: list[QuotaTarget]
+    experts: list[int]
+    until: float
+    seed: int
+    workers: int
+    pairs: int
+
+
 def teams_first(
-    m: Model,
-    targets: list[QuotaTarget],
-    experts: list[int],
-    bound: int,
-    until: float,
-    seed: int,
-    workers: int,
-    budget: float,
-    pairs: int,
+    group: Group, bound: int, most: int, budget: float
 ) -> tuple[dict[int, Assignment] | None, float, bool]:
-    """A plan of every one of ``m``'s visits with each of ``experts`` at most ``bound`` days, within
-    about ``budget`` of stage 1's deterministic units: teams from the teams' model by CP-SAT's
-    violation local search alone (:data:`TEAMS_SEARCH_SHARE` of the budget, its units priced at
-    ``executor.LS_SECONDS_PER_UNIT`` against a stage-1 unit of a group of ``pairs`` pairs), then their
-    dates on ``m`` (stage 1's model, ``_dated``) by its full search on the rest. Returns the plan
-    (None: none found), the stage-1 units spent and whether the wall clock (``until``) ended a step."""
-    teams = teams_model(m.instance, m.tasks, targets, experts, bound)
-    per_unit = executor.LS_SECONDS_PER_UNIT / executor.unit_seconds(1.0, workers, 1, pairs)
+    """A plan of every one of the group's visits with the heaviest load of its experts as low as the
+    steps find, within about ``budget`` of stage 1's deterministic units in all (each step
+    :func:`level`): first at ``bound``; where that finds none, at ``most``, then a day less each step
+    down to a day above the bound, the first step that finds none ending them. Returns the last plan
+    found (None: none), the stage-1 units spent and whether the wall clock ended a step.
+
+    The bound first: where the teams' model is loose (two visits of one member on one day), teams at a
+    higher load are the likelier to be undatable. Then from the top down: measured on the twelve rounds
+    of hospitals seeds 2-10, 27-30, 34 and 141-148 with a pool above its bound after stage 1, the
+    steps from the start plan's load down left two pools a day lower at the end (seeds 5 and 34) and none
+    higher than the bound alone."""
+    found, spent, fired = level(group, bound, budget)
+    while found is None or pooling.heaviest(group.m.instance, found) > bound:
+        if most <= bound or budget - spent < TEAMS_LEAST:
+            break
+        plan, used, step_fired = level(group, most, budget - spent)
+        spent, fired = spent + used, fired or step_fired
+        if plan is None:
+            break
+        found = plan
+        most = pooling.heaviest(group.m.instance, plan) - 1
+    return found, spent, fired
+
+
+def level(group: Group, most: int, budget: float) -> tuple[dict[int, Assignment] | None, float, bool]:
+    """A plan of every one of the group's visits with each of its experts at most ``most`` days, within
+    about ``budget`` of stage 1's deterministic units: teams from the teams' model by CP-SAT's violation
+    local search alone (:data:`TEAMS_SEARCH_SHARE` of the budget, its units priced at
+    ``executor.LS_SECONDS_PER_UNIT`` against a stage-1 unit of a group of its pairs), then their dates on
+    stage 1's model (``_dated``) by its full search on the rest. Returns the plan (None: none found), the
+    stage-1 units spent and whether the wall clock ended a step."""
+    m, until, seed, workers = group.m, group.until, group.seed, group.workers
+    teams = teams_model(m.instance, m.tasks, group.targets, group.experts, most)
+    per_unit = executor.LS_SECONDS_PER_UNIT / executor.unit_seconds(1.0, workers, 1, group.pairs)
     solver = _solver(until, seed, workers, budget * TEAMS_SEARCH_SHARE / per_unit)
     solver.parameters.use_ls_only = True
     solver.parameters.max_num_deterministic_batches = 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import timedelta
 
 from hypothesis import given
 from ortools.sat.python import cp_model
@@ -53,54 +54,82 @@ def test_the_teams_model_allows_the_teams_of_a_hospital_round():
     _teams_allow(instance, _start(instance)[1])
 
 
-def _two_clinics_on_one_day(conflicted: bool):
-    """Two one-day clinics that must both be visited on 2024-11-04; E2 may visit neither when
-    ``conflicted``, so E1 alone would make both visits on the same day."""
+def _two_clinics(conflicted: bool, days: int = 1):
+    """Two one-day clinics to visit within ``days`` working days from 2024-11-04; E2 may visit neither
+    when ``conflicted``, so E1 alone makes both visits."""
     from inputs.scenario import Conflict
 
     clinics = [inst(f"I{n}", f"卫生院{n}", tier="grassroots") for n in (1, 2)]
     experts = [allround("E1", leader=True), allround("E2", leader=True)]
     base = scenario(clinics, experts)
     rules = {"grassroots": replace(base.tier_rules["grassroots"], team_min=1)}
-    sc = scenario(clinics, experts, deadline=base.params.start, tier_rules=rules)
+    deadline = base.params.start + timedelta(days=days - 1)
+    sc = scenario(clinics, experts, deadline=deadline, tier_rules=rules)
     if conflicted:
         sc = replace(sc, conflicts=(Conflict("E2", "I1"), Conflict("E2", "I2")))
     instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
     ((ts, es),) = pools(instance, instance.tasks)
     m = build_variables(instance, [instance.tasks[t] for t in ts], [])
     post_all(m)
-    return m, es
+    return teams_first.Group(m, [], es, LATER, 0, 1, 4)
+
+
+def _steps(monkeypatch) -> list[int]:
+    """The loads :func:`teams_first.level` is asked for, in order."""
+    steps: list[int] = []
+    real = teams_first.level
+
+    def level(group, most, budget):
+        steps.append(most)
+        return real(group, most, budget)
+
+    monkeypatch.setattr(teams_first, "level", level)
+    return steps
 
 
 def test_teams_that_cannot_be_dated_give_no_plan(monkeypatch):
     """E1 within two days may make both visits (the teams' model has no dates), but not on one day
     (R5): the dates' step finds no plan, and says so without an error."""
-    m, es = _two_clinics_on_one_day(conflicted=True)
+    group = _two_clinics(conflicted=True)
     dated = []
     real = teams_first._dated
     monkeypatch.setattr(teams_first, "_dated", lambda m, picked: dated.append(picked) or real(m, picked))
-    found, _, fired = teams_first.teams_first(m, [], es, 2, LATER, 0, 1, 1.0, 4)
+    found, _, fired = teams_first.level(group, 2, 1.0)
     assert found is None and not fired
     assert [sorted(a.members for a in picked.values()) for picked in dated] == [[(0,), (0,)]]
 
 
-def test_teams_at_the_bound_are_dated_into_a_plan_of_every_visit():
-    m, es = _two_clinics_on_one_day(conflicted=False)
-    found, _, fired = teams_first.teams_first(m, [], es, 1, LATER, 0, 1, 1.0, 4)
+def test_teams_at_the_bound_are_dated_into_a_plan_of_every_visit(monkeypatch):
+    """At the bound (one day each), the teams are dated on stage 1's model: both visits on the one day,
+    one member each; no step above the bound follows."""
+    group = _two_clinics(conflicted=False)
+    m = group.m
+    steps = _steps(monkeypatch)
+    found, _, fired = teams_first.teams_first(group, 1, 2, 1.0)
     assert found is not None and set(found) == {t.index for t in m.tasks} and not fired
-    assert pooling.heaviest(m.instance, found) == 1
+    assert pooling.heaviest(m.instance, found) == 1 and steps == [1]
     assert found[0].start == found[1].start == 0 and found[0].members != found[1].members
 
 
+def test_where_the_bound_fails_the_steps_come_down_from_the_top(monkeypatch):
+    """E1 alone makes both visits (two days, over two days): nothing at a bound of one day, then the
+    plan at two, asked for from the top."""
+    group = _two_clinics(conflicted=True, days=2)
+    steps = _steps(monkeypatch)
+    found, _, fired = teams_first.teams_first(group, 1, 2, 0.2)
+    assert found is not None and pooling.heaviest(group.m.instance, found) == 2 and not fired
+    assert steps == [1, 2] and found[0].start != found[1].start
+
+
 def test_a_province_pool_ends_at_its_bound_without_stage_one(monkeypatch):
-    """Province seed 41's pool 安顺市 (231 one-day visits, bound 35): stage 1's search, 21 s of it,
-    ended at 36; teams first finds 35, the bound, and the group's search does not run. The plan holds
-    every rule."""
+    """Province seed 41's pool 安顺市 (231 one-day visits, start plan 36, bound 35): stage 1's search,
+    21 s of it, ended at 36; teams first finds 35, the bound, and the group's search does not run. The
+    plan holds every rule."""
     calls = []
     real = teams_first.teams_first
 
-    def spy(m, *args, **kwargs):
-        calls.append((len(m.tasks), real(m, *args, **kwargs)))
+    def spy(group, *args, **kwargs):
+        calls.append((len(group.m.tasks), real(group, *args, **kwargs)))
         return calls[-1][1]
 
     monkeypatch.setattr(stages, "teams_first", spy)

@@ -139,3 +139,26 @@ def test_a_province_pool_ends_at_its_bound_without_stage_one(monkeypatch):
     ((found, _, _),) = [out for tasks, out in calls if tasks == 231]
     assert found is not None
     assert [v for name, v in result.objective.items() if "安顺市" in name] == [35], result.objective
+
+
+def test_the_teams_local_search_tries_again_with_a_seed_of_its_own(monkeypatch):
+    """Where the first try finds no teams (none exist at one day here), a second runs on its own seed,
+    each on an equal part of the budget; the same steps again run the same tries."""
+    group = _two_clinics(conflicted=True, days=2)
+    tries = []
+    real = cpsat.solve_until
+
+    def until(solver, cp, deadline, callback=None):
+        if solver.parameters.use_ls_only:
+            tries.append((solver.parameters.random_seed, solver.parameters.max_deterministic_time))
+        return real(solver, cp, deadline, callback)
+
+    monkeypatch.setattr(cpsat, "solve_until", until)
+    found, _, _ = teams_first.level(group, 1, 0.2)
+    assert found is None and len(tries) == teams_first.TEAMS_TRIES == 2
+    (seed_a, budget_a), (seed_b, budget_b) = tries
+    assert seed_a == group.seed != seed_b and budget_a == budget_b > 0
+    first = list(tries)
+    tries.clear()
+    teams_first.level(group, 1, 0.2)
+    assert tries == first

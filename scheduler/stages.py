@@ -161,11 +161,12 @@ def solve_group(
                 steps = TeamsGroup(m, targets, group_pools[0][1], deadline, seed, workers, pairs)
                 found, spent, fired = teams_first(steps, bounds[0], heaviest - 1, budget * TEAMS_SHARE)
                 budget = max(0.0, budget - spent)
-                loaded = 1  # the dates' step loaded a copy of stage 1's model
+                loaded = 1  # its dates' steps loaded copies of stage 1's model (counted as one)
                 proven = found is not None and pooling.heaviest(instance, found) <= bounds[0]
-            if not proven:
                 if found is not None:
                     hint(found)
+            if not proven:
+                # from the plan hinted; each plan the descent finds it hints in turn
                 lowered, proven, used, models, descent_fired = descend(
                     m,
                     maxima[0],
@@ -181,8 +182,6 @@ def solve_group(
                 spent, loaded, fired = spent + used, loaded + models, fired or descent_fired
                 budget = max(0.0, budget - used)
                 found = lowered if lowered is not None else found
-            if found is not None:
-                hint(found)
         status = cp_model.UNKNOWN
         if not proven and budget >= DESCENT_LEAST:
             solver = cp_model.CpSolver()

@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 
 from benchmarks.generate import generate
 from constraints.registry import post_all
+from inputs.scenario import Conflict
 from scheduler import cpsat, pooling, stages, teams_first
 from scheduler.instance import build_instance
 from scheduler.model import build_variables
@@ -57,8 +58,6 @@ def test_the_teams_model_allows_the_teams_of_a_hospital_round():
 def _two_clinics(conflicted: bool, days: int = 1):
     """Two one-day clinics to visit within ``days`` working days from 2024-11-04; E2 may visit neither
     when ``conflicted``, so E1 alone makes both visits."""
-    from inputs.scenario import Conflict
-
     clinics = [inst(f"I{n}", f"卫生院{n}", tier="grassroots") for n in (1, 2)]
     experts = [allround("E1", leader=True), allround("E2", leader=True)]
     base = scenario(clinics, experts)

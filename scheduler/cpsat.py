@@ -146,6 +146,17 @@ def hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
         cp.add_hint(var, value)
 
 
+def narrow(cp: cp_model.CpModel, var: cp_model.IntVar, low: int, high: int) -> None:
+    """Keep ``var`` of ``cp`` (a copy of the model ``var`` was made in: the same index) within
+    ``low``..``high`` through its domain, not a constraint. Why: CP-SAT 9.15's presolve fails (an
+    ``IndexError``, ``raw_hash_map<>::at``, out of the solve) on a copy with no plan where such a
+    constraint repeats one a rule posted (``x == 0``; hospitals seed 148, teams first's dates)."""
+    domain = cp.proto.variables[var.index].domain
+    kept = cp_model.Domain.from_flat_intervals(list(domain)).intersection_with(cp_model.Domain(low, high))
+    domain.clear()
+    domain.extend(kept.flattened_intervals())
+
+
 def fix(m: Model, plan: dict[int, Assignment]) -> None:
     """Pin who makes each visit (and which visits happen) to ``plan``."""
     cp = m.cp

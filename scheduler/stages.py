@@ -323,9 +323,10 @@ def descend(
             return found, False, spent, loaded, fired
         target = m.cp.clone()
         target.clear_objective()
-        target.add(target.get_int_var_from_proto_index(heaviest.index) <= now - 1)
+        # through the domains, not constraints (``cpsat.narrow``): a step's copy may have no plan
+        cpsat.narrow(target, heaviest, lb, now - 1)
         for task in m.tasks:
-            target.add(target.get_int_var_from_proto_index(m.present[task.index].index) == 1)
+            cpsat.narrow(target, m.present[task.index], 1, 1)
         solver = cp_model.CpSolver()
         cpsat.parameters(
             solver,

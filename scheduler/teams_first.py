@@ -150,16 +150,13 @@ def level(group: Group, most: int, budget: float) -> tuple[dict[int, Assignment]
 
 def _dated(m: Model, picked: dict[int, Assignment]) -> cp_model.CpModel:
     """``m`` copied with every visit present, the teams of ``picked`` pinned and no objective. The pins
-    are the variables' domains, not constraints: CP-SAT 9.15's presolve fails (an ``IndexError`` out of
-    the solve) on a copy with no plan where a pin repeats a rule's ``x == 0`` (hospitals seed 148)."""
+    are the variables' domains, not constraints (``cpsat.narrow``)."""
     dated = m.cp.clone()
     dated.clear_objective()
     dated.clear_hints()
 
     def pin(var: cp_model.IntVar, value: int) -> None:
-        domain = dated.proto.variables[var.index].domain
-        domain.clear()
-        domain.extend([value, value])
+        cpsat.narrow(dated, var, value, value)
 
     for (t, k), x in m.x.items():
         pin(x, int(k in picked[t].members))

@@ -15,6 +15,7 @@ from benchmarks.generate import generate
 from constraints.registry import post_all
 from inputs.scenario import Conflict
 from scheduler import cpsat, pooling, stages, teams_first
+from scheduler.greedy import Assignment
 from scheduler.instance import build_instance
 from scheduler.model import build_variables
 from scheduler.pooling import pools
@@ -161,3 +162,32 @@ def test_the_teams_local_search_tries_again_with_a_seed_of_its_own(monkeypatch):
     tries.clear()
     teams_first.level(group, 1, 0.2)
     assert tries == first
+
+
+def test_narrow_keeps_a_variable_within_its_domain_and_the_range():
+    """``cpsat.narrow`` intersects a copied variable's domain with a range, holes kept; an empty
+    intersection leaves the copy with no plan."""
+    cp = cp_model.CpModel()
+    var = cp.new_int_var_from_domain(cp_model.Domain.from_values([0, 1, 2, 5, 6, 9]), "v")
+    copy = cp.clone()
+    cpsat.narrow(copy, var, 2, 6)
+    assert list(copy.proto.variables[var.index].domain) == [2, 2, 5, 6]
+    assert list(cp.proto.variables[var.index].domain) == [0, 2, 5, 6, 9, 9]
+    cpsat.narrow(copy, var, 3, 4)
+    assert cp_model.CpSolver().solve(copy) in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID)
+
+
+def test_a_descent_step_with_no_plan_ends_the_descent_proven():
+    """E1 alone makes both visits over two days: asked for one day less than the plan's two, the
+    descent's copy has no plan (its bounds are the copy's domains, ``cpsat.narrow``); the descent ends
+    there, its plan proven best, without an error."""
+    group = _two_clinics(conflicted=True, days=2)
+    m = group.m
+    heaviest = m.cp.new_int_var(1, 2, "heaviest")
+    for k in range(len(m.instance.experts)):
+        if m.tasks_of.get(k):
+            m.cp.add(m.load(k) <= heaviest)
+    plan = {t.index: Assignment(t.index, (0,), 0) for t in m.tasks}
+    hinted = []
+    found, proven, _, loaded, fired = stages.descend(m, heaviest, 1, plan, hinted.append, LATER, 0, 1, 1.0, 4)
+    assert found is None and proven and loaded == 1 and not fired and not hinted

@@ -12,9 +12,12 @@ from __future__ import annotations
 import difflib
 import errno
 import json
+import os
 import re
 import sys
+import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -974,12 +977,35 @@ def serve(
     server.run(sockets=[listener])
 
 
-def main() -> None:  # pragma: no cover - exercised through the console script
+def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
         err.print("已中断。", markup=False)
         sys.exit(EXIT_ERROR)
+    except Exception as error:  # a fault of the tool, not of the input: no traceback on the planner's screen
+        _report_fault(error)
+        sys.exit(EXIT_ERROR)
+
+
+def _report_fault(error: Exception) -> None:
+    """Say in Chinese that the tool failed (not the planner's files), and keep the traceback for the
+    maintainers in a file of the system's temporary folder (a plan folder is written whole or not at
+    all: ``outputs.folder``)."""
+    kind = "内存不足" if isinstance(error, MemoryError) else "程序内部错误"
+    detail = printable(f"{type(error).__name__}: {error}")[:300]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    saved = Path(tempfile.gettempdir()) / f"巡查计划-错误-{stamp}-{os.getpid()}.txt"
+    try:
+        saved.write_text(
+            f"工具版本 {tool_version()}；Python {sys.version.split()[0]}\n命令：{sys.argv!r}\n\n"
+            + "".join(traceback.format_exception(error)),
+            encoding="utf-8",
+        )
+        where = f"详细信息已保存到 {saved}，请把这个文件和所用的输入文件一并发给维护人员。"
+    except OSError as exc:
+        where = f"详细信息未能保存（{os_reason(exc)}）。"
+    _alarm(kind, f"：命令未完成（{detail}）。这是本工具的问题，不是输入有误。{where}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -40,8 +40,9 @@ def designated(
     """Ids of the institutions that get a follow-up, in the order of the institutions sheet: those
     marked 是, then, for a share, those ``drawn`` before (a replan keeps its baseline's draw: adding
     an institution must not draw every follow-up anew, nor cancel an announced one) and as many
-    others drawn with ``seed`` as the share still asks for (among ``drawable`` when given: a replan
-    draws only institutions whose first visit leaves room for a follow-up)."""
+    others drawn with ``seed`` as the share still asks for (among ``drawable`` first when given: a replan
+    draws institutions whose first visit leaves room for a follow-up, and others only where those are
+    too few)."""
     candidates = [i for i in scenario.institutions if not i.exempt]
     chosen = {i.id for i in candidates if i.followup}
     share = scenario.params.followup_share
@@ -51,12 +52,16 @@ def designated(
         kept = set(drawn)
         chosen.update(i.id for i in candidates if i.followup is None and i.id in kept)
     if want > len(chosen):
-        pool = sorted(
-            i.id
-            for i in candidates
-            if i.followup is None and i.id not in chosen and (drawable is None or i.id in drawable)
-        )
-        chosen.update(random.Random(seed).sample(pool, min(want - len(chosen), len(pool))))
+        free = sorted(i.id for i in candidates if i.followup is None and i.id not in chosen)
+        # those with room first; where the share still asks for more, the others too: their follow-ups
+        # are listed as left out with the reason (the deadline), as a fresh plan lists them, rather than
+        # the share silently unmet (a replan whose added institution's visit ends too late for one)
+        pools = [free] if drawable is None else [[i for i in free if i in drawable]]
+        if drawable is not None:
+            pools.append([i for i in free if i not in drawable])
+        draw = random.Random(seed)
+        for pool in pools:
+            chosen.update(draw.sample(pool, min(max(0, want - len(chosen)), len(pool))))
     return [i.id for i in candidates if i.id in chosen]
 
 

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+import cli
 from cli import EXIT_INPUT, EXIT_OK, EXIT_USAGE, app
 from inputs.sample import SAMPLE_DIR
 
@@ -387,3 +388,36 @@ def test_the_workbook_names_every_solve_fact_in_chinese(sample_out):
     assert names and all(re.search("[\u4e00-\u9fff]", str(name)) for name in names), names
     plan = json.loads((sample_out / "plan.json").read_text(encoding="utf-8"))
     assert "最后一次巡查结束日期" in names and plan["stats"]["finish"]
+
+
+def test_a_fault_of_the_tool_is_said_in_chinese_and_kept_for_the_maintainers(monkeypatch, capsys, tmp_path):
+    """An unexpected error (a solver's fault, say) ends the command with a Chinese line naming it and
+    the file that keeps its traceback, not a traceback on the screen; exit code 1."""
+    monkeypatch.setattr(cli.tempfile, "gettempdir", lambda: str(tmp_path))
+
+    def broken() -> None:
+        raise IndexError("raw_hash_map<>::at")
+
+    monkeypatch.setattr(cli, "app", broken)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == cli.EXIT_ERROR
+    shown = capsys.readouterr().err
+    assert "程序内部错误" in shown and "IndexError: raw_hash_map<>::at" in shown and "Traceback" not in shown
+    (saved,) = tmp_path.glob("巡查计划-错误-*.txt")
+    assert str(saved) in shown.replace("\n", "")
+    kept = saved.read_text(encoding="utf-8")
+    assert "Traceback" in kept and "raw_hash_map" in kept and "工具版本" in kept
+
+
+def test_running_out_of_memory_is_said_as_such(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(cli.tempfile, "gettempdir", lambda: str(tmp_path / "absent"))
+
+    def broken() -> None:
+        raise MemoryError()
+
+    monkeypatch.setattr(cli, "app", broken)
+    with pytest.raises(SystemExit):
+        cli.main()
+    shown = capsys.readouterr().err
+    assert "内存不足" in shown and "详细信息未能保存" in shown and "Traceback" not in shown

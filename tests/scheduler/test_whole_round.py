@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from constraints import replanning
 from constraints.registry import post_all, validate
-from inputs.scenario import Batch, Unavailability
+from inputs.scenario import Batch, Quota, Unavailability
 from scheduler import followups
 from scheduler.greedy import greedy
 from scheduler.instance import build_instance
@@ -329,6 +329,33 @@ def test_a_replan_keeps_the_follow_ups_a_share_drew_and_draws_only_what_the_shar
     (extra,) = [c for c in result.changes if c.after.startswith("回头看")]
     assert extra.kind == "added" and extra.reason == "按回头看比例（50%）增加的回头看"
     assert replanning.check(later, result.plan, baseline, today) == []
+
+
+def test_a_share_the_replan_cannot_meet_lists_the_follow_up_left_out_with_its_reason():
+    """followup_share 50 %; the round's one centre, added mid-cycle, may be visited only in 2025 (the
+    quota of 2024 allows none), and a visit in January ends less than 30 days before the deadline of
+    01-31: no follow-up fits. The replan draws it all the same and lists it as left out with the
+    reason, as a fresh plan does (before: it drew none, and validate found the share unmet)."""
+    hospital = replace(inst("H1", "一号医院", "tertiary_general"), exempt=True)  # not visited this round
+    params = dict(
+        deadline=D("2025-01-31"),
+        followup_share=0.5,
+        feedback_days=0,
+        rectify_days=30,
+        quotas=[Quota(2024, max_share=0.0)],
+    )
+    sc = scenario([hospital], LEADERS, **params)
+    baseline = solve_checked(sc).plan
+    assert baseline.visits == ()
+    later = scenario([hospital, inst("G1", "一号卫生院", "grassroots")], LEADERS, **params)
+    result = replan(later, baseline, D("2024-11-04"), time_limit=5, seed=0, workers=1)
+    check_plan(later, result.plan)
+    assert [v.kind for v in result.plan.visits] == ["visit"]
+    (left,) = result.plan.unscheduled
+    assert (left.institution, left.kind, left.rule) == ("G1", "followup", "R15")
+    assert "已超过该日期" in left.reasons[0]
+    fresh = solve_checked(later).plan
+    assert [(u.institution, u.kind) for u in fresh.unscheduled] == [("G1", "followup")]
 
 
 def test_a_replan_adds_a_member_to_an_announced_follow_up_when_the_round_asks_for_larger_teams():

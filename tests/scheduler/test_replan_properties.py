@@ -76,7 +76,9 @@ def _harsher(draw, sc: Scenario, baseline) -> tuple[Scenario, object]:
         insts = [i for i in insts if i.id != gone]
         conflicts = [c for c in conflicts if c.institution_id != gone]
     experts, teams = list(sc.experts), sc.teams
-    busy = {m for v in started for m in v.members}
+    # an expert with nothing started and no institution's pin (R16) naming them, as the reader requires
+    pinned = {who for i in insts for who in (i.fixed_leader, *i.fixed_members)}
+    busy = {m for v in started for m in v.members} | pinned
     free = [e.id for e in experts if e.id not in busy]
     if free and draw(st.booleans()):
         gone = draw(st.sampled_from(free))

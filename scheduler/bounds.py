@@ -4,7 +4,8 @@
 valid team × its days) over its size; its visit-days over its leader-eligible experts; and, per
 required skill, the visit-days needing it over the experts holding it. :func:`relaxed_bound`
 strengthens it with the linear relaxation of the pool's assignment (caps, conflicts, districts), and
-:func:`whole_bound` that with the same programme in whole numbers, where a start plan is above it.
+:func:`whole_bound` that with the same programme in whole numbers, where a start plan is above it,
+and :func:`team_bound` with whole teams instead of shares, where the start plan is above that too.
 Loads are whole days, so all are rounded up. The solver posts the strongest it has as the floor of
 each pool's heaviest load and stops searching a pool once a plan reaches it.
 """
@@ -285,8 +286,6 @@ def whole_bound(
     """
     from ortools.sat.python import cp_model
 
-    from scheduler.cpsat import solve_until
-
     visits = [instance.tasks[t] for t in tasks]
     if budget <= 0 or not visits or not experts or any(v.team_staffed for v in visits):
         return floor, 0.0
@@ -300,6 +299,21 @@ def whole_bound(
     _program(
         instance, classes, lambda n: model.new_int_var(0, n, ""), cp_model.LinearExpr.sum, model.add, heaviest
     )
+    return _least_heaviest(model, heaviest, floor, [v.days for v in visits], budget, until)
+
+
+def _least_heaviest(
+    model: Any, heaviest: Any, floor: int, lengths: list[int], budget: float, until: float
+) -> tuple[int, float]:
+    """The bound a bound's ``model`` proves on its least ``heaviest`` load: CP-SAT core-based, one
+    worker, a fixed seed, within ``budget`` deterministic units, rounded up to a load some expert can
+    have (``lengths``, the visits' days), never below ``floor``; ``floor`` when the last resort
+    ``until`` stops it (so the bound never depends on the clock) or nothing meets the model (no whole
+    shares or teams make every visit: the pool's plans leave some out). With the units spent."""
+    from ortools.sat.python import cp_model
+
+    from scheduler.cpsat import solve_until
+
     model.minimize(heaviest)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -309,7 +323,116 @@ def whole_bound(
     status, fired = solve_until(solver, model, until)
     spent = solver.deterministic_time
     if fired or status in (cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
-        # no whole shares make every visit: the pool's plans leave some out, and the floor stands
         return floor, spent
     proven = math.ceil(solver.best_objective_bound - 1e-6)
-    return max(floor, attainable([v.days for v in visits], proven)), spent
+    return max(floor, attainable(lengths, proven)), spent
+
+
+# :func:`team_bound` lists the inclusion-minimal valid teams of each class of visits from the subsets
+# of its candidates who lead or hold a required skill: past TEAM_SUBSETS subsets in a pool (classes
+# with the same people and sizes listed once), or TEAM_LISTED teams, it is not tried. Listing them is
+# Python's work, outside CP-SAT's deterministic time: province seed 81's 遵义市, 7 lists of 24,157
+# subsets at most each, 3,439 teams, 0.08 s here.
+TEAM_SUBSETS = 200_000
+TEAM_LISTED = 20_000
+# The name of its model (no plan, no hint), like :data:`WHOLE_MODEL`.
+TEAM_MODEL = "whole-team bound"
+
+
+def team_bound(
+    instance: Instance, tasks: Sequence[int], experts: Sequence[int], floor: int, budget: float, until: float
+) -> tuple[int, float]:
+    """``floor`` raised by whole teams: the shares' programmes (:func:`relaxed_bound`,
+    :func:`whole_bound`) count each part, the leaders and the team's size apart, so one expert's seat
+    may serve a part on one visit and lead another where a real team needs two seats (province seed
+    81's 遵义市: whole shares reach 34 days, no teams do better than 35). Here each class of visits
+    (days, parts, sizes, candidates) is made by its inclusion-minimal valid teams (a leader-eligible
+    member, every part's skill, at most the tier's largest size; every valid team holds one, and
+    dropping members never raises a load), a whole number of its visits each, with members added
+    where a team is under the tier's smallest size, each expert within the heaviest load and their
+    yearly caps over the cycle. Every plan that makes all the pool's visits gives such counts (dates,
+    absences and pins aside, which only lower the bound), so CP-SAT's proven bound on the least
+    heaviest load, rounded up to a load some expert can have, is a lower bound. Not tried for visits
+    whose tier divides the work (R4's counts, one part each), standing teams (R11), or classes with
+    too many teams to list. Within ``budget`` deterministic units (one worker, a fixed seed,
+    core-based); a search the last resort ``until`` stops gives ``floor``. Returns the bound and the
+    deterministic time spent."""
+    from ortools.sat.python import cp_model
+
+    visits = [instance.tasks[t] for t in tasks]
+    if budget <= 0 or not visits or not experts or any(v.team_staffed or v.divides_work for v in visits):
+        return floor, 0.0
+    classes: dict[tuple[int, tuple[str, ...], int, int, tuple[int, ...]], int] = {}
+    for v in visits:
+        key = (v.days, v.skills, v.team_min, v.team_max, v.candidates)
+        classes[key] = classes.get(key, 0) + 1
+    # per class, the people its teams are listed from (they lead or hold a skill) and its largest size
+    lists = {key: _team_people(instance, key[1], key[3], key[4]) for key in classes}
+    unique = set(lists.values())
+    subsets = sum(math.comb(len(people), r) for people, _, most in unique for r in range(1, most + 1))
+    if subsets > TEAM_SUBSETS:
+        return floor, 0.0
+    teams_of = {found: _minimal_teams(instance, *found) for found in sorted(unique)}
+    listed = {key: teams_of[lists[key]] for key in classes}
+    if sum(map(len, teams_of.values())) > TEAM_LISTED or not all(listed.values()):
+        return floor, 0.0  # too many to list, or a class no team can make (its visits left out)
+    model = cp_model.CpModel()
+    model.name = TEAM_MODEL
+    top = sum(v.days for v in visits)
+    heaviest = model.new_int_var(min(floor, top), top, "L")
+    days_of: dict[int, list[tuple[Any, int]]] = {}
+    for key, n in classes.items():
+        days, _, smallest, _, candidates = key
+        made = [model.new_int_var(0, n, "") for _ in listed[key]]
+        model.add(sum(made) == n)
+        short = []
+        for team, var in zip(listed[key], made, strict=True):
+            for k in team:
+                days_of.setdefault(k, []).append((var, days))
+            if len(team) < smallest:
+                short.append((var, smallest - len(team)))
+        if short:  # a team under the tier's smallest size takes further members, any candidates
+            extra = {k: model.new_int_var(0, n, "") for k in candidates}
+            model.add(sum(extra.values()) >= sum(missing * var for var, missing in short))
+            for k, var in extra.items():
+                days_of.setdefault(k, []).append((var, days))
+    for k, terms in sorted(days_of.items()):
+        load = sum(days * var for var, days in terms)
+        model.add(load <= heaviest)
+        capacity = year_capacity(instance, k)
+        if capacity is not None:
+            model.add(load <= capacity)
+    return _least_heaviest(model, heaviest, floor, [v.days for v in visits], budget, until)
+
+
+def _team_people(
+    instance: Instance, skills: tuple[str, ...], most: int, candidates: tuple[int, ...]
+) -> tuple[tuple[int, ...], tuple[str, ...], int]:
+    """Of ``candidates``, those who lead or hold a skill of ``skills`` (only they can be in an
+    inclusion-minimal valid team: anyone else could be dropped), the skills and the largest size."""
+    experts = instance.experts
+    people = tuple(k for k in candidates if experts[k].leader or _mask(experts[k].skills, skills))
+    return people, skills, min(most, len(people))
+
+
+def _minimal_teams(
+    instance: Instance, people: tuple[int, ...], skills: tuple[str, ...], most: int
+) -> list[tuple[int, ...]]:
+    """The inclusion-minimal valid teams of ``people`` (a leader-eligible member, every skill of
+    ``skills`` held, at most ``most`` members), in a fixed order."""
+    full = (1 << len(skills)) - 1
+    experts = instance.experts
+    mask = {k: _mask(experts[k].skills, skills) for k in people}
+
+    def valid(team: Sequence[int]) -> bool:
+        covered = 0
+        for k in team:
+            covered |= mask[k]
+        return covered == full and any(experts[k].leader for k in team)
+
+    found = []
+    for size in range(1, most + 1):
+        for team in combinations(people, size):
+            if valid(team) and not any(valid(team[:i] + team[i + 1 :]) for i in range(size)):
+                found.append(team)
+    return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from scheduler.bounds import relaxed_bound, whole_bound
+from scheduler.bounds import relaxed_bound, team_bound, whole_bound
 from scheduler.instance import Instance, Task
 
 if TYPE_CHECKING:
@@ -120,18 +120,23 @@ def raised(
     floors: Sequence[int],
     plan: Mapping[int, Assignment],
     budget: float,
-    most: float,
+    most: tuple[float, float],
     until: float,
 ) -> tuple[list[int], float, int]:
-    """``floors`` with each pool whose heaviest load in ``plan`` is above its floor (:func:`above`)
-    given :func:`~scheduler.bounds.whole_bound`, in pool order, each within ``most`` deterministic
-    units of what is left of ``budget``; and the units spent and the pools tried. Deterministic."""
+    """``floors`` with each pool whose heaviest load in ``plan`` is above its floor given
+    :func:`~scheduler.bounds.whole_bound` and, where the plan is still above it,
+    :func:`~scheduler.bounds.team_bound`, in pool order, each within its ``most`` (whole shares,
+    whole teams) deterministic units of what is left of ``budget``; and the units spent and the
+    bounds' models tried. Deterministic."""
     out, spent, tried = [], 0.0, 0
-    high = above(instance, group_pools, floors, plan)
-    for (ts, es), floor, over in zip(group_pools, floors, high, strict=True):
-        left = min(most, budget - spent)
-        if left > 0 and over:
-            floor, used = whole_bound(instance, ts, es, floor, left, until)
+    load = loads(instance, plan)
+    for (ts, es), floor in zip(group_pools, floors, strict=True):
+        heaviest = max((load.get(k, 0) for k in es), default=0)
+        for bound, at_most in zip((whole_bound, team_bound), most, strict=True):
+            left = min(at_most, budget - spent)
+            if left <= 0 or heaviest <= floor:
+                break
+            floor, used = bound(instance, ts, es, floor, left, until)
             spent += used
             tried += 1
         out.append(floor)

@@ -226,7 +226,7 @@ def _solve_groups(
             pooling.floors(instance, group_pools),
             seeded,
             left,
-            executor.BOUND_MOST,
+            (executor.BOUND_MOST, executor.TEAM_MOST),
             until,
         )
         used = round(used, executor.SPENT_DIGITS)  # CP-SAT's count, to the digits it repeats

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 
 from benchmarks.generate import generate
 from inputs.scenario import Conflict, TierRule
-from scheduler.bounds import attainable, pool_bound, relaxed_bound, whole_bound
+from scheduler.bounds import attainable, pool_bound, relaxed_bound, team_bound, whole_bound
 from scheduler.instance import build_instance
 from scheduler.pooling import pools
 from tests.constraints.builders import expert, inst
@@ -156,12 +156,71 @@ def test_the_whole_share_bound_of_a_real_round_is_the_independent_one():
     assert (27, 30) in raised and raised.count((27, 30)) == 2
 
 
+def _paired_leaders(cap: int | None = 1, *, one_part_each: bool = False):
+    # nine one-day visits needing five parts, teams of 2-4, three leaders (E05 may work ``cap`` days),
+    # 安全生产 held by E02, E03 and E05 alone, 财务 by E02, E04 and E08: by shares 安全生产 asks E02
+    # and E03 for 4 days each, but E04's visits need E02 for 安全生产 (E03 leads its own), so 财务 on
+    # E03's visits falls to E08, and whole teams cannot keep everyone under 5 (the benchmark's own
+    # team bound, benchmarks/bounds.py, written apart, proves the same)
+    five = ("党建", "行风", "医疗管理", "财务", "安全生产")
+    people = [
+        expert("E01", "专家1", "行风", "医疗管理"),
+        expert("E02", "专家2", "财务", "安全生产"),
+        expert("E03", "专家3", "行风", "安全生产", leader=True),
+        expert("E04", "专家4", "党建", "医疗管理", "财务", leader=True),
+        expert("E05", "专家5", "安全生产", leader=True, max_days=cap),
+        expert("E06", "专家6", "党建"),
+        expert("E07", "专家7", "医疗管理"),
+        expert("E08", "专家8", "财务"),
+        expert("E09", "专家9", "行风", "医疗管理"),
+        expert("E10", "专家10", "党建"),
+    ]
+    rule = TierRule("grassroots", 1, 2, 4, five, one_part_each=one_part_each)
+    clinics = [inst(f"G{n}", f"卫生院{n}", tier="grassroots") for n in range(9)]
+    return scenario(clinics, people, tier_rules={"grassroots": rule})
+
+
+def _teams(sc, budget: float = 2.0):
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    ((tasks, experts),) = pools(instance, instance.tasks)
+    relaxed = relaxed_bound(instance, tasks, experts)
+    until = time.monotonic() + 60
+    whole, _ = whole_bound(instance, tasks, experts, relaxed, budget, until)
+    return relaxed, whole, team_bound(instance, tasks, experts, whole, budget, until)[0]
+
+
+def test_whole_teams_raise_the_bound_where_one_seat_would_serve_two_parts():
+    # the shares say 4 and whole shares reach it; no teams do better than 5, which the solver reaches
+    # and, with that bound, proves at once
+    sc = _paired_leaders()
+    assert _teams(sc) == (4, 4, 5)
+    result = solve_checked(sc)
+    assert max(loads(result.plan).values()) == 5
+    assert [v for k, v in result.bound.items() if k.startswith("max_load[")] == [5]
+    assert result.plan.status == "optimal"
+
+
+def test_whole_teams_raise_the_bound_without_a_cap_too_and_equal_the_shares_where_they_are_exact():
+    # without E05's cap the shares say 3, teams 4, the solver's optimum; four all-round leaders on six
+    # clinics: 3 every way
+    sc = _paired_leaders(None)
+    assert _teams(sc) == (3, 3, 4)
+    assert max(loads(solve_checked(sc).plan).values()) == 4
+    assert _teams(_six_clinics()) == (3, 3, 3)
+
+
+def test_the_team_bound_keeps_the_floor_where_work_is_divided_or_without_budget():
+    relaxed, whole, _ = _teams(_paired_leaders(one_part_each=True))
+    assert _teams(_paired_leaders(one_part_each=True))[2] == whole >= relaxed
+    assert _teams(_paired_leaders(), budget=0.0) == (4, 4, 4)
+
+
 @settings(FEW, max_examples=40)
 @given(sc=scenarios())
 def test_no_plan_is_below_the_whole_share_bound(sc):
     """On random small rounds (caps, recusals, districts, R4's parts, standing teams, follow-ups): in
     each pool whose visits the solver's plan all makes, the heaviest load is at least the pool's
-    whole-share bound."""
+    whole-share bound, and at least its whole-team bound."""
     result = solve_checked(sc)
     instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)  # as solve builds it
     made = {(v.institution, v.kind) for v in result.plan.visits}
@@ -171,4 +230,5 @@ def test_no_plan_is_below_the_whole_share_bound(sc):
             continue  # a visit left out: the bound speaks of plans making them all
         relaxed = relaxed_bound(instance, tasks, experts)
         whole, _ = whole_bound(instance, tasks, experts, relaxed, 1.0, time.monotonic() + 60)
-        assert max(load[instance.experts[k].id] for k in experts) >= whole >= relaxed
+        teams, _ = team_bound(instance, tasks, experts, whole, 1.0, time.monotonic() + 60)
+        assert max(load[instance.experts[k].id] for k in experts) >= teams >= whole >= relaxed

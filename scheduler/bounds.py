@@ -353,10 +353,10 @@ def team_bound(
     yearly caps over the cycle. Every plan that makes all the pool's visits gives such counts (dates,
     absences and pins aside, which only lower the bound), so CP-SAT's proven bound on the least
     heaviest load, rounded up to a load some expert can have, is a lower bound. Not tried for visits
-    whose tier divides the work (R4's counts, one part each), standing teams (R11), or classes with
-    too many teams to list. Within ``budget`` deterministic units (one worker, a fixed seed,
-    core-based); a search the last resort ``until`` stops gives ``floor``. Returns the bound and the
-    deterministic time spent."""
+    whose tier divides the work (R4's counts, one part each), standing teams (R11), classes with too
+    many teams to list, or (as :func:`whole_bound`) too many (class, candidate) pairs. Within ``budget``
+    deterministic units (one worker, a fixed seed, core-based); a search the last resort ``until``
+    stops gives ``floor``. Returns the bound and the deterministic time spent."""
     from ortools.sat.python import cp_model
 
     visits = [instance.tasks[t] for t in tasks]
@@ -366,6 +366,8 @@ def team_bound(
     for v in visits:
         key = (v.days, v.skills, v.team_min, v.team_max, v.candidates)
         classes[key] = classes.get(key, 0) + 1
+    if sum(len(key[-1]) for key in classes) > WHOLE_SHARES:
+        return floor, 0.0  # an open pool of thousands of visits: listing alone would cost seconds
     # per class, the people its teams are listed from (they lead or hold a skill) and its largest size
     lists = {key: _team_people(instance, key[1], key[3], key[4]) for key in classes}
     unique = set(lists.values())

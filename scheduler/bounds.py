@@ -131,6 +131,48 @@ def year_capacity(instance: Instance, k: int) -> int | None:
     return sum(min(cap, n) for n in free.values())
 
 
+def free_days(instance: Instance, k: int) -> int:
+    """The most visit days expert ``k`` can work over the cycle: :func:`year_capacity` under a yearly
+    cap, else the cycle's working days the expert is not away on (one visit a day, R5)."""
+    capacity = year_capacity(instance, k)
+    if capacity is not None:
+        return capacity
+    away = {w for w in instance.blocked.get(k, ()) if 0 <= w < len(instance.workdays)}
+    return len(instance.workdays) - len(away)
+
+
+def short_capacities(instance: Instance, tasks: Sequence[int]) -> list[tuple[list[tuple[int, int]], int]]:
+    """Where no plan can make all of ``tasks`` (a pool's visits) for want of people: per part, the
+    days its visits need of its holders (days × the members the part needs) against the days all its
+    holders among their candidates can work over the cycle (:func:`free_days`), and likewise the
+    visits' days against their leader-eligible candidates'. Each such shortfall as ``(terms,
+    supply)``: a visit made adds its ``days × members`` of the terms ``(task, days × members)``, and
+    every plan keeps their sum of the visits it makes within ``supply`` (each member works the
+    visit's days, within their own). Empty where the counts leave room for every visit, as they do
+    in every pool a plan can make whole; not worked out for standing teams (R11)."""
+    visits = [instance.tasks[t] for t in tasks]
+    if any(v.team_staffed for v in visits):
+        return []
+    experts = instance.experts
+    needs: dict[str | None, list[tuple[int, int]]] = {}  # a part's skill (None: the leader) -> terms
+    holders: dict[str | None, set[int]] = {}
+    for v in visits:
+        for skill, count in [*zip(v.skills, v.part_counts(), strict=True), (None, 1)]:
+            needs.setdefault(skill, []).append((v.index, v.days * count))
+            held = holders.setdefault(skill, set())
+            held.update(
+                k
+                for k in v.candidates
+                if (experts[k].leader if skill is None else skill in experts[k].skills)
+            )
+    short = []
+    for skill, terms in needs.items():
+        supply = sum(free_days(instance, k) for k in sorted(holders[skill]))
+        if sum(need for _, need in terms) > supply:
+            short.append((terms, supply))
+    return short
+
+
 def attainable(lengths: list[int], at_least: int) -> int:
     """The smallest sum of some of ``lengths`` (each visit once) that is ≥ ``at_least``, or
     ``at_least`` when none reaches it: an expert's load is such a sum (visits last their days)."""

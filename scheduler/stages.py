@@ -16,6 +16,7 @@ from ortools.sat.python import cp_model
 
 from constraints.registry import post_all
 from scheduler import cpsat, executor, pacing, pooling
+from scheduler.bounds import short_capacities
 from scheduler.executor import Progress
 from scheduler.greedy import Assignment, QuotaTarget, compact
 from scheduler.improve import Work, improve
@@ -102,6 +103,15 @@ def solve_group(
     for (ts, es), floor in zip(group_pools, floors, strict=True):
         top = sum(instance.tasks[t].days for t in ts)
         lb = min(floor, top)
+        short = short_capacities(instance, ts)
+        if short:
+            # no plan makes all the pool's visits: its bound, of plans that do, would let any load
+            # under it pass, so the loads of the visits it makes are lowered from nothing (hospitals
+            # seed 2's 德渡市, 16 of its visits made: 24 or 41 days, as the search happened to end);
+            # the shortfalls themselves are posted, which spares the search visits no plan can make
+            lb = 0
+            for terms, supply in short:
+                cp.add(sum(need * m.present[t] for t, need in terms) <= supply)
         bounds.append(lb)
         mx = cp.new_int_var(lb, top, f"max_load[{pooling.pool_name(instance, es, ts)}]")
         working = [k for k in es if m.tasks_of.get(k)]

@@ -12,7 +12,14 @@ from hypothesis import given, settings
 
 from benchmarks.generate import generate
 from inputs.scenario import Conflict, TierRule
-from scheduler.bounds import attainable, pool_bound, relaxed_bound, team_bound, whole_bound
+from scheduler.bounds import (
+    attainable,
+    pool_bound,
+    relaxed_bound,
+    short_capacities,
+    team_bound,
+    whole_bound,
+)
 from scheduler.instance import build_instance
 from scheduler.pooling import pools
 from tests.constraints.builders import expert, inst
@@ -213,6 +220,37 @@ def test_the_team_bound_keeps_the_floor_where_work_is_divided_or_without_budget(
     relaxed, whole, _ = _teams(_paired_leaders(one_part_each=True))
     assert _teams(_paired_leaders(one_part_each=True))[2] == whole >= relaxed
     assert _teams(_paired_leaders(), budget=0.0) == (4, 4, 4)
+
+
+def _one_holder(cap: int | None):
+    # six clinics needing 安全生产, held by E1 alone (``cap`` days a year); E2-E5 lead and hold the rest
+    four = ("党建", "行风", "医疗管理", "财务")
+    people = [expert("E1", "专家1", "安全生产", max_days=cap)]
+    people += [expert(f"E{n}", f"专家{n}", *four, leader=True) for n in range(2, 6)]
+    rule = TierRule("grassroots", 1, 2, 4, (*four, "安全生产"))
+    clinics = [inst(f"I{n}", f"卫生院{n}", tier="grassroots") for n in range(1, 7)]
+    return scenario(clinics, people, tier_rules={"grassroots": rule})
+
+
+def test_a_pool_short_of_a_part_is_told_and_its_plan_makes_what_it_can_fairly():
+    # E1 may work 3 days: three of the six visits can be made, each by E1 and one of four leaders
+    sc = _one_holder(3)
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    ((tasks, _),) = pools(instance, instance.tasks)
+    ((terms, supply),) = short_capacities(instance, tasks)
+    assert supply == 3 and sorted(need for _, need in terms) == [1] * 6
+    result = solve_checked(sc)
+    assert len(result.plan.visits) == 3 and len(result.plan.unscheduled) == 3
+    load = loads(result.plan)
+    assert load["E1"] == 3 and max(load[f"E{n}"] for n in range(2, 6)) == 1  # the three leaders' days spread
+
+
+def test_a_pool_with_room_for_every_visit_is_not_short():
+    sc = _one_holder(None)
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    ((tasks, _),) = pools(instance, instance.tasks)
+    assert short_capacities(instance, tasks) == []
+    assert len(solve_checked(sc).plan.visits) == 6
 
 
 @settings(FEW, max_examples=40)

@@ -124,21 +124,23 @@ def year_capacity(instance: Instance, k: int) -> int | None:
     cap = instance.year_caps[k]
     if cap is None:
         return None
-    free = dict(instance.workdays_per_year)
-    for w in instance.blocked.get(k, ()):
-        if 0 <= w < len(instance.workdays):
-            free[instance.workdays[w].year] -= 1
-    return sum(min(cap, n) for n in free.values())
+    return sum(min(cap, n) for n in _free_per_year(instance, k).values())
 
 
 def free_days(instance: Instance, k: int) -> int:
     """The most visit days expert ``k`` can work over the cycle: :func:`year_capacity` under a yearly
     cap, else the cycle's working days the expert is not away on (one visit a day, R5)."""
     capacity = year_capacity(instance, k)
-    if capacity is not None:
-        return capacity
-    away = {w for w in instance.blocked.get(k, ()) if 0 <= w < len(instance.workdays)}
-    return len(instance.workdays) - len(away)
+    return sum(_free_per_year(instance, k).values()) if capacity is None else capacity
+
+
+def _free_per_year(instance: Instance, k: int) -> dict[int, int]:
+    """Per calendar year of the cycle, the working days expert ``k`` is not away on."""
+    free = dict(instance.workdays_per_year)
+    for w in instance.blocked.get(k, ()):
+        if 0 <= w < len(instance.workdays):
+            free[instance.workdays[w].year] -= 1
+    return free
 
 
 def short_capacities(instance: Instance, tasks: Sequence[int]) -> list[tuple[list[tuple[int, int]], int]]:

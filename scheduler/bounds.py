@@ -175,6 +175,26 @@ def short_capacities(instance: Instance, tasks: Sequence[int]) -> list[tuple[lis
     return short
 
 
+def most_made(
+    instance: Instance, tasks: Sequence[int], short: list[tuple[list[tuple[int, int]], int]]
+) -> int:
+    """The most of ``tasks`` a plan can make within the shortfalls ``short`` (:func:`short_capacities`):
+    the linear programme's optimum, rounded down (no plan makes more; it may be that none makes as
+    many)."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
+        return len(tasks)
+    made = {t: solver.NumVar(0, 1, "") for t in tasks}
+    for terms, supply in short:
+        solver.Add(solver.Sum([need * made[t] for t, need in terms]) <= supply)
+    solver.Maximize(solver.Sum(list(made.values())))
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return len(tasks)
+    return math.floor(solver.Objective().Value() + 1e-6)
+
+
 def attainable(lengths: list[int], at_least: int) -> int:
     """The smallest sum of some of ``lengths`` (each visit once) that is ≥ ``at_least``, or
     ``at_least`` when none reaches it: an expert's load is such a sum (visits last their days)."""
@@ -261,16 +281,25 @@ def _program(
     total: Callable[[list[Any]], Any],
     add: Callable[[Any], Any],
     heaviest: Any,
+    made: dict[tuple, Any] | None = None,
 ) -> None:
     """Post the shares' programme of :func:`relaxed_bound` (with ``new_share(n)`` a share in ``[0, n]``:
     a fraction for the relaxation, a whole number for :func:`whole_bound`; ``total`` the solver's sum):
     per class, the team's sizes, the leaders and each part's (with one part each, each set of parts')
-    holders; per expert, the load at most ``heaviest`` and the yearly caps over the cycle."""
+    holders; per expert, the load at most ``heaviest`` and the yearly caps over the cycle. ``made``:
+    per class, the variable counting the visits of it made (:func:`partial_bound`; default all ``n``),
+    which then scales the class's needs and caps each share, and each expert's days are within the days
+    they can work (:func:`free_days`)."""
     experts = instance.experts
     load: dict[int, list] = {}
-    for (days, skills, counts, one_each, (team, most), candidates), n in classes.items():
+    for key, n in classes.items():
+        days, skills, counts, one_each, (team, most), candidates = key
         people = [k for k in candidates if not one_each or set(experts[k].skills) & set(skills)]
         share = {k: new_share(n) for k in people}
+        if made is not None:
+            n = made[key]
+            for var in share.values():
+                add(var <= n)
         add(total(list(share.values())) >= n * team)
         if most >= team:  # (a tier's largest team under its smallest valid one: no plan makes it)
             add(total(list(share.values())) <= n * most)
@@ -287,7 +316,7 @@ def _program(
     for k, terms in sorted(load.items()):
         days_of = total([days * var for var, days in terms])
         add(days_of <= heaviest)
-        capacity = year_capacity(instance, k)
+        capacity = year_capacity(instance, k) if made is None else free_days(instance, k)
         if capacity is not None:
             add(days_of <= capacity)
 
@@ -306,6 +335,36 @@ def _relaxation(instance: Instance, visits: list[Task]) -> float | None:
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None
     return float(heaviest.solution_value())
+
+
+def partial_bound(instance: Instance, tasks: Sequence[int], made: int) -> int:
+    """A lower bound on the heaviest load of plans making at least ``made`` of ``tasks`` (a pool's
+    visits), for a pool no plan can make whole (:func:`short_capacities`), where :func:`relaxed_bound`,
+    which speaks of plans making every visit, is no bound. The programme of :func:`relaxed_bound` with
+    the count of each class's visits made a fraction too (each expert's share within it), at least
+    ``made`` in all, and each expert within the days they can work: it makes the visits that weigh least
+    on the busiest. The solver makes as many visits as it can before it weighs loads, and never fewer
+    than its start plan, so with ``made`` the start plan's count it bounds the plans it may end on.
+    Standing teams (R11) and a programme without optimum give 0."""
+    from ortools.linear_solver import pywraplp
+
+    visits = [instance.tasks[t] for t in tasks]
+    if made <= 0 or any(v.team_staffed for v in visits):
+        return 0
+    solver = pywraplp.Solver.CreateSolver("GLOP")
+    if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
+        return 0
+    heaviest = solver.NumVar(0, solver.infinity(), "L")
+    classes = _classes(instance, visits)
+    count = {key: solver.NumVar(0, n, "") for key, n in classes.items()}
+    _program(
+        instance, classes, lambda n: solver.NumVar(0, n, ""), solver.Sum, solver.Add, heaviest, made=count
+    )
+    solver.Add(solver.Sum(list(count.values())) >= made)
+    solver.Minimize(heaviest)
+    if solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return 0
+    return attainable([v.days for v in visits], math.ceil(heaviest.solution_value() - 1e-6))
 
 
 # Past this many share variables :func:`whole_bound` is not tried: building its model would cost more

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from scheduler.bounds import relaxed_bound, team_bound, whole_bound
+from scheduler.bounds import partial_bound, relaxed_bound, short_capacities, team_bound, whole_bound
 from scheduler.instance import Instance, Task
 
 if TYPE_CHECKING:
@@ -98,6 +98,25 @@ def floors(instance: Instance, group_pools: Sequence[tuple[Sequence[int], Sequen
     """Each pool's lower bound (:func:`~scheduler.bounds.relaxed_bound`, which computes it once per
     pool of the round: the start plan, the groups' budgets and their models all ask for it)."""
     return [relaxed_bound(instance, ts, es) for ts, es in group_pools]
+
+
+def made_floors(
+    instance: Instance,
+    group_pools: Sequence[tuple[Sequence[int], Sequence[int]]],
+    floors: Sequence[int],
+    plan: Mapping[int, Assignment],
+) -> list[int]:
+    """``floors`` (bounds of plans making every visit), with each pool that ``plan`` leaves visits of
+    and no plan can make whole (:func:`~scheduler.bounds.short_capacities`) given instead the bound of
+    plans making as many of its visits (:func:`~scheduler.bounds.partial_bound`): the solver never
+    ends on fewer than its start plan's."""
+    out = []
+    for (ts, _), floor in zip(group_pools, floors, strict=True):
+        made = sum(1 for t in ts if t in plan)
+        if made < len(ts) and short_capacities(instance, ts):
+            floor = partial_bound(instance, ts, made)
+        out.append(floor)
+    return out
 
 
 def above(

@@ -211,7 +211,8 @@ def _solve_groups(
     per_pool = executor.workers_per_pool(workers, len(live))
     done = []
     short = []  # whose start plan leaves visits out (objective 1 before objective 2)
-    floors = []  # each pool's lower bound, from the whole candidate lists (not the pruned ones)
+    floors = []  # each pool's lower bound, from the whole candidate lists (not the pruned ones); a pool
+    # no plan can make whole: that of plans making as many of its visits as the start plan
     # where the start plan is above a pool's relaxed bound, the bound in whole shares, within its budget
     # (``executor.BOUND_SHARE``), its cost charged to the time plan from its deterministic time
     left = executor.BOUND_SHARE * engine.time_limit
@@ -232,6 +233,7 @@ def _solve_groups(
         used = round(used, executor.SPENT_DIGITS)  # CP-SAT's count, to the digits it repeats
         left -= used
         bounded += executor.bound_seconds(used, tried)
+        floor = pooling.made_floors(instance, group_pools, floor, seeded)
         floors.append(floor)
         short.append(len(seeded) < len(tasks))
         done.append(

@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model
 
 from constraints.registry import post_all
 from scheduler import cpsat, executor, pacing, pooling
-from scheduler.bounds import short_capacities
+from scheduler.bounds import most_made, short_capacities
 from scheduler.executor import Progress
 from scheduler.greedy import Assignment, QuotaTarget, compact
 from scheduler.improve import Work, improve
@@ -60,12 +60,23 @@ def greedy_at_bound(
     floors: list[int] | None = None,
 ) -> bool:
     """Whether the greedy plan already places every task with each pool's load at its lower bound
-    (``floors``, per pool; default :func:`~scheduler.bounds.relaxed_bound`)."""
-    if any(t.index not in plan for t in tasks):
-        return False
+    (``floors``, per pool, as :func:`~scheduler.pooling.made_floors` gives them; default from
+    :func:`~scheduler.bounds.relaxed_bound`); in a pool no plan can make whole, as many of its tasks as
+    its shortfalls allow (:func:`~scheduler.bounds.most_made`)."""
+    if any(t.index not in plan for t in tasks) and len(group_pools) > 1:
+        return False  # (the shortfalls are a pool's own; groups of several pools share quotas)
     if floors is None:
-        floors = pooling.floors(instance, group_pools)
-    return not any(pooling.above(instance, group_pools, floors, {t.index: plan[t.index] for t in tasks}))
+        floors = pooling.made_floors(instance, group_pools, pooling.floors(instance, group_pools), plan)
+    load = pooling.loads(instance, {t.index: plan[t.index] for t in tasks if t.index in plan})
+    for (ts, es), floor in zip(group_pools, floors, strict=True):
+        made = sum(1 for t in ts if t in plan)
+        if made < len(ts):
+            short = short_capacities(instance, ts)
+            if not short or made < most_made(instance, ts, short):
+                return False
+        if max((load.get(k, 0) for k in es), default=0) > floor:
+            return False
+    return True
 
 
 def solve_group(
@@ -86,10 +97,12 @@ def solve_group(
     """Stages 1 and 2 on one group; ``budgets`` (deterministic time of each stage, from
     ``scheduler.executor.budgets``) end the searches, ``deadline`` is only the last resort.
     ``at_bound``: the start plan meets the group's quota shares and every pool's bound (no stage 1;
-    ``PoolJob.at_bound``). ``floors`` are the pools' lower bounds, from the whole round (default: from
-    ``instance``, which may have pruned candidate lists)."""
+    ``PoolJob.at_bound``). ``floors`` are the pools' lower bounds, from the whole round, a pool no plan
+    can make whole given that of plans making as many of its visits as the start plan
+    (:func:`~scheduler.pooling.made_floors`; default: from ``instance``, which may have pruned
+    candidate lists)."""
     if floors is None:
-        floors = pooling.floors(instance, group_pools)
+        floors = pooling.made_floors(instance, group_pools, pooling.floors(instance, group_pools), start_plan)
     m = build_variables(instance, tasks, targets)
     post_all(m)
     cp = m.cp
@@ -103,15 +116,12 @@ def solve_group(
     for (ts, es), floor in zip(group_pools, floors, strict=True):
         top = sum(instance.tasks[t].days for t in ts)
         lb = min(floor, top)
-        short = short_capacities(instance, ts)
-        if short:
-            # no plan makes all the pool's visits: its bound, of plans that do, would let any load
-            # under it pass, so the loads of the visits it makes are lowered from nothing (hospitals
-            # seed 2's 德渡市, 16 of its visits made: 24 or 41 days, as the search happened to end);
-            # the shortfalls themselves are posted, which spares the search visits no plan can make
-            lb = 0
-            for terms, supply in short:
-                cp.add(sum(need * m.present[t] for t, need in terms) <= supply)
+        # where no plan makes all the pool's visits, its floor is that of plans making as many as the
+        # start plan (``made_floors``: the bound of plans making all would let any load under it pass —
+        # hospitals seed 2's 德渡市, 16 of its visits made: 24 or 41 days, as the search happened to
+        # end), and the shortfalls are posted, which spares the search visits no plan can make
+        for terms, supply in short_capacities(instance, ts):
+            cp.add(sum(need * m.present[t] for t, need in terms) <= supply)
         bounds.append(lb)
         mx = cp.new_int_var(lb, top, f"max_load[{pooling.pool_name(instance, es, ts)}]")
         working = [k for k in es if m.tasks_of.get(k)]

@@ -14,14 +14,18 @@ from benchmarks.generate import generate
 from inputs.scenario import Conflict, TierRule
 from scheduler.bounds import (
     attainable,
+    most_made,
+    partial_bound,
     pool_bound,
     relaxed_bound,
     short_capacities,
     team_bound,
     whole_bound,
 )
+from scheduler.greedy import Assignment
 from scheduler.instance import build_instance
 from scheduler.pooling import pools
+from scheduler.stages import greedy_at_bound
 from tests.constraints.builders import expert, inst
 from tests.scheduler.conftest import allround, loads, scenario, solve_checked
 from tests.scheduler.test_solve_properties import FEW, scenarios
@@ -243,6 +247,37 @@ def test_a_pool_short_of_a_part_is_told_and_its_plan_makes_what_it_can_fairly():
     assert len(result.plan.visits) == 3 and len(result.plan.unscheduled) == 3
     load = loads(result.plan)
     assert load["E1"] == 3 and max(load[f"E{n}"] for n in range(2, 6)) == 1  # the three leaders' days spread
+    # the pool's floor is that of plans making three visits (E1 on each), not 0, and the plan meets it
+    assert partial_bound(instance, tasks, 3) == 3 and result.bound["max_load[巴南]"] == 3
+    assert partial_bound(instance, tasks, 4) == 0  # no plan makes four: no bound claimed
+    # a start plan making three, E1 on each with a leader apiece, is at the bound: no search needed;
+    # one making two is not (a third can be made)
+    assert most_made(instance, tasks, short_capacities(instance, tasks)) == 3
+    k = {e.id: n for n, e in enumerate(instance.experts)}
+
+    def plan(*leaders: str) -> dict[int, Assignment]:
+        return {t: Assignment(t, (k["E1"], k[who]), k[who]) for t, who in zip(tasks, leaders, strict=False)}
+
+    group = [(tasks, list(k.values()))]
+    assert greedy_at_bound(instance, instance.tasks, group, plan("E2", "E3", "E4"))
+    assert not greedy_at_bound(instance, instance.tasks, group, plan("E2", "E3"))
+
+
+def test_a_partial_bound_sees_which_visits_weigh_least():
+    # four 1-day clinics E1 alone may make (安全生产) and two 1-day clinics anyone may: a plan making
+    # five makes at least three of E1's (its heaviest load ≥ 3); one making two may skip E1 (≥ 1)
+    people = [expert("E1", "专家1", "安全生产", leader=True)]
+    people += [expert(f"E{n}", f"专家{n}", "党建", leader=True) for n in range(2, 4)]
+    rules = {
+        "grassroots": TierRule("grassroots", 1, 1, 2, ("安全生产",)),
+        "secondary": TierRule("secondary", 1, 1, 2, ("党建",)),
+    }
+    clinics = [inst(f"I{n}", f"卫生院{n}", tier="grassroots") for n in range(1, 5)]
+    clinics += [inst(f"I{n}", f"医院{n}", tier="secondary") for n in range(5, 7)]
+    sc = scenario(clinics, people, tier_rules=rules)
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    ((tasks, _),) = pools(instance, instance.tasks)
+    assert [partial_bound(instance, tasks, made) for made in (0, 2, 3, 5, 6)] == [0, 1, 1, 3, 4]
 
 
 def test_a_pool_with_room_for_every_visit_is_not_short():
@@ -264,8 +299,14 @@ def test_no_plan_is_below_the_whole_share_bound(sc):
     made = {(v.institution, v.kind) for v in result.plan.visits}
     load = loads(result.plan)
     for tasks, experts in pools(instance, instance.tasks):
-        if any((instance.tasks[t].inst.id, instance.tasks[t].kind) not in made for t in tasks):
-            continue  # a visit left out: the bound speaks of plans making them all
+        count = sum((instance.tasks[t].inst.id, instance.tasks[t].kind) in made for t in tasks)
+        if count < len(tasks):
+            # a visit left out: the bounds speak of plans making them all, the partial bound of plans
+            # making as many as this one
+            assert max((load.get(instance.experts[k].id, 0) for k in experts), default=0) >= partial_bound(
+                instance, tasks, count
+            )
+            continue
         relaxed = relaxed_bound(instance, tasks, experts)
         whole, _ = whole_bound(instance, tasks, experts, relaxed, 1.0, time.monotonic() + 60)
         teams, _ = team_bound(instance, tasks, experts, whole, 1.0, time.monotonic() + 60)

@@ -167,7 +167,15 @@ def _explain_one(
         )
         return Explanation(None, (text, *shared))
     general = f"{label}单独看可以安排（预检未发现问题），但与已安排的巡查争用同一批专家或时段"
-    if verdict.kind == "none" and verdict.tried:
+    if verdict.kind == "none" and verdict.tried and not verdict.settled:
+        # some re-solve only ran out of its limits without a plan: no claim that it is not enough
+        general += f"；在复核时限内，单独放宽{'、'.join(verdict.tried)}都未能排入"
+        if verdict.sets > 1:
+            general += f"，任意{_COUNTS[verdict.sets]}项同时放宽也未能排入"
+        if verdict.untried:
+            general += f"；以下组合未及同时放宽一试：{_sets(verdict.untried)}"
+        general += "（未能证明放宽不足，延长求解时限或增加相关专家后可再试）"
+    elif verdict.kind == "none" and verdict.tried:
         general += f"；单独放宽{'、'.join(verdict.tried)}都不足以排入"
         if verdict.untried:
             if verdict.sets > 1:

@@ -64,6 +64,7 @@ class _Analysis(_CapacityRelaxations, _CalendarRelaxations):
             if applies(inst, task)
         ]
         reserve = 1 if len(relaxations) > 1 else 0  # a share kept for the sets, should none work alone
+        self.unsettled = False
         fixes: list[Finding] = []
         tried: list[str] = []
         try:
@@ -83,7 +84,11 @@ class _Analysis(_CapacityRelaxations, _CalendarRelaxations):
         except _OutOfTime:
             return _Verdict("found", fixes) if fixes else _Verdict("skipped")
         except UnknownYearError:  # a relaxed deadline reached a year nobody knows: stop there
-            return _Verdict("found", fixes) if fixes else _Verdict("none", tried=tried)
+            return (
+                _Verdict("found", fixes)
+                if fixes
+                else _Verdict("none", tried=tried, settled=not self.unsettled)
+            )
         if fixes:
             return _Verdict("found", fixes)
         return self._combine(inst, relaxations, tried, others)
@@ -104,7 +109,7 @@ class _Analysis(_CapacityRelaxations, _CalendarRelaxations):
                 found = self._run(inst, parts)
             except _OutOfTime:
                 untried = [_set_name(p) for p in plan[n:]]
-                return _Verdict("none", tried=tried, sets=done, untried=untried)
+                return _Verdict("none", tried=tried, sets=done, untried=untried, settled=not self.unsettled)
             except UnknownYearError:  # this set's relaxed deadline reached a year nobody knows
                 found = None
             if found is _SOLVABLE:
@@ -113,7 +118,7 @@ class _Analysis(_CapacityRelaxations, _CalendarRelaxations):
                 return _Verdict("found", [found])
             if n + 1 == len(plan) or len(plan[n + 1]) > len(parts):
                 done = len(parts)
-        return _Verdict("none", tried=tried, sets=done)
+        return _Verdict("none", tried=tried, sets=done, settled=not self.unsettled)
 
     def _run(self, inst: Institution, parts: Sequence[_Relax]) -> Finding | object | None:
         """Re-solve with every relaxation of ``parts`` at once, minimising the sum of their measures
@@ -138,6 +143,7 @@ class _Analysis(_CapacityRelaxations, _CalendarRelaxations):
         relaxes = [p.relax for p in parts]
         solved = solve(relaxes)
         if solved is None:
+            self.unsettled = self.unsettled or self.unknown
             return None
         try:
             for n, part in enumerate(parts):
@@ -154,7 +160,7 @@ class _Analysis(_CapacityRelaxations, _CalendarRelaxations):
             return _SOLVABLE
         if len(found) == 1:
             return found[0][1]
-        return _joint(found)
+        return _joint(found, settled=not self.unsettled)
 
     # -- re-solving -----------------------------------------------------------------------------------
     def _probe(
@@ -190,6 +196,7 @@ class _Analysis(_CapacityRelaxations, _CalendarRelaxations):
         status, fired = solve_until(solver, m.cp, time.monotonic() + wall)
         self.budget.fired = self.budget.fired or fired
         self.budget.charge(solver.deterministic_time)
+        self.unknown = status == cp_model.UNKNOWN
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         return _Solved(m, solver, reader(solver) if reader is not None else None)

@@ -80,6 +80,9 @@ class _Verdict:
     others: int = 0
     sets: int = 1  # the largest size of set of rule groups all of whose sets were relaxed in vain
     untried: list[str] | None = None  # sets left untried when the budget ran out, named
+    # every relaxation (or set) said to fall short was proven to (no plan with it); False when some
+    # re-solve only ran out of its limits without a plan, so the reason may not say "not enough"
+    settled: bool = True
 
     def about(self, inst_id: str) -> _Verdict:
         """The same verdict for an institution alike to the one examined."""
@@ -188,6 +191,8 @@ class _Facts:
         self.scenario = instance.scenario
         self.budget = budget
         self.fraction = 1.0  # of the institution's share, for the next re-solve
+        self.unknown = False  # the last re-solve ended on its limits without a plan (not a proof)
+        self.unsettled = False  # some relaxation of the institution examined fell short only so
         self.visits: dict[str, _Planned] = {}
         for t, a in chosen.items():
             task = instance.tasks[t]

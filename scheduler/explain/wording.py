@@ -16,17 +16,19 @@ _MAX_NAMES = 4  # experts named in one sentence
 _COUNTS = {2: "两", 3: "三"}
 
 
-def _joint(found: Sequence[tuple[str, Finding]]) -> Finding:
+def _joint(found: Sequence[tuple[str, Finding]], *, settled: bool = True) -> Finding:
     """One reason for a set of relaxations that let the institution in only together: the first
-    group's rule, each group's facts, and the fixes joined into one."""
+    group's rule, each group's facts, and the fixes joined into one. ``settled``: the smaller sets were
+    proven to fall short (else they only found no plan within the review's limits, and it says so)."""
     first = found[0][1]
     names = [name for name, _ in found]
-    if len(found) == 2:
-        lead = f"单独放宽{'或'.join(names)}都不足以排入本机构"
-    else:
-        lead = f"单独或两两放宽{'、'.join(names)}都不足以排入本机构"
+    fewer = f"单独放宽{'或'.join(names)}" if len(found) == 2 else f"单独或两两放宽{'、'.join(names)}"
+    count = _COUNTS.get(len(found), str(len(found)))
     facts = "；".join(f"（{n}）{f.message}" for n, (_, f) in enumerate(found, 1))
-    message = f"{lead}，需{_COUNTS.get(len(found), str(len(found)))}项同时调整：{facts}"
+    if settled:
+        message = f"{fewer}都不足以排入本机构，需{count}项同时调整：{facts}"
+    else:
+        message = f"{fewer}在复核时限内都未能排入本机构，{count}项同时调整即可排入：{facts}"
     suggestion = "，并".join(f.suggestion for _, f in found if f.suggestion)
     return Finding(first.rule, message, suggestion, first.institutions)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from ortools.sat.python import cp_model
+
 import scheduler.explain as explain_module
 from inputs.scenario import DEFAULT_SKILLS, Expert, Institution, Pairing, Quota, Scenario, Unavailability
 from scheduler.diagnose import diagnose
@@ -349,3 +351,42 @@ def test_budget_spent_in_the_set_search_names_the_sets_not_tried(monkeypatch):
         "本机构的时间窗口与完成期限；本机构的时间窗口与专家人数等 9 组。"
     )
     assert not any("推迟到" in r for r in explanation.reasons)
+
+
+def test_relaxations_that_only_ran_out_of_time_are_not_said_to_fall_short(monkeypatch):
+    """Each re-solve ends on its limits without a plan (CP-SAT's UNKNOWN, as on a province pool of
+    243 visits whose probes each had 0.14 deterministic seconds): the reason says that within the
+    review's time relaxing them did not get H2 in, and does not claim that they are not enough."""
+    from scheduler.explain import analysis
+
+    solve_until = analysis.solve_until
+
+    def unknown(solver, model, until, *rest):
+        # stopped after presolve, as if the limits came first: no plan, and no proof either
+        solver.parameters.stop_after_presolve = True
+        status, fired = solve_until(solver, model, until, *rest)
+        return (status if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else cp_model.UNKNOWN), fired
+
+    monkeypatch.setattr(analysis, "solve_until", unknown)
+    general = only(explained(two_causes_round()), {"H2"}).reasons[-1]
+    assert "不足以" not in general
+    assert "在复核时限内，单独放宽同时巡查数上限、本机构的时间窗口、完成期限、专家人数都未能排入" in general
+    assert general.endswith("（未能证明放宽不足，延长求解时限或增加相关专家后可再试）。")
+
+
+def test_a_joint_fix_after_unfinished_single_relaxations_does_not_say_they_fall_short():
+    from scheduler.diagnose import Finding
+    from scheduler.explain.wording import _joint
+
+    found = [
+        ("完成期限", Finding("R12", "期限早", "延后期限", ("H2",))),
+        ("专家人数", Finding("R7", "人少", "增加专家", ("H2",))),
+    ]
+    assert _joint(found).message.startswith(
+        "单独放宽完成期限或专家人数都不足以排入本机构，需两项同时调整：（1）期限早"
+    )
+    unsure = _joint(found, settled=False)
+    assert unsure.message.startswith(
+        "单独放宽完成期限或专家人数在复核时限内都未能排入本机构，两项同时调整即可排入："
+    )
+    assert unsure.suggestion == "延后期限，并增加专家"

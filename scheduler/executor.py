@@ -523,11 +523,11 @@ def _kept(instance: Instance, job: PoolJob, *, late: bool, unsolved: bool = True
     load = pooling.loads(instance, plan)
     loads, bounds = [], []
     floors = job.floors or tuple(pooling.floors(instance, job.pools))
-    for (ts, es), floor in zip(job.pools, floors, strict=True):
+    reported = pooling.reported_bounds(instance, job.pools, floors, plan)
+    for (ts, es), bound in zip(job.pools, reported, strict=True):
         name = f"max_load[{pooling.pool_name(instance, list(es), list(ts))}]"
         loads.append((name, max((load.get(k, 0) for k in es), default=0)))
-        top = sum(instance.tasks[t].days for t in ts)
-        bounds.append((name, min(floor, top)))
+        bounds.append((name, bound))
     return PoolResult(
         index=job.index,
         values=tuple(sorted(plan.items())),

@@ -107,15 +107,39 @@ def made_floors(
     plan: Mapping[int, Assignment],
 ) -> list[int]:
     """``floors`` (bounds of plans making every visit), with each pool that ``plan`` leaves visits of
-    and no plan can make whole (:func:`~scheduler.bounds.short_capacities`) given instead the bound of
-    plans making as many of its visits (:func:`~scheduler.bounds.partial_bound`): the solver never
-    ends on fewer than its start plan's."""
+    and no plan can make whole (:func:`~scheduler.bounds.short_capacities`; for standing teams, R11,
+    not worked out: any pool of theirs ``plan`` leaves visits of) given instead the bound of plans
+    making as many of its visits (:func:`~scheduler.bounds.partial_bound`): the solver never ends on
+    fewer visits than its start plan makes. In a group of several pools (tied by quotas or the office's
+    capacity) a better plan may make fewer of one pool's visits and more of another's: such a pool gets
+    0."""
     out = []
     for (ts, _), floor in zip(group_pools, floors, strict=True):
         made = sum(1 for t in ts if t in plan)
-        if made < len(ts) and short_capacities(instance, ts):
-            floor = partial_bound(instance, ts, made)
+        if made < len(ts) and (
+            any(instance.tasks[t].team_staffed for t in ts) or short_capacities(instance, ts)
+        ):
+            floor = partial_bound(instance, ts, made if len(group_pools) == 1 else 0)
         out.append(floor)
+    return out
+
+
+def reported_bounds(
+    instance: Instance,
+    group_pools: Sequence[tuple[Sequence[int], Sequence[int]]],
+    floors: Sequence[int],
+    plan: Mapping[int, Assignment],
+) -> list[int]:
+    """The bound each pool of a group reports beside its heaviest load in ``plan`` (the plan the group
+    ends on): its floor where ``plan`` makes all its visits; where it leaves some out, that of plans
+    making as many (:func:`~scheduler.bounds.partial_bound`: every plan at least as good in objective 1
+    makes at least as many), or 0 in a group of several pools (one may make fewer of this pool's)."""
+    out = []
+    for (ts, _), floor in zip(group_pools, floors, strict=True):
+        made = sum(1 for t in ts if t in plan)
+        if made < len(ts):
+            floor = partial_bound(instance, ts, made if len(group_pools) == 1 else 0)
+        out.append(min(floor, sum(instance.tasks[t].days for t in ts)))
     return out
 
 

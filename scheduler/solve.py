@@ -532,12 +532,14 @@ def _fill_pools(
     """The heaviest load and lower bound of each pool a failed group left without them."""
     load = pooling.loads(instance, chosen)
     for _, group_pools, _ in groups:
-        for ts, es in group_pools:
+        reported = pooling.reported_bounds(
+            instance, group_pools, pooling.floors(instance, group_pools), chosen
+        )
+        for (ts, es), floor in zip(group_pools, reported, strict=True):
             name = f"max_load[{pool_name(instance, es, ts)}]"
             if name not in objective:
                 objective[name] = float(max((load.get(k, 0) for k in es), default=0))
-                top = sum(instance.tasks[t].days for t in ts)
-                bound[name] = float(min(pooling.floors(instance, [(ts, es)])[0], top))
+                bound[name] = float(floor)
 
 
 def _no_plan(instance: Instance, elapsed: float, seed: int, proven: bool) -> Result:

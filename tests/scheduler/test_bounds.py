@@ -24,7 +24,7 @@ from scheduler.bounds import (
 )
 from scheduler.greedy import Assignment
 from scheduler.instance import build_instance
-from scheduler.pooling import pools
+from scheduler.pooling import pool_name, pools
 from scheduler.stages import greedy_at_bound
 from tests.constraints.builders import expert, inst
 from tests.scheduler.conftest import allround, loads, scenario, solve_checked
@@ -293,12 +293,18 @@ def test_a_pool_with_room_for_every_visit_is_not_short():
 def test_no_plan_is_below_the_whole_share_bound(sc):
     """On random small rounds (caps, recusals, districts, R4's parts, standing teams, follow-ups): in
     each pool whose visits the solver's plan all makes, the heaviest load is at least the pool's
-    whole-share bound, and at least its whole-team bound."""
+    whole-share bound, and at least its whole-team bound; in one that leaves some out, at least the
+    partial bound of as many visits; and never below the bound the solve reports for the pool."""
     result = solve_checked(sc)
     instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)  # as solve builds it
     made = {(v.institution, v.kind) for v in result.plan.visits}
     load = loads(result.plan)
-    for tasks, experts in pools(instance, instance.tasks):
+    found = pools(instance, instance.tasks)
+    names = [f"max_load[{pool_name(instance, experts, tasks)}]" for tasks, experts in found]
+    for (tasks, experts), name in zip(found, names, strict=True):
+        heaviest = max((load.get(instance.experts[k].id, 0) for k in experts), default=0)
+        if names.count(name) == 1 and name in result.bound:
+            assert result.bound[name] <= heaviest
         count = sum((instance.tasks[t].inst.id, instance.tasks[t].kind) in made for t in tasks)
         if count < len(tasks):
             # a visit left out: the bounds speak of plans making them all, the partial bound of plans

@@ -180,8 +180,11 @@ def spread(
     rows = [(y, set(ts), need, True) for y, ts, need in mins or ()] + [
         (y, set(ts), most, False) for y, ts, most in caps or ()
     ]
+    # R9 counts a visit for a year when it lies wholly inside it: one straddling New Year counts for
+    # neither (counted by its start, it let a visit leave a year whose minimum it was needed for)
     inside = [
-        sum(1 for t in ts if t in plan and instance.year_of(plan[t].start) == y) for y, ts, _, _ in rows
+        sum(1 for t in ts if t in plan and instance.wholly_in(plan[t].start, instance.tasks[t].days) == y)
+        for y, ts, _, _ in rows
     ]
 
     def may_move(t: int, a: Assignment, year: int, to: int) -> bool:

@@ -183,3 +183,32 @@ def test_cap_below_institutions_fixed_to_the_year_leaves_some_out():
     assert len(plan.visits) == 3 and len(plan.unscheduled) == 2
     for left in plan.unscheduled:
         assert any("至多巡查 3 家" in r and "只能在 2024 年巡查" in r for r in left.reasons)
+
+
+def test_spreading_keeps_a_year_s_minimum_when_a_visit_straddles_new_year():
+    """Three 5-day visits, two wholly in 2024 and one straddling New Year, and at least two needed
+    wholly in 2024 (R9 counts a visit for a year only when it lies wholly inside it). December holds
+    two starts and January none, so even pacing would move the December visit that lies in 2024 to
+    January; counted by their starts the straddling one seemed to keep the year at two, and the plan
+    broke R9 (found by the property test with ten times its examples). It stays."""
+    from scheduler.greedy import Assignment
+    from scheduler.instance import build_instance
+    from scheduler.pacing import spread
+    from scheduler.shares import quotas_met
+
+    experts = [allround(f"E{k}", leader=True) for k in range(12)]
+    hospitals = [inst(f"H{k}", f"医院{k}", "secondary") for k in range(3)]
+    sc = scenario(hospitals, experts, start=D("2024-11-04"), deadline=D("2025-01-31"), notice_days=0)
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    starts = {"H0": "2024-11-04", "H1": "2024-12-23", "H2": "2024-12-30"}
+    plan = {}
+    for task in instance.tasks:
+        n = int(task.inst.id[1])
+        team = tuple(range(4 * n, 4 * n + 4))
+        plan[task.index] = Assignment(instance.index_of(D(starts[task.inst.id])), team, team[0])
+    h2 = next(t for t in instance.tasks if t.inst.id == "H2")
+    assert instance.wholly_in(plan[h2.index].start, h2.days) is None  # it straddles New Year
+    need = [(2024, [t.index for t in instance.tasks], 2)]
+    assert quotas_met(instance, plan, need)
+    spread_plan = spread(instance, plan, need, [])
+    assert quotas_met(instance, spread_plan, need)

@@ -8,7 +8,7 @@ integer instance and a plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from scheduler.bounds import partial_bound, relaxed_bound, short_capacities, team_bound, whole_bound
@@ -113,15 +113,13 @@ def made_floors(
     fewer visits than its start plan makes. In a group of several pools (tied by quotas or the office's
     capacity) a better plan may make fewer of one pool's visits and more of another's: such a pool gets
     0."""
-    out = []
-    for (ts, _), floor in zip(group_pools, floors, strict=True):
-        made = sum(1 for t in ts if t in plan)
-        if made < len(ts) and (
-            any(instance.tasks[t].team_staffed for t in ts) or short_capacities(instance, ts)
-        ):
-            floor = partial_bound(instance, ts, made if len(group_pools) == 1 else 0)
-        out.append(floor)
-    return out
+    return _partial_where(
+        instance,
+        group_pools,
+        floors,
+        plan,
+        lambda ts: any(instance.tasks[t].team_staffed for t in ts) or bool(short_capacities(instance, ts)),
+    )
 
 
 def reported_bounds(
@@ -134,12 +132,29 @@ def reported_bounds(
     ends on): its floor where ``plan`` makes all its visits; where it leaves some out, that of plans
     making as many (:func:`~scheduler.bounds.partial_bound`: every plan at least as good in objective 1
     makes at least as many), or 0 in a group of several pools (one may make fewer of this pool's)."""
+    partial = _partial_where(instance, group_pools, floors, plan, lambda ts: True)
+    return [
+        min(floor, sum(instance.tasks[t].days for t in ts))
+        for (ts, _), floor in zip(group_pools, partial, strict=True)
+    ]
+
+
+def _partial_where(
+    instance: Instance,
+    group_pools: Sequence[tuple[Sequence[int], Sequence[int]]],
+    floors: Sequence[int],
+    plan: Mapping[int, Assignment],
+    applies: Callable[[Sequence[int]], bool],
+) -> list[int]:
+    """``floors``, with each pool that ``plan`` leaves visits of and ``applies`` to (given its tasks)
+    given the bound of plans making as many of its visits (0 in a group of several pools): what
+    :func:`made_floors` and :func:`reported_bounds` share."""
     out = []
     for (ts, _), floor in zip(group_pools, floors, strict=True):
         made = sum(1 for t in ts if t in plan)
-        if made < len(ts):
+        if made < len(ts) and applies(ts):
             floor = partial_bound(instance, ts, made if len(group_pools) == 1 else 0)
-        out.append(min(floor, sum(instance.tasks[t].days for t in ts)))
+        out.append(floor)
     return out
 
 

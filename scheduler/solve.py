@@ -532,11 +532,13 @@ def _fill_pools(
     """The heaviest load and lower bound of each pool a failed group left without them."""
     load = pooling.loads(instance, chosen)
     for _, group_pools, _ in groups:
+        names = [f"max_load[{pool_name(instance, es, ts)}]" for ts, es in group_pools]
+        if all(name in objective for name in names):
+            continue  # a group that was solved: its bounds (and their linear programmes) are known
         reported = pooling.reported_bounds(
             instance, group_pools, pooling.floors(instance, group_pools), chosen
         )
-        for (ts, es), floor in zip(group_pools, reported, strict=True):
-            name = f"max_load[{pool_name(instance, es, ts)}]"
+        for (_, es), name, floor in zip(group_pools, names, reported, strict=True):
             if name not in objective:
                 objective[name] = float(max((load.get(k, 0) for k in es), default=0))
                 bound[name] = float(floor)

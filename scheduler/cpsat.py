@@ -51,10 +51,14 @@ def parameters(
     deterministic: float | None = None,
     subsolvers: tuple[str, ...] = (),
     batches: int = 0,
+    portfolio: bool = False,
 ) -> None:
     """``budget`` wall seconds alone end the search (the MSPSP table, whose rule is wall seconds per
     instance); with ``deterministic`` (``scheduler.executor``), that deterministic budget alone ends
     it and ``budget`` is not used (the last resort: ``solve_until``) — the product's searches.
+    CP-SAT's workers take turns (its interleaved search, which gives the same result on every run);
+    ``portfolio``, for a search ended by wall seconds only: they run side by side on their own threads,
+    as CP-SAT's parallel portfolio (not the same result on every run).
     ``subsolvers``: CP-SAT's full-problem searches to run (default: all of its own choice); ``batches``:
     with ``deterministic``, at most that many batches of tasks (0: no such limit), so that a search whose
     tasks cost more than their deterministic time (``executor.TASK_SECONDS_PER_PAIR``) still stops
@@ -62,7 +66,7 @@ def parameters(
     p = solver.parameters
     p.random_seed = seed
     p.num_workers = workers
-    p.interleave_search = True
+    p.interleave_search = not (portfolio and deterministic is None)
     if deterministic is None:
         p.max_time_in_seconds = max(budget, 0.5)
     else:  # no wall-clock limit inside CP-SAT: near it, its search changes (``solve_until``)

@@ -29,6 +29,7 @@ from benchmarks.mspsp import (
     solve_project,
     to_instance,
 )
+from scheduler.cpsat import parameters
 from scheduler.greedy import greedy
 from scheduler.model import build_variables
 
@@ -110,16 +111,16 @@ def test_the_search_stays_within_a_makespan(tmp_path: Path) -> None:
 def test_time_left_goes_to_further_rounds_from_the_best_plan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """CP-SAT's interleaved search may stop before its time is up: the adapter searches again from
+    """A round may stop before its time is up (the interleaved search does): the adapter searches again from
     the best plan so far, within its makespan, with the next seed, until the time is used or a round
     proves its plan optimal; the outcome is the last round's plan."""
     project = read_dzn(_write(tmp_path))
     calls: list[tuple[int | None, int, float]] = []
     real = mspsp._search
 
-    def stopping_early(project, timing, plan, within, budget, seed, workers):  # type: ignore[no-untyped-def]
+    def stopping_early(project, timing, plan, within, budget, seed, workers, portfolio=False):  # type: ignore[no-untyped-def]
         calls.append((within, seed, budget))
-        status, found = real(project, timing, plan, within, budget, seed, workers)
+        status, found = real(project, timing, plan, within, budget, seed, workers, portfolio)
         assert found is not None
         if len(calls) == 1:  # as if the first search had stopped early, with a plan of 6 unproven
             return cp_model.FEASIBLE, dataclasses.replace(found, makespan=6, optimal=False)
@@ -129,7 +130,39 @@ def test_time_left_goes_to_further_rounds_from_the_best_plan(
     outcome = solve_project(project, time_limit=10, seed=3, workers=1)
     # the first round within the greedy's plan (6 here), the second within the first round's plan
     assert [(within, seed) for within, seed, _ in calls] == [(6, 3), (6, 4)]
-    assert calls[1][2] < calls[0][2] <= 10
+    assert calls[0][2] <= 5 < calls[1][2] <= 10  # the first round (the portfolio) has half the time
+    assert (outcome.makespan, outcome.optimal, outcome.problems) == (5, True, ())
+
+
+def test_the_first_round_runs_cp_sats_portfolio_the_later_ones_its_interleaved_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ended by wall seconds, the table's first round runs CP-SAT's workers side by side for half the
+    time; the later rounds, and every search of the product (on a deterministic budget, whose plan
+    must not depend on the load), take turns."""
+    table, later, product = cp_model.CpSolver(), cp_model.CpSolver(), cp_model.CpSolver()
+    parameters(table, 60, 0, 2, portfolio=True)
+    parameters(later, 60, 0, 2)
+    parameters(product, 60, 0, 2, deterministic=5.0, portfolio=True)
+    assert not table.parameters.interleave_search and table.parameters.max_time_in_seconds == 60
+    assert later.parameters.interleave_search
+    assert product.parameters.interleave_search and product.parameters.max_deterministic_time == 5.0
+    project = read_dzn(_write(tmp_path))
+    calls: list[tuple[bool, float]] = []
+    real = mspsp._search
+
+    def unproven(project, timing, plan, within, budget, seed, workers, portfolio=False):  # type: ignore[no-untyped-def]
+        calls.append((portfolio, budget))
+        status, found = real(project, timing, plan, within, budget, seed, workers, portfolio)
+        assert found is not None
+        if portfolio:  # as if the portfolio had found nothing in its half
+            return cp_model.UNKNOWN, None
+        return status, found
+
+    monkeypatch.setattr(mspsp, "_search", unproven)
+    outcome = solve_project(project, time_limit=10, seed=3, workers=1)
+    assert [portfolio for portfolio, _ in calls] == [True, False]
+    assert calls[0][1] <= 5 < calls[1][1]
     assert (outcome.makespan, outcome.optimal, outcome.problems) == (5, True, ())
 
 

@@ -348,7 +348,7 @@ def solve_project(project: Project, time_limit: float, seed: int = 0, workers: i
 
 
 ROUND_SECONDS = 2.0  # a further round gets at least this much time (its presolve alone takes ~0.5 s)
-PORTFOLIO_SHARE = 0.5  # of the time limit, for the first round (CP-SAT's parallel portfolio)
+PORTFOLIO_SHARE = 0.5  # of the time left after the greedy's plan: the first round (CP-SAT's portfolio)
 
 
 @dataclass(frozen=True)

@@ -88,11 +88,16 @@ WORKERS_COST: dict[int, float] = {1: 1.0, 2: 1.0}
 # budget, about 2e-4 s per pair on a quiet core).
 MODEL_SECONDS_PER_PAIR = 2.5e-4
 # Outside the groups: the instance, the grouping and the greedy plan before the budgets, the plan's
-# assembly after, per visit and per (visit, candidate) pair of the round. Measured (CPU, loaded machine):
-# province 1,600 visits × 45.6k pairs 0.7 s, open pool 3,200 × 1.6M pairs 9 s (instance 1.5, grouping 2,
-# greedy 5.6), plan assembly 0.2–0.75 ms per visit.
-PREPARE_SECONDS_PER_VISIT = 5.0e-4
-PREPARE_SECONDS_PER_PAIR = 5.0e-6
+# assembly after and the groups' own overhead where no model is built (bounds, heuristic timing), per
+# visit and per (visit, candidate) pair of the round; the local search on the start plan is costed
+# apart (IMPROVE_SECONDS_PER_UNIT). Measured on this machine, idle, one process, at 2026-12-06 (b5528c4):
+# province 1,600 visits × 45.6k pairs 0.3 s, national 6,400 × 126k 1.3 s, open pool 3,200 × 1.6M
+# 2.7 s, national 35,000 × 700k 8.1 s. Until then 5e-4 and 5e-6 (measured on a loaded machine before
+# the instance and the greedy were made faster): 21 s at 35k, which with the explanations' reserve left
+# the searches nothing at `--time-limit 60` (the round's worst pool 1.28 × its best bound, 28 of 299
+# pools in a search gap, 13 s of the limit used).
+PREPARE_SECONDS_PER_VISIT = 2.0e-4
+PREPARE_SECONDS_PER_PAIR = 1.5e-6
 # Share of the limit the plan may fill on the reference machine: the rest is slack for what the model
 # above does not see (process start-up, writing the result, a slower machine). At 0.85 the hard
 # province (`--time-limit 60 --processes 1`, idle machine) met the last resort at 61 s: the costs
@@ -137,8 +142,12 @@ FINISH_LEAST = 0.15
 # proven optimal in 0.1 s.
 PACED_FINISH_PAIRS = 500
 # CPU seconds per unit of the local search's work (``scheduler.improve.Work``: a candidate looked at,
-# a seat change or a start tried), measured on the national 6,400 and 35k rounds and the open pool.
-IMPROVE_SECONDS_PER_UNIT = 1.4e-6
+# a seat change or a start tried), the largest measured (2026-12-06, idle, one process): national 6,400
+# 4.7e-7, province 5.8e-7, hospitals 5.6–6.8e-7, the open pool 8e-7. Until then 1.4e-6, where hospital
+# rounds were (1.36e-6) while ``scheduler.parts.build_team`` made a matching anew for every candidate;
+# national rounds, whose start plans use the whole of the local search's share at 35k, were charged
+# three times what they took.
+IMPROVE_SECONDS_PER_UNIT = 8.0e-7
 # Of the usable time, at most this share goes to the local search on the start plan (all pools, in
 # their order); what it spends, counted in units, is charged before the groups' budgets are sized.
 IMPROVE_SHARE = 0.75

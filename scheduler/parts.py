@@ -30,20 +30,24 @@ def _matching(members: Sequence[Skills], slots: Sequence[str]) -> dict[int, int]
     """A maximum matching of slots (a part, repeated by its count) to distinct members holding the
     slot's skill, by augmenting paths (Kuhn): member -> slot."""
     owner: dict[int, int] = {}
-
-    def augment(slot: int, seen: set[int]) -> bool:
-        for k, held in enumerate(members):
-            if slots[slot] not in held or k in seen:
-                continue
-            seen.add(k)
-            if k not in owner or augment(owner[k], seen):
-                owner[k] = slot
-                return True
-        return False
-
     for slot in range(len(slots)):
-        augment(slot, set())
+        _augment(members, slots, owner, slot, set())
     return owner
+
+
+def _augment(
+    members: Sequence[Skills], slots: Sequence[str], owner: dict[int, int], slot: int, seen: set[int]
+) -> bool:
+    """Whether an augmenting path from ``slot`` (unmatched) exists; if so ``owner`` takes it (one
+    more slot matched), otherwise ``owner`` is left as it was."""
+    for k, held in enumerate(members):
+        if slots[slot] not in held or k in seen:
+            continue
+        seen.add(k)
+        if k not in owner or _augment(members, slots, owner, owner[k], seen):
+            owner[k] = slot
+            return True
+    return False
 
 
 def divide(
@@ -137,8 +141,9 @@ def build_team(
     team = list(dict.fromkeys([leader, *kept]))
     slots = [s for s, n in zip(skills, counts, strict=True) for _ in range(n)]
     ranked = sorted((k for k in free if k != leader), key=order)
+    grows = _Filling(team, skills_of, slots) if one_each else None
     while True:
-        filled = _filled(team, skills_of, slots, one_each)
+        filled = grows.filled if grows is not None else _filled(team, skills_of, slots)
         if filled == len(slots):
             break
         if len(team) >= team_max:
@@ -147,7 +152,7 @@ def build_team(
         for k in ranked:
             if k in team or not required.intersection(skills_of(k)):
                 continue
-            if _filled([*team, k], skills_of, slots, one_each) > filled:
+            if grows.grows(k) if grows is not None else _filled([*team, k], skills_of, slots) > filled:
                 best = k
                 break
         if best is None:
@@ -163,14 +168,38 @@ def build_team(
     return team
 
 
-def _filled(team: list[int], skills_of: Callable[[int], Skills], slots: list[str], one_each: bool) -> int:
-    """How many of the part slots the team can fill (a maximum matching; without ``one_each`` a
-    member may fill one slot of every part they hold)."""
-    if not one_each:
-        return sum(
-            min(sum(1 for k in team if s in skills_of(k)), slots.count(s)) for s in dict.fromkeys(slots)
-        )
-    return len(_matching([skills_of(k) for k in team], slots))
+def _filled(team: list[int], skills_of: Callable[[int], Skills], slots: list[str]) -> int:
+    """How many of the part slots the team can fill without ``one_each``: a member may fill one slot
+    of every part they hold."""
+    return sum(min(sum(1 for k in team if s in skills_of(k)), slots.count(s)) for s in dict.fromkeys(slots))
+
+
+class _Filling:
+    """With ``one_each``, a maximum matching of a growing team to the part slots, kept from member to
+    member: whether one more member fills one more slot is an augmenting path that ends at them (the
+    matching of the team without them is maximum), searched from the slots still open, instead of a
+    matching made anew for every candidate (measured: most of the local search's time on hospital
+    rounds went to remaking it)."""
+
+    def __init__(self, team: list[int], skills_of: Callable[[int], Skills], slots: list[str]) -> None:
+        self.skills_of = skills_of
+        self.slots = slots
+        self.members = [skills_of(k) for k in team]
+        self.owner = _matching(self.members, slots)
+
+    @property
+    def filled(self) -> int:
+        return len(self.owner)
+
+    def grows(self, k: int) -> bool:
+        """Whether member ``k`` fills one more slot; if so they join the matching."""
+        self.members.append(self.skills_of(k))
+        taken = set(self.owner.values())
+        for slot in range(len(self.slots)):
+            if slot not in taken and _augment(self.members, self.slots, self.owner, slot, set()):
+                return True
+        self.members.pop()
+        return False
 
 
 def team_divides(rule: TierRule, members: Sequence[Skills]) -> bool:

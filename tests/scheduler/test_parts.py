@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from scheduler.parts import build_team, can_divide, divide, part_leads
 
 PARTS = ("党建", "医疗管理", "财务")
@@ -62,3 +67,60 @@ def test_build_team_fills_counts_one_part_each() -> None:
         build_team([1, 2, 3, 4], 1, skills.__getitem__, PARTS, (1, 2, 1), True, (3, 3), lambda k: (k,))
         is None
     )
+
+
+def _most_filled(members: list[set[str]], slots: list[str]) -> int:
+    """The most slots distinct members can fill, one slot each, by trying every assignment (small
+    teams only): independent of the augmenting paths under test."""
+    best = 0
+    for k in range(len(slots) + 1):
+        for chosen in itertools.combinations(range(len(slots)), k):
+            for who in itertools.permutations(range(len(members)), k):
+                if all(slots[s] in members[m] for s, m in zip(chosen, who, strict=True)):
+                    best = max(best, k)
+                    break
+    return best
+
+
+def _team_from_scratch(
+    free: list[int], leader: int, skills: dict[int, set[str]], slots: list[str], size: tuple[int, int]
+) -> list[int] | None:
+    """``build_team`` with one part each as first written: the matching made anew for every candidate."""
+    required = set(PARTS)
+    if not required & skills[leader]:
+        return None
+    team = [leader]
+    ranked = sorted(k for k in free if k != leader)
+    while (filled := _most_filled([skills[k] for k in team], slots)) < len(slots):
+        if len(team) >= size[1]:
+            return None
+        grows = [
+            k
+            for k in ranked
+            if k not in team
+            and required & skills[k]
+            and _most_filled([skills[m] for m in [*team, k]], slots) > filled
+        ]
+        if not grows:
+            return None
+        team.append(grows[0])
+    team += [k for k in ranked if k not in team and required & skills[k]][: max(0, size[0] - len(team))]
+    return team if size[0] <= len(team) <= size[1] else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    held=st.lists(st.sets(st.sampled_from(PARTS), max_size=2), min_size=1, max_size=6),
+    counts=st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 2)),
+    size=st.tuples(st.integers(1, 4), st.integers(1, 6)),
+)
+def test_build_team_keeps_its_matching_as_made_anew(
+    held: list[set[str]], counts: tuple[int, int, int], size: tuple[int, int]
+) -> None:
+    """The matching kept from member to member (one more member fills one more slot exactly when an
+    augmenting path ends at them) picks the same team as a matching made anew for every candidate."""
+    skills = dict(enumerate(held))
+    slots = [s for s, n in zip(PARTS, counts, strict=True) for _ in range(n)]
+    free = list(skills)
+    team = build_team(free, 0, skills.__getitem__, PARTS, counts, True, size, lambda k: (k,))
+    assert team == _team_from_scratch(free, 0, skills, slots, size)

@@ -161,6 +161,18 @@ def narrow(cp: cp_model.CpModel, var: cp_model.IntVar, low: int, high: int) -> N
     domain.extend(kept.flattened_intervals())
 
 
+def step_copy(m: Model, heaviest: cp_model.IntVar, lb: int, most: int) -> cp_model.CpModel:
+    """Stage 1's model copied, with its hint, for one step of a descent: no objective, every visit
+    required, the heaviest load (``heaviest``) within ``lb``..``most`` through the domains
+    (:func:`narrow`: a step's copy may have no plan)."""
+    target = m.cp.clone()
+    target.clear_objective()
+    narrow(target, heaviest, lb, most)
+    for task in m.tasks:
+        narrow(target, m.present[task.index], 1, 1)
+    return target
+
+
 def fix(m: Model, plan: dict[int, Assignment]) -> None:
     """Pin who makes each visit (and which visits happen) to ``plan``."""
     cp = m.cp

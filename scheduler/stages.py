@@ -22,6 +22,7 @@ from scheduler.greedy import Assignment, QuotaTarget, compact
 from scheduler.improve import Work, improve
 from scheduler.instance import Instance, Task
 from scheduler.model import Model, build_variables
+from scheduler.relieve import relieve
 from scheduler.shares import quotas_met
 from scheduler.teams_first import TEAMS_SHARE, teams_first
 from scheduler.teams_first import Group as TeamsGroup  # not solve's Group
@@ -235,19 +236,40 @@ def solve_group(
         # a search not proven optimal spent its budget, whether its deterministic time or its batches
         # of tasks (``executor.batches``) ended it: only a proof leaves some for other groups
         optimal = proven or status == cp_model.OPTIMAL
-        # the rescue: the local descent from the best plan so far (the search's, the descent's or the
-        # start plan: complete and valid for the model wherever ``rescue`` is given), only where the
-        # pool is still far above its bound
+        # the rescue, only where the pool is still far above its bound, from the best plan so far (the
+        # search's, the descent's or the start plan: complete and valid for the model wherever
+        # ``rescue`` is given): first the visits of its heaviest and lightest experts alone
+        # (``scheduler.relieve``) on a share of the rescue's seconds, then the local descent on the rest
         best = found if found is not None else start_plan
         far = executor.RESCUE_ABOVE * bounds[0]
         if rescue > 0 and not optimal and pooling.heaviest(instance, best) > far:
             hint(best)
-            lowered, _, _, _, rescue_fired = descend(
-                m, maxima[0], bounds[0], best, hint, deadline, seed, workers, rescue, pairs, locally=True
+            seconds = rescue * executor.LS_SECONDS_PER_UNIT
+            near = executor.units(seconds * executor.RELIEVE_SHARE, workers, 1, pairs)
+            relieved, used, relieve_fired = relieve(
+                m,
+                maxima[0],
+                bounds[0],
+                best,
+                hint,
+                deadline,
+                seed,
+                workers,
+                near,
+                pairs,
+                STAGE_ONE_SUBSOLVERS,
             )
-            fired = fired or rescue_fired
-            if lowered is not None:
-                found = lowered
+            if relieved is not None:
+                best = found = relieved
+            rest = (seconds - executor.unit_seconds(used, workers, 1, pairs)) / executor.LS_SECONDS_PER_UNIT
+            rescue_fired = False
+            if rest >= DESCENT_LEAST:
+                lowered, _, _, _, rescue_fired = descend(
+                    m, maxima[0], bounds[0], best, hint, deadline, seed, workers, rest, pairs, locally=True
+                )
+                if lowered is not None:
+                    found = lowered
+            fired = fired or relieve_fired or rescue_fired
         if not optimal:
             spent = max(spent, budgets[0])
         if found is not None and len(found) < len(start_plan) and quotas_met(instance, start_plan, targets):
@@ -346,12 +368,7 @@ def descend(
             return found, True, spent, loaded, fired
         if left < DESCENT_LEAST:
             return found, False, spent, loaded, fired
-        target = m.cp.clone()
-        target.clear_objective()
-        # through the domains, not constraints (``cpsat.narrow``): a step's copy may have no plan
-        cpsat.narrow(target, heaviest, lb, now - 1)
-        for task in m.tasks:
-            cpsat.narrow(target, m.present[task.index], 1, 1)
+        target = cpsat.step_copy(m, heaviest, lb, now - 1)
         solver = cp_model.CpSolver()
         cpsat.parameters(
             solver,

@@ -383,11 +383,12 @@ def test_the_descent_lowers_a_pools_heaviest_load_and_counts_its_time(monkeypatc
 @pytest.mark.usefixtures("patient")
 def test_the_rescue_lowers_a_load_the_search_left_far_above_its_bound(monkeypatch):
     """With stage 1's searches given a fiftieth of their budgets and every pool above its bound
-    rescued (``RESCUE_ABOVE`` 1), the rescue after the search (CP-SAT's violation local search alone,
-    ``stages.descend(..., locally=True)``) lowers some one-pool group of the hospital test round below
-    the plan its search ended on, every visit placed, on its budget (``executor.rescue_units`` of the
-    group's stage-1 budget); the plan holds every rule and is the same in another run. Where no pool
-    is that far above its bound (``RESCUE_ABOVE`` 100), no rescue runs."""
+    rescued (``RESCUE_ABOVE`` 1), the rescue after the search (first ``scheduler.relieve`` on
+    ``executor.RELIEVE_SHARE`` of its seconds, then CP-SAT's violation local search alone,
+    ``stages.descend(..., locally=True)``, on what that left) lowers some one-pool group of the
+    hospital test round below the plan its search ended on, every visit placed, within its budget
+    (``executor.rescue_units`` of the group's stage-1 budget); the plan holds every rule and is the same
+    in another run. Where no pool is that far above its bound (``RESCUE_ABOVE`` 100), no rescue runs."""
     real_budgets = executor.budgets
     monkeypatch.setattr(executor, "budgets", lambda *a, **k: [(s / 50, f) for s, f in real_budgets(*a, **k)])
     monkeypatch.setattr(executor, "RESCUE_SHARE", 50.0)  # the seconds the searches went without
@@ -402,6 +403,15 @@ def test_the_rescue_lowers_a_load_the_search_left_far_above_its_bound(monkeypatc
         return out
 
     monkeypatch.setattr(stages, "descend", descend)
+    first = []
+    real_relieve = stages.relieve
+
+    def relieve(m, heaviest, lb, plan, hint, until, seed, workers, budget, pairs, subsolvers):
+        out = real_relieve(m, heaviest, lb, plan, hint, until, seed, workers, budget, pairs, subsolvers)
+        first.append((m, lb, plan, budget, pairs, out))
+        return out
+
+    monkeypatch.setattr(stages, "relieve", relieve)
     jobs = []
     real_pool = executor.solve_pool
 
@@ -414,17 +424,32 @@ def test_the_rescue_lowers_a_load_the_search_left_far_above_its_bound(monkeypatc
     result = solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
     check_plan(scenario, result.plan)
     rescues = [c for c in calls if c[0]]
-    assert rescues
+    assert first and len(rescues) <= len(first)
     searched = {round(job.search, 9) for job in jobs if job.search > 0}
     lowered = 0
-    for _, m, lb, start, budget, pairs, (found, _, used, _, _) in rescues:
+    for m, lb, start, budget, pairs, (found, used, _) in first:
         before = pooling.heaviest(m.instance, start)
         assert before > lb and 0 < used <= budget + 1e-9
-        assert any(budget == pytest.approx(executor.rescue_units(s, 1, pairs)) for s in searched)
+        seconds = [executor.rescue_units(s, 1, pairs) * executor.LS_SECONDS_PER_UNIT for s in searched]
+        assert any(
+            budget == pytest.approx(executor.units(s * executor.RELIEVE_SHARE, 1, 1, pairs)) for s in seconds
+        )
         if found is not None:
             assert {t.index for t in m.tasks} == set(found)  # every visit placed
             assert lb <= pooling.heaviest(m.instance, found) < before
             lowered += 1
+        # the local search gets the rescue's seconds the first step left, from its plan
+        rest = [
+            (s - executor.unit_seconds(used, 1, 1, pairs)) / executor.LS_SECONDS_PER_UNIT for s in seconds
+        ]
+        after = [c for c in rescues if c[1] is m]
+        for _, _, _, plan, ls_budget, _, (ls_found, _, ls_used, _, _) in after:
+            assert plan == (found if found is not None else start)
+            assert any(ls_budget == pytest.approx(r) for r in rest) and 0 <= ls_used <= ls_budget + 1e-9
+            if ls_found is not None:
+                assert {t.index for t in m.tasks} == set(ls_found)
+                assert lb <= pooling.heaviest(m.instance, ls_found) < pooling.heaviest(m.instance, plan)
+                lowered += 1
     assert lowered >= 1
     again = solve(scenario, time_limit=30, seed=1, workers=1, processes=1)
     assert again.plan.to_json() == result.plan.to_json()

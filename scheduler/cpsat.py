@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
 
 from scheduler import executor
 from scheduler.executor import Progress
 from scheduler.greedy import Assignment
+from scheduler.instance import Task
 from scheduler.model import Model
 
 
@@ -136,8 +138,7 @@ def hint(m: Model, plan: dict[int, Assignment], extra: dict) -> None:
         for w, var in m.straddle.get(t, {}).items():
             cp.add_hint(var, a is not None and a.start == w)
         members = set(a.members) if a else set()
-        people = {k for members_after in task.team_members for k in members_after}
-        for k in sorted(people) if task.team_staffed else task.candidates:
+        for k in seats(task):
             cp.add_hint(m.x[t, k], k in members)
             if (t, k) in m.lead:
                 cp.add_hint(m.lead[t, k], a is not None and a.leader == k)
@@ -159,6 +160,27 @@ def narrow(cp: cp_model.CpModel, var: cp_model.IntVar, low: int, high: int) -> N
     kept = cp_model.Domain.from_flat_intervals(list(domain)).intersection_with(cp_model.Domain(low, high))
     domain.clear()
     domain.extend(kept.flattened_intervals())
+
+
+def seats(task: Task) -> Iterable[int]:
+    """The experts a task's model has a seat variable for (``Model.x``): a standing team's task has
+    its teams' members, any other its candidates."""
+    if task.team_staffed:
+        return sorted({k for members_after in task.team_members for k in members_after})
+    return task.candidates
+
+
+def keep(target: cp_model.CpModel, m: Model, t: int, kept: Assignment) -> None:
+    """In ``target`` (a copy of ``m``'s model), visit ``t`` keeps ``kept``'s start, members and
+    standing team, through the domains (:func:`narrow`)."""
+    task = m.task(t)
+    narrow(target, m.start[t], kept.start, kept.start)
+    for k in seats(task):
+        on = int(k in kept.members)
+        narrow(target, m.x[t, k], on, on)
+    for j in task.teams:
+        on = int(kept.team == j)
+        narrow(target, m.team[t, j], on, on)
 
 
 def step_copy(m: Model, heaviest: cp_model.IntVar, lb: int, most: int) -> cp_model.CpModel:

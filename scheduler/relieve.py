@@ -60,11 +60,11 @@ def relieve(
     experts = sorted({k for task in m.tasks for k in task.candidates})
     spent, found, fired, widen = 0.0, None, False, 0
     while widen <= WIDEN_MOST:
-        now = max(lb, pooling.heaviest(instance, plan))
+        load = pooling.loads(instance, plan)
+        now = max(lb, *load.values())
         left = budget - spent
         if now <= lb or left < STEP_LEAST:
             break
-        load = pooling.loads(instance, plan)
         hot = {k for k in experts if load.get(k, 0) >= now - widen}
         # the fewest days a heaviest expert could hand over: a light expert needs room for that many
         shortest = min(instance.tasks[t].days for t, a in plan.items() if hot.intersection(a.members))
@@ -76,16 +76,9 @@ def relieve(
         moving = hot | cool
         target = cpsat.step_copy(m, heaviest, lb, now - 1)
         for task in m.tasks:
-            t = task.index
-            kept = plan[t]
-            if moving.intersection(kept.members):
-                continue
             # a visit none of them is on keeps its start and its team (a standing team's visit too)
-            cpsat.narrow(target, m.start[t], kept.start, kept.start)
-            for k in task.candidates:
-                if (t, k) in m.x:
-                    on = int(k in kept.members)
-                    cpsat.narrow(target, m.x[t, k], on, on)
+            if not moving.intersection(plan[task.index].members):
+                cpsat.keep(target, m, task.index, plan[task.index])
         solver = cp_model.CpSolver()
         step = min(left, STEP_MOST)
         cpsat.parameters(

@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from constraints.registry import post_all
-from inputs.scenario import Conflict
-from scheduler import pooling, relieve
+from inputs.scenario import Conflict, Team
+from scheduler import cpsat, pooling, relieve
 from scheduler.greedy import Assignment
 from scheduler.instance import build_instance
 from scheduler.model import build_variables
@@ -81,3 +81,29 @@ def test_an_expert_at_a_yearly_cap_is_not_room():
     assert not relieve._room(13, 7, 2, 5)
     assert relieve._room(9, 7, 2, 5)
     assert relieve._room(40, None, 2, 7)
+
+
+def test_a_kept_standing_team_visit_keeps_its_team_start_and_members():
+    """``cpsat.keep`` on a visit two standing teams may make (R11): in the copy, its start, its seats
+    (the teams' members, not its candidates) and its team are those of the plan, the other team out."""
+    teams = (Team("A组", "E1", ("E1", "E3")), Team("B组", "E2", ("E2", "E4")))
+    clinic = inst("I1", "卫生院1", tier="grassroots")
+    sc = scenario([clinic], [allround(f"E{n}", leader=n < 3) for n in range(1, 5)], teams=teams)
+    instance = build_instance(sc, announce=sc.params.start, followups=True, seed=0)
+    m = build_variables(instance, list(instance.tasks), [])
+    post_all(m)
+    (task,) = m.tasks
+    assert task.team_staffed and len(task.teams) == 2
+    b = [j for j in task.teams if set(task.team_members[task.teams.index(j)]) == {1, 3}]
+    kept = Assignment(task.starts[0][0] + 1, (1, 3), 1, b[0])
+    target = m.cp.clone()
+    cpsat.keep(target, m, task.index, kept)
+
+    def domain(var):
+        return list(target.proto.variables[var.index].domain)
+
+    assert domain(m.start[task.index]) == [kept.start, kept.start]
+    for k in cpsat.seats(task):
+        assert domain(m.x[task.index, k]) == [int(k in (1, 3))] * 2
+    for j in task.teams:
+        assert domain(m.team[task.index, j]) == [int(j == b[0])] * 2

@@ -175,6 +175,7 @@ class _Analysis(_CapacityRelaxations, _CalendarRelaxations):
         required, the rules in ``skip`` left out; None when no plan is found within the limits."""
         det, wall = self.budget.limits(self.fraction)
         scope = self._scope(inst)
+        det = self.budget.build(sum(len(t.candidates) for i in scope if (t := self.task_of.get(i))), det)
         part = replace(scenario, institutions=tuple(i for i in scenario.institutions if i.id in scope))
         rebuilt = build_instance(part)
         by_id = {t.inst.id: t for t in rebuilt.tasks}

@@ -22,6 +22,14 @@ from scheduler.pooling import people, pools
 
 _PROBE_LIMIT = 2.0  # deterministic seconds for one re-solve
 _DET_SHARE = 0.15  # deterministic seconds per second of budget (one worker runs several times slower)
+# Seconds a re-solve's model costs per (visit, candidate) pair of its part, outside CP-SAT's clock: the
+# part's instance and model built in Python and loaded by CP-SAT (no presolve). Charged to the budget
+# like deterministic time (times _DET_SHARE) before the model is built (:meth:`_Budget.build`).
+# Measured on this machine, idle, one process (2026-12-06): 0.37-0.55 s a re-solve on a hospital round
+# whose office caps concurrent visits, so that each re-solve is the whole round (7,430 pairs), where
+# CP-SAT's clock counted 0.003 units (0.02 s of budget): 84 re-solves took 45 s on a budget of 3.5 s
+# and met the solve's last resort; 0.05-0.07 s on hospital pools of 180-320 pairs.
+_PROBE_SECONDS_PER_PAIR = 6e-5
 
 
 class _OutOfTime(Exception):
@@ -55,6 +63,17 @@ class _Budget:
         if det < 0.002 or self.fired:
             raise _OutOfTime
         return det, wall
+
+    def build(self, pairs: int, det: float) -> float:
+        """Charge the model of a re-solve on ``pairs`` (visit, candidate) pairs before it is built
+        (:data:`_PROBE_SECONDS_PER_PAIR`), and return its search's limit ``det`` within what is left;
+        raises :class:`_OutOfTime` when the institution's share cannot pay for the model."""
+        cost = pairs * _PROBE_SECONDS_PER_PAIR * _DET_SHARE
+        if cost > self.share or cost + 0.002 > self.det_left:
+            raise _OutOfTime
+        self.det_left -= cost
+        self.share -= cost
+        return min(det, self.det_left)
 
     def charge(self, det: float) -> None:
         self.det_left -= max(det, 0.001)

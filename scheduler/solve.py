@@ -448,7 +448,12 @@ class Engine:
 # A round whose office capacity (R10) ties otherwise independent pools together is solved as one
 # model while it is small; past this many (visit, candidate expert) pairs, such a model finds only
 # poor plans in a minute (SOLVER-NOTES.md), so the pools are solved apart and then timed together.
-SPLIT_UNDER_CAPACITY = 15_000
+# Until stop 50 15,000, which left hospital rounds (about 11,000 pairs) as one model, without the
+# one-pool searches (descent, rescue): hospitals seeds 1, 3, 5, 7 and 9 with max_concurrent_visits 10
+# (stop 50, `--time-limit 60`, two rounds at a time) 1.11, 1.15, 1.10, 1.03 and 1.06 x their best
+# bounds, 18-26 s wall; split, 1.01, 1.04, 1.07, 1.03 and 1.03, 33-43 s wall, the last resort fired in
+# none. Seed 190 with the cap at 8 or 12: 1.13 -> 1.09, as without a cap.
+SPLIT_UNDER_CAPACITY = 5_000
 
 
 def _split_under_capacity(

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
 
-from scheduler import executor
+from scheduler import executor, pooling
 from scheduler.executor import Progress
 from scheduler.greedy import Assignment
 from scheduler.instance import Task
@@ -163,11 +163,9 @@ def narrow(cp: cp_model.CpModel, var: cp_model.IntVar, low: int, high: int) -> N
 
 
 def seats(task: Task) -> Iterable[int]:
-    """The experts a task's model has a seat variable for (``Model.x``): a standing team's task has
-    its teams' members, any other its candidates."""
-    if task.team_staffed:
-        return sorted({k for members_after in task.team_members for k in members_after})
-    return task.candidates
+    """The experts a task's model has a seat variable for (``Model.x``), in order: a standing team's
+    task has its teams' members, any other its candidates (``pooling.people``)."""
+    return sorted(pooling.people(task))
 
 
 def keep(target: cp_model.CpModel, m: Model, t: int, kept: Assignment) -> None:
@@ -193,6 +191,42 @@ def step_copy(m: Model, heaviest: cp_model.IntVar, lb: int, most: int) -> cp_mod
     for task in m.tasks:
         narrow(target, m.present[task.index], 1, 1)
     return target
+
+
+def solve_step(
+    target: cp_model.CpModel,
+    until: float,
+    seed: int,
+    workers: int,
+    budget: float,
+    pairs: int,
+    subsolvers: tuple[str, ...],
+    *,
+    locally: bool = False,
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, bool]:
+    """One step of a descent on ``target`` (:func:`step_copy`, its plan's visits perhaps kept): stage
+    1's full search (``subsolvers``) on ``budget`` deterministic units and their batches for a group of
+    ``pairs`` pairs, the wall clock at ``until`` only as the last resort; ``locally``: CP-SAT's
+    violation local search alone, with no batches of tasks. Returns the solver, the status and
+    whether the last resort ended the step."""
+    solver = cp_model.CpSolver()
+    parameters(
+        solver,
+        until - time.monotonic(),
+        seed,
+        workers,
+        deterministic=budget,
+        subsolvers=subsolvers,
+        batches=executor.batches(budget, pairs),
+    )
+    # the full search alone: with no objective, a neighbourhood has no better plan to look for, and
+    # each would spend CP-SAT's least neighbourhood budget (0.1 units) on a step of 0.02
+    solver.parameters.use_lns = False
+    if locally:
+        solver.parameters.use_ls_only = True
+        solver.parameters.max_num_deterministic_batches = 0
+    status, fired = solve_until(solver, target, until)
+    return solver, status, fired
 
 
 def fix(m: Model, plan: dict[int, Assignment]) -> None:

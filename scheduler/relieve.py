@@ -19,12 +19,11 @@ optimal there), which is why it runs only in the rescue.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
-from scheduler import cpsat, executor, pooling
+from scheduler import cpsat, pooling
 from scheduler.greedy import Assignment
 from scheduler.model import Model
 
@@ -79,20 +78,9 @@ def relieve(
             # a visit none of them is on keeps its start and its team (a standing team's visit too)
             if not moving.intersection(plan[task.index].members):
                 cpsat.keep(target, m, task.index, plan[task.index])
-        solver = cp_model.CpSolver()
-        step = min(left, STEP_MOST)
-        cpsat.parameters(
-            solver,
-            until - time.monotonic(),
-            seed,
-            workers,
-            deterministic=step,
-            subsolvers=subsolvers,
-            batches=executor.batches(step, pairs),
+        solver, status, step_fired = cpsat.solve_step(
+            target, until, seed, workers, min(left, STEP_MOST), pairs, subsolvers
         )
-        # no objective: a neighbourhood of CP-SAT's own has no better plan to look for
-        solver.parameters.use_lns = False
-        status, step_fired = cpsat.solve_until(solver, target, until)
         fired = fired or step_fired
         spent += solver.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -369,23 +369,9 @@ def descend(
         if left < DESCENT_LEAST:
             return found, False, spent, loaded, fired
         target = cpsat.step_copy(m, heaviest, lb, now - 1)
-        solver = cp_model.CpSolver()
-        cpsat.parameters(
-            solver,
-            until - time.monotonic(),
-            seed,
-            workers,
-            deterministic=left,
-            subsolvers=STAGE_ONE_SUBSOLVERS,
-            batches=executor.batches(left, pairs),
+        solver, status, step_fired = cpsat.solve_step(
+            target, until, seed, workers, left, pairs, STAGE_ONE_SUBSOLVERS, locally=locally
         )
-        # the full search alone: with no objective, a neighbourhood has no better plan to look for,
-        # and each would spend CP-SAT's least neighbourhood budget (0.1 units) on a step of 0.02
-        solver.parameters.use_lns = False
-        if locally:
-            solver.parameters.use_ls_only = True
-            solver.parameters.max_num_deterministic_batches = 0
-        status, step_fired = cpsat.solve_until(solver, target, until)
         loaded += 1
         fired = fired or step_fired
         if status == cp_model.INFEASIBLE:

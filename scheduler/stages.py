@@ -396,18 +396,24 @@ def finish_early(
     workers: int,
     deterministic: float,
     paced: bool | None = None,
+    timing: bool = False,
 ) -> tuple[dict[int, Assignment] | None, bool, bool]:
     """Objective 3 on ``m``: pin who makes each visit as in ``chosen`` and make the last visit end as
     early as possible, then move each visit to its earliest free start in its year (``compact``).
     Returns the plan (None when no timing was found in time), whether it is proven optimal and
-    whether the wall clock ended the search (``deterministic``: its budget, see ``cpsat.parameters``)."""
+    whether the wall clock ended the search (``deterministic``: its budget, see ``cpsat.parameters``).
+
+    ``timing``: any timing that honours every rule will do (no objective; the search ends at the
+    first, hinted with ``chosen``'s), for a caller that paces the plan itself (``pacing.settle``)."""
     cp = m.cp
     instance = m.instance
     cp.clear_hints()
     cp.clear_objective()
     cpsat.fix(m, chosen)
     paced = pacing.even(instance) if paced is None else paced
-    if paced:  # pace = even: the busiest month of each window, then early starts (scheduler.pacing)
+    if timing:
+        cpsat.hint(m, chosen, {})
+    elif paced:  # pace = even: the busiest month of each window, then early starts (scheduler.pacing)
         chosen = pacing.spread(instance, chosen, m.quotas, m.caps)
         # follow-ups (R15) are paced by their visits' rectification periods, not by the month counts:
         # counting them too makes this stage many times slower to prove
@@ -431,6 +437,8 @@ def finish_early(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, False, fired
     timed = cpsat.read(m, solver)
+    if timing:  # found, not proven best: the caller's pacing is objective 3
+        return timed, False, fired
     placed = pacing.pull(instance, timed) if paced else compact(instance, timed)
     proven = status == cp_model.OPTIMAL and solver.objective_value <= solver.best_objective_bound + 0.5
     return placed, proven, fired

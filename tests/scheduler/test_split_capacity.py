@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -58,3 +60,51 @@ def test_split_gives_the_same_loads_as_the_joint_model(monkeypatch):
     joint_loads = {k: v for k, v in joint.objective.items() if k.startswith("max_load[")}
     assert loads.keys() == joint_loads.keys()
     assert all(loads[k] <= joint_loads[k] for k in loads)
+
+
+@pytest.mark.parametrize("pace", ["even", "early"])
+def test_split_timing_asks_for_any_timing_only_where_the_plan_is_paced_after(split_always, monkeypatch, pace):
+    """Under ``pace`` even the heuristic paces the plan after the joint timing, so that stage asks for
+    the first timing within R10 (a makespan to minimise spent its whole quarter of the limit and changed
+    no load); under early it still makes the last visit end as early as possible. Either way the cap
+    holds across the pools and every visit is planned."""
+    from scheduler import stages
+
+    asked: list[bool] = []
+    finish_early = stages.finish_early
+
+    def spy(*args, **kwargs):
+        asked.append(kwargs.get("timing", False))
+        return finish_early(*args, **kwargs)
+
+    monkeypatch.setattr(stages, "finish_early", spy)
+    sc = _two_districts(cap=1)
+    sc = replace(sc, params=replace(sc.params, pace=pace))
+    result = solve(sc, time_limit=10, seed=0, workers=1)
+    assert asked and asked[-1] == (pace == "even")  # the pools' own finishing stages come first
+    assert not any(asked[:-1])
+    assert validate(sc, result.plan) == []
+    assert len(result.plan.visits) == 8
+    assert max(Counter(v.start for v in result.plan.visits).values()) == 1
+
+
+def test_no_split_where_the_cap_cannot_hold_every_visit(split_always, monkeypatch):
+    """Eight one-day visits in a week of five working days with a cap of one visit a day: the cap cannot
+    hold them all, so the pools' own plans (made without the cap, visiting all eight) could never be
+    timed within it; the relaxed round is not built and the round is solved as one model, which plans
+    five, each on its own day."""
+    relaxed: list[bool] = []
+    build = solve_module.build_instance
+
+    def spy(scenario, **kwargs):
+        relaxed.append(scenario.params.max_concurrent_visits is None)
+        return build(scenario, **kwargs)
+
+    monkeypatch.setattr(solve_module, "build_instance", spy)
+    sc = _two_districts(cap=1)
+    sc = replace(sc, params=replace(sc.params, deadline=sc.params.start + timedelta(days=4)))
+    result = solve(sc, time_limit=10, seed=0, workers=1)
+    assert relaxed == [False]
+    assert validate(sc, result.plan) == []
+    assert len(result.plan.visits) == 5
+    assert max(Counter(v.start for v in result.plan.visits).values()) == 1

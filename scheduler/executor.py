@@ -243,6 +243,7 @@ class PoolJob:
     deadline: float  # wall-clock last resort, in epoch seconds (time.time())
     floors: tuple[int, ...] = ()  # per pool, its lower bound from the whole round (empty: computed)
     at_bound: bool = False  # its start plan meets its quota shares and every pool's bound (no stage 1)
+    exact: bool = True  # teams first may ask the exact teams' model (``scheduler.teams_first``)
 
 
 @dataclass(frozen=True)
@@ -514,6 +515,7 @@ def solve_pool(
         budgets=(job.search, job.finish),
         at_bound=job.at_bound,
         floors=list(job.floors) or None,
+        exact=job.exact,
     )
     return PoolResult(
         index=job.index,

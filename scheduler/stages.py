@@ -94,6 +94,7 @@ def solve_group(
     budgets: tuple[float, float],
     at_bound: bool,
     floors: list[int] | None = None,
+    exact: bool = True,
 ) -> GroupOutcome:
     """Stages 1 and 2 on one group; ``budgets`` (deterministic time of each stage, from
     ``scheduler.executor.budgets``) end the searches, ``deadline`` is only the last resort.
@@ -184,7 +185,9 @@ def solve_group(
                 # teams first, then dates (``scheduler.teams_first``): a plan at the bound ends stage 1,
                 # one above it is where the descent starts
                 steps = TeamsGroup(m, targets, group_pools[0][1], deadline, seed, workers, pairs)
-                found, spent, fired = teams_first(steps, bounds[0], heaviest - 1, budget * TEAMS_SHARE)
+                found, spent, fired = teams_first(
+                    steps, bounds[0], heaviest - 1, budget * TEAMS_SHARE, exact=exact
+                )
                 budget = max(0.0, budget - spent)
                 loaded = 1  # its dates' steps loaded copies of stage 1's model (counted as one)
                 proven = found is not None and pooling.heaviest(instance, found) <= bounds[0]

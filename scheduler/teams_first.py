@@ -145,7 +145,7 @@ class Group:
 
 
 def teams_first(
-    group: Group, bound: int, most: int, budget: float
+    group: Group, bound: int, most: int, budget: float, exact: bool = True
 ) -> tuple[dict[int, Assignment] | None, float, bool]:
     """A plan of every one of the group's visits with the heaviest load of its experts as low as the
     steps find, within about ``budget`` of stage 1's deterministic units in all (each step
@@ -159,12 +159,13 @@ def teams_first(
     steps from the start plan's load down left two pools a day lower at the end (seeds 5 and 34) and none
     higher than the bound alone.
 
-    Where a step's teams are proven undatable, the teams' model misled it: the step is asked again of
-    the exact teams' model (``teams_model(exact=True)``), on units of its own (the steps' budget is then
-    ``budget`` twice over) not counted in what is returned as spent: the time plan's margin pays for
-    them, not the descent and stage 1 after. Its local search is the slower (province seed 41's pool
-    安顺市, with R8 posted: no teams in 2.8 units where the loose model finds them in 0.25), so it is
-    asked only where the loose model's teams proved undatable. Measured at stop 52: taken from the
+    Where a step's teams are proven undatable, the teams' model misled it: unless ``exact`` is false,
+    the step is asked again of the exact teams' model (``teams_model(exact=True)``), on units of its own
+    (the steps' budget is then ``budget`` twice over) not counted in what is returned as spent: the time
+    plan's margin pays for them, not the descent and stage 1 after. Its local search is the slower
+    (province seed 41's pool 安顺市, with R8 posted: no teams in 2.8 units where the loose model finds
+    them in 0.25), so it is asked only where the loose model's teams proved undatable. Measured at stop
+    52: taken from the
     group's budget, exact steps that found nothing left hospitals seed 509's pool 石坊市 (bound 35) at 37
     where the descent had reached 36; ending the steps where an exact step found nothing left hospitals
     seed 1's pool 柏溪市 at 28, where the loose step at 29 and the descent from it reach 27."""
@@ -175,7 +176,7 @@ def teams_first(
         nonlocal allowance, spent, fired, own
         plan, used, step_fired, undatable = level(group, load, allowance - spent)
         spent, fired = spent + used, fired or step_fired
-        if undatable:
+        if undatable and exact:
             allowance = budget * 2
             plan, used, step_fired, _ = level(group, load, allowance - spent, exact=True)
             spent, fired, own = spent + used, fired or step_fired, own + used

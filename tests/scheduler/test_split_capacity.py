@@ -108,3 +108,24 @@ def test_no_split_where_the_cap_cannot_hold_every_visit(split_always, monkeypatc
     assert validate(sc, result.plan) == []
     assert len(result.plan.visits) == 5
     assert max(Counter(v.start for v in result.plan.visits).values()) == 1
+
+
+def test_the_split_s_pools_are_solved_without_the_exact_teams_model(split_always, monkeypatch):
+    """Under an office capacity the pools' teams are timed together after: their jobs ask teams first
+    not to use the exact teams' model (its teams, dated on their pool alone, failed that timing on
+    hospitals seed 190 with a cap of 8, stop 52). The same round without a cap asks for it."""
+    asked = []
+    real = executor.PoolJob
+
+    def job(**fields):
+        asked.append(fields["exact"])
+        return real(**fields)
+
+    monkeypatch.setattr(executor, "PoolJob", job)
+    capped = _two_districts(cap=1)
+    solve(capped, time_limit=10, seed=0, workers=1, processes=1)
+    split, asked[:] = list(asked), []
+    uncapped = replace(capped, params=replace(capped.params, max_concurrent_visits=None))
+    solve(uncapped, time_limit=10, seed=0, workers=1, processes=1)
+    assert split and not any(split)
+    assert asked and all(asked)

@@ -165,10 +165,10 @@ def teams_first(
     plan's margin pays for them, not the descent and stage 1 after. Its local search is the slower
     (province seed 41's pool 安顺市, with R8 posted: no teams in 2.8 units where the loose model finds
     them in 0.25), so it is asked only where the loose model's teams proved undatable. Measured at stop
-    52: taken from the
-    group's budget, exact steps that found nothing left hospitals seed 509's pool 石坊市 (bound 35) at 37
-    where the descent had reached 36; ending the steps where an exact step found nothing left hospitals
-    seed 1's pool 柏溪市 at 28, where the loose step at 29 and the descent from it reach 27."""
+    52: taken from the group's budget, exact steps that found nothing left hospitals seed 509's pool
+    石坊市 (bound 35) at 37 where the descent had reached 36; ending the steps where an exact step found
+    nothing left hospitals seed 1's pool 柏溪市 at 28, where the loose step at 29 and the descent from it
+    reach 27."""
     allowance, spent, fired = budget, 0.0, False
     own = 0.0  # the units the exact model's steps spent
 
@@ -191,7 +191,7 @@ def teams_first(
             break
         found = plan
         most = pooling.heaviest(group.m.instance, plan) - 1
-    return found, spent - min(own, allowance - budget), fired
+    return found, spent - min(own, budget), fired
 
 
 def level(
@@ -200,11 +200,11 @@ def level(
     """A plan of every one of the group's visits with each of its experts at most ``most`` days, within
     about ``budget`` of stage 1's deterministic units: teams from the teams' model (``exact``: with the
     years' rules, :func:`teams_model`) by CP-SAT's violation local search alone
-    (:data:`TEAMS_SEARCH_SHARE` of the budget in :data:`TEAMS_TRIES` tries, its units priced at
-    ``executor.LS_SECONDS_PER_UNIT`` against a stage-1 unit of a group of its pairs), then their dates on
-    stage 1's model (``_dated``) by its full search on the rest. Returns the plan (None: none found), the
-    stage-1 units spent, whether the wall clock ended a step and whether the teams found were proven
-    undatable."""
+    (:data:`TEAMS_SEARCH_SHARE` of the budget in :data:`TEAMS_TRIES` tries, :data:`EXACT_TRIES` for the
+    exact model, its units priced at ``executor.LS_SECONDS_PER_UNIT`` against a stage-1 unit of a group
+    of its pairs), then their dates on stage 1's model (``_dated``) by its full search on the rest.
+    Returns the plan (None: none found), the stage-1 units spent, whether the wall clock ended a step and
+    whether the teams found were proven undatable."""
     m, until, seed, workers = group.m, group.until, group.seed, group.workers
     teams = teams_model(m.instance, m.tasks, group.targets, group.experts, most, exact)
     per_unit = executor.LS_SECONDS_PER_UNIT / executor.unit_seconds(1.0, workers, 1, group.pairs)

@@ -257,10 +257,10 @@ def test_a_province_pool_ends_at_its_bound_without_stage_one(monkeypatch):
 
 def test_a_followed_up_hospital_pool_is_a_day_lower_by_the_exact_teams(monkeypatch):
     """Hospitals seed 1 with a fifth of its institutions followed up, pool 柏溪市、泉关市→… (bound 27):
-    the teams at 29 that the teams' model finds give three 5-day visits to members capped at 8-9 days a
-    year, and a quota wants every private secondary hospital in 2025: they cannot be dated, and the
-    pool ended at 30. The exact teams' model finds teams at 29 that are dated; the plan holds every
-    rule (stop 52)."""
+    the teams at 29 that the teams' model finds cannot be dated (on the round `schedule solve` makes of
+    it, members capped at 8-9 days a year hold three 5-day visits, and a quota wants every private
+    secondary hospital in 2025), and the pool ended at 30. The exact teams' model finds teams at 29
+    that are dated; the plan holds every rule (stop 52)."""
     asked = []
     real = teams_first.level
 
